@@ -1,0 +1,82 @@
+--[[
+  Claims specific seats for one user: every seat or none.
+
+  Input:
+    KEYS[1] meta     event hash
+    KEYS[2] seats    seat states, a byte a seat
+    KEYS[3] holds    holdId -> hold record
+    KEYS[4] expiry   held holdId -> reap deadline
+    KEYS[5] owners   seat index -> holdId
+    KEYS[6] users    userId -> seats held or bought
+    KEYS[7] idem     this request's idempotency record (untouched when ARGV[7] is '')
+
+    ARGV[1] reapBatch    due holds reaped before deciding, at most
+    ARGV[2] tombstoneMs  how long an expired hold is remembered as expired
+    ARGV[3] userId
+    ARGV[4] holdId       a fresh id for the new hold
+    ARGV[5] holdTtlMs    0 sells at once; otherwise the seats are held this long
+    ARGV[6] graceMs      reaping waits this long past expiry
+    ARGV[7] fingerprint  of the request payload; '' when no idempotency key
+    ARGV[8] idemTtlMs    how long the idempotency record lives
+    ARGV[9...]           seats as 1-based row, col pairs
+
+  Output:
+    {OK, replayed, holdId, 'held'|'sold', expiresAt, gen, row, col, ...}
+    {SEATS_TAKEN, replayed, row, col, ...}    the requested seats that are taken
+    {SOLD_OUT, replayed, msUntilNextExpiry}   -1 when no hold can expire
+    {USER_LIMIT, replayed, limit, current}
+    {NOT_LOADED}
+    {IDEMPOTENCY_MISMATCH}
+    {INVALID_SEAT, row, col}    not a seat of this grid
+    {DUPLICATE_SEAT, row, col}
+    {INVALID_ARGUMENT, name}
+]]
+--- @include "claim"
+
+local ev = eventKeys()
+local idemKey = KEYS[7]
+local args = claimArgs()
+
+local meta = readMeta(ev)
+if not meta then return { Code.NOT_LOADED } end
+
+local replay = replayIdempotent(idemKey, args.fingerprint)
+if replay then return replay end
+
+-- Validate everything before the first write: bad input leaves the keyspace untouched.
+if #ARGV < 10 or #ARGV % 2 ~= 0 then return { Code.INVALID_ARGUMENT, 'seats' } end
+if redis.call('HEXISTS', ev.holds, args.holdId) == 1 then
+  return { Code.INVALID_ARGUMENT, 'holdId' }
+end
+local seats, seen = {}, {}
+for i = 9, #ARGV, 2 do
+  local seat = seatIndex(meta, ARGV[i], ARGV[i + 1])
+  if seat == nil then return { Code.INVALID_SEAT, ARGV[i], ARGV[i + 1] } end
+  if seen[seat] then return { Code.DUPLICATE_SEAT, ARGV[i], ARGV[i + 1] } end
+  seen[seat] = true
+  seats[#seats + 1] = seat
+end
+
+local now = nowMs()
+reapDue(ev, now, args.reapBatch, args.tombstoneMs)
+
+local function seatIsFree(seat)
+  return redis.call('GETRANGE', ev.seats, seat, seat) == '.'
+end
+
+local function decide()
+  for _, seat in ipairs(seats) do
+    if not seatIsFree(seat) then reapOwnerIfDue(ev, seat, now, args.tombstoneMs) end
+  end
+  if availableSeats(ev) == 0 then return soldOutReply(ev, now) end
+  local taken = {}
+  for _, seat in ipairs(seats) do
+    if not seatIsFree(seat) then taken[#taken + 1] = seat end
+  end
+  if #taken > 0 then return appendSeatPairs({ Code.SEATS_TAKEN, 0 }, meta, taken) end
+  local overLimit = userLimitReply(ev, meta, args.userId, #seats)
+  if overLimit then return overLimit end
+  return grant(ev, meta, args, seats, now)
+end
+
+return rememberReply(idemKey, args.fingerprint, args.idemTtlMs, decide())

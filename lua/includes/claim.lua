@@ -1,0 +1,50 @@
+--[[
+  What the two claim scripts share: their common ARGV, the refusals they can give, and the
+  grant. ARGV[1..8] are the same for both (see either script's header).
+]]
+--- @include "event-keys"
+--- @include "event-meta"
+--- @include "clock"
+--- @include "reap"
+--- @include "idempotency"
+
+local function claimArgs()
+  return {
+    reapBatch = tonumber(ARGV[1]),
+    tombstoneMs = tonumber(ARGV[2]),
+    userId = ARGV[3],
+    holdId = ARGV[4],
+    holdTtlMs = tonumber(ARGV[5]),
+    graceMs = tonumber(ARGV[6]),
+    fingerprint = ARGV[7],
+    idemTtlMs = tonumber(ARGV[8]),
+  }
+end
+
+-- The next time a hold could free seats, so a sold-out answer can be cached until then.
+local function soldOutReply(ev, now)
+  local next = redis.call('ZRANGE', ev.expiry, 0, 0, 'WITHSCORES')
+  local wait = -1
+  if next[2] then wait = math.max(0, tonumber(next[2]) - now) end
+  return { Code.SOLD_OUT, 0, wait }
+end
+
+local function userLimitReply(ev, meta, userId, wanted)
+  if meta.maxPerUser <= 0 then return nil end
+  local current = tonumber(redis.call('HGET', ev.users, userId) or '0')
+  if current + wanted > meta.maxPerUser then
+    return { Code.USER_LIMIT, 0, meta.maxPerUser, current }
+  end
+  return nil
+end
+
+local function grant(ev, meta, args, seats, now)
+  local status, expiresAt = 'S', 0
+  if args.holdTtlMs > 0 then
+    status, expiresAt = 'H', now + args.holdTtlMs
+    redis.call('ZADD', ev.expiry, expiresAt + args.graceMs, args.holdId)
+  end
+  takeSeats(ev, args.holdId, status, expiresAt, seats, args.userId)
+  local reply = { Code.OK, 0, args.holdId, status == 'S' and 'sold' or 'held', expiresAt, meta.gen }
+  return appendSeatPairs(reply, meta, seats)
+end

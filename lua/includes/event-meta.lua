@@ -1,0 +1,42 @@
+--[[
+  The event's fixed shape and live counters, read once per call; nil when not loaded.
+]]
+local function readMeta(ev)
+  local f = redis.call('HMGET', ev.meta, 'rows', 'cols', 'capacity', 'gen', 'maxPerUser')
+  if not f[1] then return nil end
+  return {
+    rows = tonumber(f[1]),
+    cols = tonumber(f[2]),
+    capacity = tonumber(f[3]),
+    gen = tonumber(f[4]),
+    maxPerUser = tonumber(f[5]),
+  }
+end
+
+local function availableSeats(ev)
+  return tonumber(redis.call('HGET', ev.meta, 'available'))
+end
+
+-- Whole numbers only, within [low, high]; anything else is nil.
+local function wholeNumber(text, low, high)
+  local n = tonumber(text)
+  if n == nil or n ~= math.floor(n) or n < low or n > high then return nil end
+  return n
+end
+
+-- Seats cross the script boundary as 1-based (row, col) pairs and live inside as 0-based
+-- row-major indices. nil when the pair is not a seat of this grid.
+local function seatIndex(meta, rowText, colText)
+  local row = wholeNumber(rowText, 1, meta.rows)
+  local col = wholeNumber(colText, 1, meta.cols)
+  if row == nil or col == nil then return nil end
+  return (row - 1) * meta.cols + (col - 1)
+end
+
+local function appendSeatPairs(reply, meta, seats)
+  for _, seat in ipairs(seats) do
+    reply[#reply + 1] = math.floor(seat / meta.cols) + 1
+    reply[#reply + 1] = seat % meta.cols + 1
+  end
+  return reply
+end

@@ -1,0 +1,45 @@
+--[[
+  Starts loading an event: an empty grid under staging keys, owned by the caller's token.
+
+  Input:
+    KEYS[1..6] staging copies of meta, seats, holds, expiry, owners, users
+    KEYS[7]    live meta (to refuse creating an event that exists)
+
+    ARGV[1] token         the loader's own random id
+    ARGV[2] mode          'create' (refuse an existing event) or 'replace'
+    ARGV[3] rows          1..ARGV[6]
+    ARGV[4] cols          1..ARGV[7]
+    ARGV[5] maxPerUser    0 for no limit
+    ARGV[6] maxRows
+    ARGV[7] maxCols
+    ARGV[8] stagingTtlMs  staging keys vanish this long after the last step
+
+  Output:
+    {OK}
+    {EVENT_EXISTS}
+    {INVALID_ARGUMENT, name}
+]]
+--- @include "event-keys"
+--- @include "event-meta"
+--- @include "staging"
+
+local staging = eventKeys()
+local liveMeta = KEYS[7]
+local token, mode = ARGV[1], ARGV[2]
+
+if mode ~= 'create' and mode ~= 'replace' then return { Code.INVALID_ARGUMENT, 'mode' } end
+local rows = wholeNumber(ARGV[3], 1, tonumber(ARGV[6]))
+if rows == nil then return { Code.INVALID_ARGUMENT, 'rows' } end
+local cols = wholeNumber(ARGV[4], 1, tonumber(ARGV[7]))
+if cols == nil then return { Code.INVALID_ARGUMENT, 'cols' } end
+local maxPerUser = wholeNumber(ARGV[5], 0, rows * cols)
+if maxPerUser == nil then return { Code.INVALID_ARGUMENT, 'maxPerUser' } end
+if token == '' then return { Code.INVALID_ARGUMENT, 'token' } end
+if mode == 'create' and redis.call('EXISTS', liveMeta) == 1 then return { Code.EVENT_EXISTS } end
+
+for _, key in pairs(staging) do redis.call('DEL', key) end
+redis.call('HSET', staging.meta, 'rows', rows, 'cols', cols, 'capacity', rows * cols,
+  'available', rows * cols, 'maxPerUser', maxPerUser, 'gen', 0, 'loadToken', token)
+redis.call('SET', staging.seats, string.rep('.', rows * cols))
+refreshStagingTtl(staging, tonumber(ARGV[8]))
+return { Code.OK }

@@ -1,0 +1,64 @@
+/** Why an Admission call threw. Business refusals (sold out, seats taken...) are results, not errors. */
+export type AdmissionErrorCode =
+  | 'INVALID_INPUT'
+  | 'EVENT_NOT_LOADED'
+  | 'EVENT_EXISTS'
+  | 'IDEMPOTENCY_MISMATCH'
+  | 'LOAD_CONFLICT'
+  | 'UNEXPECTED_REPLY';
+
+export class AdmissionError extends Error {
+  readonly code: AdmissionErrorCode;
+
+  constructor(code: AdmissionErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The caller's input is wrong; nothing was changed. `field` names the culprit. */
+export class InvalidInputError extends AdmissionError {
+  readonly field: string;
+
+  constructor(field: string, message: string) {
+    super('INVALID_INPUT', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** Redis holds no state for this event (never created, or lost): load it, then retry. */
+export class EventNotLoadedError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('EVENT_NOT_LOADED', `event ${eventId} is not loaded in Redis`);
+    this.eventId = eventId;
+  }
+}
+
+export class EventExistsError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('EVENT_EXISTS', `event ${eventId} exists already`);
+    this.eventId = eventId;
+  }
+}
+
+/** The idempotency key was used before with a different request. */
+export class IdempotencyMismatchError extends AdmissionError {
+  constructor() {
+    super('IDEMPOTENCY_MISMATCH', 'this idempotency key was used with a different request');
+  }
+}
+
+/** Another load of the same event replaced this one, or its staging expired. */
+export class LoadConflictError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('LOAD_CONFLICT', `the load of event ${eventId} was superseded or timed out`);
+    this.eventId = eventId;
+  }
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { eventKeys, stagingKeys } from './keys.js';
+import { okOrThrow } from './replies.js';
+import type { EventSnapshot, SnapshotHold } from './results.js';
+import type { RunScript } from './script-runner.js';
+import { seatArgs } from './seats.js';
+import type { AdmissionSettings } from './settings.js';
+import { checkId, checkSeatList, checkUserId, checkWhole } from './validation.js';
+import { InvalidInputError } from './errors.js';
+
+export type LoadMode = 'create' | 'replace';
+
+/**
+ * Loads a whole event into Redis in bounded steps: begin (an empty staged grid), chunks of
+ * at most loadChunkSeats seats, commit (an atomic swap). Claims keep seeing the old state,
+ * or NOT_LOADED, until the commit: never a half-loaded event.
+ */
+export async function loadEvent(
+  run: RunScript,
+  settings: AdmissionSettings,
+  snapshot: EventSnapshot,
+  mode: LoadMode,
+): Promise<number> {
+  const eventId = checkId('eventId', snapshot.eventId);
+  const rows = checkWhole('rows', snapshot.rows, 1, settings.maxRows);
+  const cols = checkWhole('cols', snapshot.cols, 1, settings.maxCols);
+  const maxSeatsPerUser = checkWhole('maxSeatsPerUser', snapshot.maxSeatsPerUser ?? 0, 0, rows * cols);
+  const chunks = chunkHolds(snapshot.holds, settings);
+
+  const staging = stagingKeys(settings.keyPrefix, eventId);
+  const live = eventKeys(settings.keyPrefix, eventId);
+  const token = randomUUID();
+  okOrThrow(
+    await run('load-begin', [...staging, live[0] as string], [
+      token, mode, rows, cols, maxSeatsPerUser, settings.maxRows, settings.maxCols, settings.stagingTtlMs,
+    ]),
+    eventId,
+  );
+  for (const chunk of chunks) {
+    okOrThrow(await run('load-chunk', staging, [token, settings.stagingTtlMs, ...chunk]), eventId);
+  }
+  const reply = okOrThrow(await run('load-commit', [...staging, ...live], [token, mode]), eventId);
+  return Number(reply[1]);
+}
+
+function holdArgs(hold: SnapshotHold, i: number, settings: AdmissionSettings): (string | number)[] {
+  const holdId = checkId(`holds[${i}].holdId`, hold.holdId);
+  const userId = checkUserId(hold.userId);
+  const seats = checkSeatList(hold.seats, { ...settings, maxSeatsPerClaim: settings.maxRows * settings.maxCols });
+  if (hold.status !== 'held' && hold.status !== 'sold') {
+    throw new InvalidInputError(`holds[${i}].status`, "must be 'held' or 'sold'");
+  }
+  let expiresAt = 0;
+  if (hold.status === 'held') {
+    if (!(hold.expiresAt instanceof Date) || Number.isNaN(hold.expiresAt.getTime())) {
+      throw new InvalidInputError(`holds[${i}].expiresAt`, 'a held hold needs a valid expiry date');
+    }
+    expiresAt = hold.expiresAt.getTime();
+  }
+  const deadline = expiresAt + settings.expiryGraceMs;
+  const status = hold.status === 'held' ? 'H' : 'S';
+  return [holdId, userId, status, expiresAt, deadline, seats.length, ...seatArgs(seats)];
+}
+
+/** Splits the holds into script arguments of at most loadChunkSeats seats (a hold never splits). */
+function chunkHolds(holds: readonly SnapshotHold[], settings: AdmissionSettings): (string | number)[][] {
+  const chunks: (string | number)[][] = [];
+  let current: (string | number)[] = [];
+  let seatsInChunk = 0;
+  holds.forEach((hold, i) => {
+    const args = holdArgs(hold, i, settings);
+    if (seatsInChunk > 0 && seatsInChunk + hold.seats.length > settings.loadChunkSeats) {
+      chunks.push(current);
+      current = [];
+      seatsInChunk = 0;
+    }
+    current.push(...args);
+    seatsInChunk += hold.seats.length;
+  });
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

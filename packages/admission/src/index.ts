@@ -1,0 +1,35 @@
+export { Admission, createAdmission, type AdmissionOptions } from './admission.js';
+export { defaultSettings, type AdmissionSettings } from './settings.js';
+export {
+  AdmissionError,
+  EventExistsError,
+  EventNotLoadedError,
+  IdempotencyMismatchError,
+  InvalidInputError,
+  LoadConflictError,
+  type AdmissionErrorCode,
+} from './errors.js';
+export { ResultCode, type ResultCodeName } from './result-codes.js';
+export { admissionScripts, type ScriptDefinition, type ScriptName } from './lua-scripts.js';
+export { eventKeys, idempotencyRecordKey } from './keys.js';
+export type { RedisClient } from './script-runner.js';
+export type { Seat } from './seats.js';
+export {
+  seatMapRows,
+  type BestAvailableClaim,
+  type ClaimGranted,
+  type ClaimRefusal,
+  type ClaimResult,
+  type ConfirmResult,
+  type EventCounters,
+  type EventDefinition,
+  type EventSnapshot,
+  type ExpiredHold,
+  type HoldRef,
+  type HoldRefusal,
+  type ReapResult,
+  type ReleaseResult,
+  type SeatClaim,
+  type SeatMap,
+  type SnapshotHold,
+} from './results.js';

@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every key of an event shares one hash tag, `{ev:<eventId>}`, so a Redis Cluster keeps
+ * them in one slot and a script may touch them all. Scripts never build key names: the
+ * names are made here and passed in KEYS.
+ */
+const EVENT_PARTS = ['meta', 'seats', 'holds', 'expiry', 'owners', 'users'] as const;
+
+export type EventKeys = readonly string[];
+
+function eventTag(prefix: string, eventId: string): string {
+  return `${prefix}:{ev:${eventId}}`;
+}
+
+/** The six live keys of an event, in the order every event script takes them. */
+export function eventKeys(prefix: string, eventId: string): EventKeys {
+  const tag = eventTag(prefix, eventId);
+  return EVENT_PARTS.map((part) => `${tag}:${part}`);
+}
+
+/** The staging copy a load builds before it swaps it in. */
+export function stagingKeys(prefix: string, eventId: string): EventKeys {
+  const tag = eventTag(prefix, eventId);
+  return EVENT_PARTS.map((part) => `${tag}:load:${part}`);
+}
+
+/** One idempotency record, scoped to its user; hashed so any key text makes a safe name. */
+export function idempotencyRecordKey(prefix: string, eventId: string, userId: string, key: string): string {
+  const digest = createHash('sha256').update(userId).update('\0').update(key).digest('base64url');
+  return `${eventTag(prefix, eventId)}:idem:${digest}`;
+}

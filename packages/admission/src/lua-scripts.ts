@@ -1,0 +1,64 @@
+import luaFiles from 'seatgrid:lua';
+import { luaCodeTable } from './result-codes.js';
+
+/**
+ * The Lua commands, one file each under lua/ named `<name>-<numberOfKeys>.lua`, with their
+ * `--- @include "<name>"` lines expanded from lua/includes/ (each include once per script)
+ * and the result-code table prepended. The sources are embedded at build time.
+ */
+export type ScriptName =
+  | 'claim-seats'
+  | 'claim-best'
+  | 'confirm'
+  | 'release'
+  | 'reap'
+  | 'read'
+  | 'load-begin'
+  | 'load-chunk'
+  | 'load-commit';
+
+export interface ScriptDefinition {
+  readonly name: ScriptName;
+  /** The ioredis command it is registered as. */
+  readonly command: string;
+  readonly numberOfKeys: number;
+  /** The flattened source Redis runs. */
+  readonly lua: string;
+}
+
+const INCLUDE_LINE = /^--- @include "([\w-]+)"$/gm;
+const COMMAND_FILE = /^([a-z-]+)-(\d+)\.lua$/;
+
+function flatten(path: string, included: Set<string>): string {
+  const source = luaFiles[path];
+  if (source === undefined) throw new Error(`Lua file ${path} is missing from the build`);
+  return source.replace(INCLUDE_LINE, (_line, name: string) => {
+    const includePath = `includes/${name}.lua`;
+    if (included.has(includePath)) return '';
+    included.add(includePath);
+    return flatten(includePath, included);
+  });
+}
+
+function commandName(name: string): string {
+  return 'sg' + name.replace(/(^|-)([a-z])/g, (_m, _dash, letter: string) => letter.toUpperCase());
+}
+
+function loadDefinitions(): Readonly<Record<ScriptName, ScriptDefinition>> {
+  const definitions: Record<string, ScriptDefinition> = {};
+  for (const path of Object.keys(luaFiles)) {
+    const match = COMMAND_FILE.exec(path);
+    if (!match) continue;
+    const name = match[1] as ScriptName;
+    definitions[name] = Object.freeze({
+      name,
+      command: commandName(name),
+      numberOfKeys: Number(match[2]),
+      lua: luaCodeTable() + flatten(path, new Set()),
+    });
+  }
+  return Object.freeze(definitions as Record<ScriptName, ScriptDefinition>);
+}
+
+/** Every script of the engine, by name: for tooling such as redis-benchmark or SCRIPT LOAD. */
+export const admissionScripts = loadDefinitions();

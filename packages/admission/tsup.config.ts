@@ -1,0 +1,37 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defineConfig, type Options } from 'tsup';
+
+const luaDir = join(import.meta.dirname, '../../lua');
+
+/** Every .lua file under lua/, keyed by its path there, so the Lua ships inside the bundle. */
+function luaSources(): Record<string, string> {
+  const files = readdirSync(luaDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.lua'));
+  return Object.fromEntries(files.sort().map((f) => [f, readFileSync(join(luaDir, f), 'utf8')]));
+}
+
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+const embedLua: EsbuildPlugin = {
+  name: 'embed-lua',
+  setup(build) {
+    build.onResolve({ filter: /^seatgrid:lua$/ }, (args) => ({ path: args.path, namespace: 'seatgrid-lua' }));
+    build.onLoad({ filter: /.*/, namespace: 'seatgrid-lua' }, () => ({
+      contents: `export default ${JSON.stringify(luaSources())};`,
+      loader: 'js',
+      watchFiles: readdirSync(luaDir, { recursive: true, encoding: 'utf8' }).map((f) => join(luaDir, f)),
+    }));
+  },
+};
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm', 'cjs'],
+  dts: true,
+  tsconfig: 'tsconfig.build.json',
+  target: 'node22',
+  platform: 'node',
+  sourcemap: true,
+  clean: true,
+  esbuildPlugins: [embedLua],
+});

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# What the README's two commands run, from a machine with only Node and npm:
+#   bash scripts/run.sh test     every check and test
+#   bash scripts/run.sh stress   the main job (extra arguments go to it)
+# Each sets itself up: pnpm, the dependencies (among them the Node 24 the project runs on),
+# then Redis and PostgreSQL (reused when already up, else installed and started).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+job="${1:-}"
+shift || true
+
+pnpm() { npx --yes pnpm@12.21.0 "$@"; }
+
+echo "[setup] dependencies (pnpm install)" >&2
+pnpm install --frozen-lockfile --reporter=append-only >&2
+# From here on `node` is the project's Node 24, not the system one.
+export PATH="$root/node_modules/.bin:$PATH"
+services="$(bash scripts/services-up.sh)"
+eval "$services"
+export REDIS_URL DATABASE_URL
+
+case "$job" in
+  test)
+    node scripts/lint-lua.ts
+    turbo run build typecheck --output-logs=errors-only
+    # One runner over every package's tests: one summary at the end.
+    node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts
+    ;;
+  stress)
+    turbo run build --output-logs=errors-only
+    pnpm --filter @seatgrid/bench --silent run stress "$@"
+    ;;
+  *)
+    echo "usage: scripts/run.sh test|stress [arguments]" >&2
+    exit 2
+    ;;
+esac
