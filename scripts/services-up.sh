@@ -149,6 +149,9 @@ if [[ -z $redis_url ]]; then
   fi
   redis_url=$local_redis
 fi
+# The cluster test starts redis-server nodes of its own: the binary must be here even
+# when the Redis in use runs elsewhere.
+if ! command -v redis-server >/dev/null 2>&1; then apt_install redis-server; hash -r; fi
 redis_version=$(rcli -u "$redis_url" info server 2>/dev/null | tr -d '\r' | sed -n 's/^redis_version://p')
 (($(major_of "$redis_version") >= 7)) || die "redis at $(redact "$redis_url") is version ${redis_version:-unknown}; need >= 7"
 

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ClaimGranted, Seat } from '@seatgrid/admission';
+import { allSeats, newAdmission, seatKey, uniqueEventId } from './support.ts';
+
+test('300 concurrent buyers of one seat each on a 299-seat event: exactly 299 granted, no seat twice', async () => {
+  const admission = newAdmission();
+  const eventId = uniqueEventId('burst299');
+  await admission.createEvent({ eventId, rows: 13, cols: 23 }); // 299 seats
+  const results = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => admission.claimBestAvailable({ eventId, userId: `buyer-${i}`, quantity: 1 })),
+  );
+  const granted = results.filter((r): r is ClaimGranted => r.ok);
+  assert.equal(granted.length, 299);
+  assert.equal(new Set(granted.map((g) => seatKey(g.seats[0] as Seat))).size, 299);
+  const refused = results.filter((r) => !r.ok);
+  assert.deepEqual(refused.map((r) => !r.ok && r.reason), ['sold-out']);
+  assert.equal((await admission.counters(eventId)).available, 0);
+});
+
+test('10,000 concurrent claims of 1-4 random seats on a 10 x 10 event never overlap and the map agrees', async () => {
+  const admission = newAdmission();
+  const eventId = uniqueEventId('burst10k');
+  await admission.createEvent({ eventId, rows: 10, cols: 10 });
+  let state = 0x2545f491;
+  const random = (n: number) => {
+    state = (state * 1103515245 + 12345) >>> 0; // a fixed-seed LCG: the same burst every run
+    return state % n;
+  };
+  const requests = Array.from({ length: 10_000 }, (_, i) => {
+    const wanted = new Map<string, Seat>();
+    const count = 1 + random(4);
+    while (wanted.size < count) {
+      const seat = { row: 1 + random(10), col: 1 + random(10) };
+      wanted.set(seatKey(seat), seat);
+    }
+    return { userId: `u${i}`, seats: [...wanted.values()], mode: i % 2 === 0 ? ('book' as const) : ('hold' as const) };
+  });
+  const results = await Promise.all(requests.map((r) => admission.claimSeats({ eventId, ...r })));
+
+  const owner = new Map<string, number>();
+  results.forEach((result, i) => {
+    if (!result.ok) return;
+    const asked = requests[i]?.seats.map(seatKey).sort();
+    assert.deepEqual(result.seats.map(seatKey).sort(), asked, 'a grant has exactly the seats asked for');
+    for (const seat of result.seats) {
+      assert.equal(owner.has(seatKey(seat)), false, `seat ${seatKey(seat)} granted twice`);
+      owner.set(seatKey(seat), i);
+    }
+  });
+  assert.ok(owner.size > 0);
+
+  const map = await admission.seatMap(eventId);
+  allSeats(10, 10).forEach((seat, index) => {
+    const grantIndex = owner.get(seatKey(seat));
+    const expected = grantIndex === undefined ? '.' : requests[grantIndex]?.mode === 'book' ? 'S' : 'H';
+    assert.equal(map.states[index], expected, `seat ${seatKey(seat)}`);
+  });
+  assert.equal(map.available, 100 - owner.size);
+  for (const result of results) {
+    if (!result.ok) assert.ok(['seats-taken', 'sold-out'].includes(result.reason), result.reason);
+  }
+});

@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  EventExistsError,
+  EventNotLoadedError,
+  InvalidInputError,
+  LoadConflictError,
+  eventKeys,
+  type Seat,
+  type SnapshotHold,
+} from '@seatgrid/admission';
+import { connectRedis, newAdmission, uniqueEventId } from './support.ts';
+
+const redis = connectRedis();
+const admission = newAdmission({}, redis);
+
+test('an event that Redis does not have answers EventNotLoadedError on every call', async () => {
+  const eventId = uniqueEventId('missing');
+  const ref = { eventId, userId: 'u', holdId: 'h' };
+  await assert.rejects(admission.claimSeats({ eventId, userId: 'u', seats: [{ row: 1, col: 1 }] }), EventNotLoadedError);
+  await assert.rejects(admission.claimBestAvailable({ eventId, userId: 'u', quantity: 1 }), EventNotLoadedError);
+  await assert.rejects(admission.confirm(ref), EventNotLoadedError);
+  await assert.rejects(admission.release(ref), EventNotLoadedError);
+  await assert.rejects(admission.seatMap(eventId), EventNotLoadedError);
+  await assert.rejects(admission.reapExpired(eventId), EventNotLoadedError);
+});
+
+test('creating an event twice is refused; replacing it bumps the generation', async () => {
+  const eventId = uniqueEventId('twice');
+  assert.equal(await admission.createEvent({ eventId, rows: 2, cols: 2 }), 1);
+  await assert.rejects(admission.createEvent({ eventId, rows: 2, cols: 2 }), EventExistsError);
+  const generation = await admission.loadEvent({
+    eventId, rows: 2, cols: 2, holds: [{ holdId: 'b1', userId: 'u', status: 'sold', seats: [{ row: 1, col: 1 }] }],
+  });
+  assert.equal(generation, 2);
+  assert.deepEqual(await admission.counters(eventId), {
+    rows: 2, cols: 2, capacity: 4, available: 3, maxSeatsPerUser: 0, generation: 2,
+  });
+});
+
+test('a 1,000 x 1,000 event with 100,000 sold seats loads in bounded chunks, never half-loaded', async () => {
+  const eventId = uniqueEventId('venue');
+  await admission.createEvent({ eventId, rows: 1000, cols: 1000 });
+  await admission.claimSeats({ eventId, userId: 'old', seats: [{ row: 1000, col: 1000 }], mode: 'book' });
+
+  const holds: SnapshotHold[] = [];
+  for (let row = 1; row <= 100; row++) {
+    for (let col = 1; col <= 1000; col += 4) {
+      const seats: Seat[] = [0, 1, 2, 3].map((i) => ({ row, col: col + i }));
+      holds.push({ holdId: `b-${row}-${col}`, userId: `u${row}`, status: 'sold', seats });
+    }
+  }
+  // Watch the live event while the load runs: it must always look like the old one or the new one.
+  const seen = new Set<number>();
+  let loading = true;
+  const watcher = (async () => {
+    while (loading) seen.add((await admission.counters(eventId)).available);
+  })();
+  const generation = await newAdmission({ loadChunkSeats: 5_000 }, redis).loadEvent({ eventId, rows: 1000, cols: 1000, holds });
+  loading = false;
+  await watcher;
+
+  assert.equal(generation, 2);
+  assert.deepEqual([...seen].filter((n) => n !== 999_999 && n !== 900_000), [], 'no intermediate state was visible');
+  const map = await admission.seatMap(eventId);
+  assert.equal(map.available, 900_000);
+  assert.equal(map.states.length, 1_000_000);
+  assert.equal(map.states.slice(0, 100_000), 'S'.repeat(100_000));
+  assert.equal(map.states.at(-1), '.', 'the old state is gone');
+  const staging = await redis.keys(`sg:{ev:${eventId}}:load:*`);
+  assert.deepEqual(staging, []);
+});
+
+test('a snapshot that gives one seat to two holds is rejected and the live event is untouched', async () => {
+  const eventId = uniqueEventId('conflict');
+  await admission.createEvent({ eventId, rows: 1, cols: 3 });
+  const before = await redis.dumpBuffer(eventKeys('sg', eventId)[1] as string);
+  await assert.rejects(
+    admission.loadEvent({
+      eventId, rows: 1, cols: 3,
+      holds: [
+        { holdId: 'a', userId: 'u', status: 'sold', seats: [{ row: 1, col: 1 }] },
+        { holdId: 'b', userId: 'v', status: 'held', seats: [{ row: 1, col: 1 }], expiresAt: new Date(Date.now() + 60_000) },
+      ],
+    }),
+    InvalidInputError,
+  );
+  assert.deepEqual(await redis.dumpBuffer(eventKeys('sg', eventId)[1] as string), before);
+});
+
+test('a load superseded by another load of the same event fails instead of mixing the two', async () => {
+  const eventId = uniqueEventId('superseded');
+  const holdsOf = (user: string, rows: number[]): SnapshotHold[] =>
+    rows.map((row) => ({ holdId: `${user}${row}`, userId: user, status: 'sold', seats: [{ row, col: 1 }] }));
+  const chunked = newAdmission({ loadChunkSeats: 1 }, redis);
+  const results = await Promise.allSettled([
+    chunked.loadEvent({ eventId, rows: 40, cols: 1, holds: holdsOf('a', Array.from({ length: 20 }, (_, i) => i + 1)) }),
+    chunked.loadEvent({ eventId, rows: 40, cols: 1, holds: holdsOf('b', Array.from({ length: 20 }, (_, i) => i + 21)) }),
+  ]);
+  const failed = results.filter((r) => r.status === 'rejected');
+  assert.ok(failed.length >= 1);
+  for (const failure of failed) assert.ok(failure.reason instanceof LoadConflictError);
+  const states = (await admission.seatMap(eventId)).states;
+  assert.ok(states === 'S'.repeat(20) + '.'.repeat(20) || states === '.'.repeat(20) + 'S'.repeat(20), states);
+});
+
+test('bad event definitions are refused before anything is written', async () => {
+  const eventId = uniqueEventId('bad');
+  await assert.rejects(admission.createEvent({ eventId, rows: 0, cols: 5 }), InvalidInputError);
+  await assert.rejects(admission.createEvent({ eventId, rows: 1001, cols: 5 }), InvalidInputError);
+  await assert.rejects(admission.createEvent({ eventId, rows: 2, cols: 2.5 }), InvalidInputError);
+  await assert.rejects(admission.createEvent({ eventId: 'has space', rows: 2, cols: 2 }), InvalidInputError);
+  await assert.rejects(admission.createEvent({ eventId: 'x}{y', rows: 2, cols: 2 }), InvalidInputError);
+  assert.deepEqual(await redis.keys(`sg:{ev:${eventId}}*`), []);
+});
