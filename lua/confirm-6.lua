@@ -26,8 +26,8 @@
 local ev = eventKeys()
 local userId, holdId = ARGV[3], ARGV[4]
 
-local hold, failure = lookUpOwnHold(ev, holdId, userId, tonumber(ARGV[1]), tonumber(ARGV[2]))
-if not hold then return failure end
+local hold, metaOrFailure = lookUpOwnHold(ev, holdId, userId, tonumber(ARGV[1]), tonumber(ARGV[2]))
+if not hold then return metaOrFailure end
 
 local alreadyConfirmed = hold.status == 'S' and 1 or 0
 if alreadyConfirmed == 0 then
@@ -35,4 +35,4 @@ if alreadyConfirmed == 0 then
   redis.call('HSET', ev.holds, holdId, encodeHold('S', hold.expiresAt, hold.seats, userId))
   redis.call('ZREM', ev.expiry, holdId)
 end
-return appendSeatPairs({ Code.OK, alreadyConfirmed }, readMeta(ev), hold.seats)
+return appendSeatPairs({ Code.OK, alreadyConfirmed }, metaOrFailure, hold.seats)

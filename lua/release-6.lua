@@ -29,11 +29,11 @@ local ev = eventKeys()
 local holdId, expected = ARGV[4], ARGV[5]
 if expected ~= 'H' and expected ~= 'S' then return { Code.INVALID_ARGUMENT, 'expected' } end
 
-local hold, failure = lookUpOwnHold(ev, holdId, ARGV[3], tonumber(ARGV[1]), tonumber(ARGV[2]))
-if not hold then return failure end
+local hold, metaOrFailure = lookUpOwnHold(ev, holdId, ARGV[3], tonumber(ARGV[1]), tonumber(ARGV[2]))
+if not hold then return metaOrFailure end
 if hold.status ~= expected then return { Code.WRONG_STATE, hold.status } end
 
 freeSeats(ev, hold)
 redis.call('HDEL', ev.holds, holdId)
 redis.call('ZREM', ev.expiry, holdId)
-return appendSeatPairs({ Code.OK }, readMeta(ev), hold.seats)
+return appendSeatPairs({ Code.OK }, metaOrFailure, hold.seats)
