@@ -60,19 +60,19 @@ end
 local now = nowMs()
 reapDue(ev, now, args.reapBatch, args.tombstoneMs)
 
-local function seatIsFree(seat)
+local function isFree(seat)
   return redis.call('GETRANGE', ev.seats, seat, seat) == '.'
 end
 
 local function decide()
-  for _, seat in ipairs(seats) do
-    if not seatIsFree(seat) then reapOwnerIfDue(ev, seat, now, args.tombstoneMs) end
-  end
-  if availableSeats(ev) == 0 then return soldOutReply(ev, now) end
   local taken = {}
   for _, seat in ipairs(seats) do
-    if not seatIsFree(seat) then taken[#taken + 1] = seat end
+    if not isFree(seat) then
+      reapOwnerIfDue(ev, seat, now, args.tombstoneMs)
+      if not isFree(seat) then taken[#taken + 1] = seat end
+    end
   end
+  if availableSeats(ev) == 0 then return soldOutReply(ev, now) end
   if #taken > 0 then return appendSeatPairs({ Code.SEATS_TAKEN, 0 }, meta, taken) end
   local overLimit = userLimitReply(ev, meta, args.userId, #seats)
   if overLimit then return overLimit end

@@ -142,7 +142,7 @@ export class Admission {
       return { ok: false, reason: 'sold-out', replayed: false, cached: true };
     }
     const { keyPrefix } = this.settings;
-    const idemKey = idempotencyRecordKey(keyPrefix, args.eventId, args.userId, args.idempotencyKey ?? '');
+    const idemKey = idempotencyRecordKey(keyPrefix, args.eventId, args.userId, args.idempotencyKey);
     const fingerprint =
       args.idempotencyKey === undefined
         ? ''

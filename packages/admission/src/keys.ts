@@ -25,8 +25,12 @@ export function stagingKeys(prefix: string, eventId: string): EventKeys {
   return EVENT_PARTS.map((part) => `${tag}:load:${part}`);
 }
 
-/** One idempotency record, scoped to its user; hashed so any key text makes a safe name. */
-export function idempotencyRecordKey(prefix: string, eventId: string, userId: string, key: string): string {
+/**
+ * One idempotency record, scoped to its user; hashed so any key text makes a safe name.
+ * Without a key the scripts still need a name in the event's slot; they never touch it.
+ */
+export function idempotencyRecordKey(prefix: string, eventId: string, userId: string, key: string | undefined): string {
+  if (key === undefined) return `${eventTag(prefix, eventId)}:idem:none`;
   const digest = createHash('sha256').update(userId).update('\0').update(key).digest('base64url');
   return `${eventTag(prefix, eventId)}:idem:${digest}`;
 }

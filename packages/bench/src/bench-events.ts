@@ -1,0 +1,72 @@
+import { randomUUID } from 'node:crypto';
+import { eventKeys, type Admission } from '@seatgrid/admission';
+import type { Redis } from 'ioredis';
+
+/**
+ * The events a run creates, each fresh and uniquely named, and their removal: every key
+ * under the event's hash tag `{ev:<id>}`, found with SCAN MATCH, so nothing is left behind
+ * (staging or idempotency keys included).
+ */
+export class BenchEvents {
+  readonly #admission: Admission;
+  readonly #redis: Redis;
+  readonly #runId: string;
+  readonly #live = new Set<string>();
+  #deleted = 0;
+
+  constructor(admission: Admission, redis: Redis) {
+    this.#admission = admission;
+    this.#redis = redis;
+    this.#runId = `bench-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+  }
+
+  async create(label: string, rows: number, cols: number): Promise<string> {
+    const eventId = `${this.#runId}-${label}`;
+    this.#live.add(eventId);
+    await this.#admission.createEvent({ eventId, rows, cols });
+    return eventId;
+  }
+
+  /** The six live keys of the event, in script order. */
+  keys(eventId: string): readonly string[] {
+    return eventKeys(this.#admission.settings.keyPrefix, eventId);
+  }
+
+  /** Deletes every key under the event's hash tag; returns how many it deleted. */
+  async remove(eventId: string): Promise<number> {
+    const pattern = `${globEscape(tagOf(this.keys(eventId)))}*`;
+    let deleted = 0;
+    let cursor = '0';
+    do {
+      const [next, found] = await this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      if (found.length > 0) deleted += await this.#redis.del(...found);
+    } while (cursor !== '0');
+    this.#live.delete(eventId);
+    this.#deleted += deleted;
+    return deleted;
+  }
+
+  /** Keys deleted so far by remove and removeAll. */
+  get keysDeleted(): number {
+    return this.#deleted;
+  }
+
+  async removeAll(): Promise<number> {
+    let deleted = 0;
+    for (const eventId of [...this.#live]) deleted += await this.remove(eventId);
+    return deleted;
+  }
+}
+
+/** `<prefix>:{ev:<id>}`: the part every key of the event starts with. */
+function tagOf(keys: readonly string[]): string {
+  const meta = keys[0];
+  const end = meta === undefined ? -1 : meta.indexOf('}');
+  if (meta === undefined || end < 0) throw new Error('event keys carry no hash tag');
+  return meta.slice(0, end + 1);
+}
+
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
