@@ -66,7 +66,7 @@ local function decide()
   local available = availableSeats(ev)
   if available == 0 then return soldOutReply(ev, now) end
   if available < quantity then return { Code.NOT_ENOUGH_SEATS, 0, available } end
-  local overLimit = userLimitReply(ev, meta, args.userId, quantity)
+  local overLimit = userLimitReply(ev, meta, args.userId, quantity, now, args.tombstoneMs)
   if overLimit then return overLimit end
   local seats = findBestSeats(ev.seats, meta.rows, meta.cols, quantity, ARGV[10] == '1')
   if not seats then return { Code.NO_ADJACENT_BLOCK, 0 } end

@@ -74,7 +74,7 @@ local function decide()
   end
   if availableSeats(ev) == 0 then return soldOutReply(ev, now) end
   if #taken > 0 then return appendSeatPairs({ Code.SEATS_TAKEN, 0 }, meta, taken) end
-  local overLimit = userLimitReply(ev, meta, args.userId, #seats)
+  local overLimit = userLimitReply(ev, meta, args.userId, #seats, now, args.tombstoneMs)
   if overLimit then return overLimit end
   return grant(ev, meta, args, seats, now)
 end

@@ -34,5 +34,6 @@ if alreadyConfirmed == 0 then
   for _, seat in ipairs(hold.seats) do redis.call('SETRANGE', ev.seats, seat, 'S') end
   redis.call('HSET', ev.holds, holdId, encodeHold('S', hold.expiresAt, hold.seats, userId))
   redis.call('ZREM', ev.expiry, holdId)
+  unlistHeld(ev, userId, holdId)
 end
 return appendSeatPairs({ Code.OK, alreadyConfirmed }, metaOrFailure, hold.seats)

@@ -57,7 +57,7 @@ end
 
 for _, hold in ipairs(holds) do
   if hold.status == 'H' then redis.call('ZADD', staging.expiry, hold.deadline, hold.id) end
-  takeSeats(staging, hold.id, hold.status, hold.status == 'H' and hold.expiresAt or 0, hold.seats, hold.userId)
+  takeSeats(staging, meta, hold.id, hold.status, hold.status == 'H' and hold.expiresAt or 0, hold.seats, hold.userId)
 end
 refreshStagingTtl(staging, tonumber(ARGV[2]))
 return { Code.OK, availableSeats(staging) }

@@ -33,7 +33,7 @@ local hold, metaOrFailure = lookUpOwnHold(ev, holdId, ARGV[3], tonumber(ARGV[1])
 if not hold then return metaOrFailure end
 if hold.status ~= expected then return { Code.WRONG_STATE, hold.status } end
 
-freeSeats(ev, hold)
+freeSeats(ev, holdId, hold)
 redis.call('HDEL', ev.holds, holdId)
 redis.call('ZREM', ev.expiry, holdId)
 return appendSeatPairs({ Code.OK }, metaOrFailure, hold.seats)

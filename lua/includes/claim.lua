@@ -29,13 +29,18 @@ local function soldOutReply(ev, now)
   return { Code.SOLD_OUT, 0, wait }
 end
 
-local function userLimitReply(ev, meta, userId, wanted)
+local function userLimitReply(ev, meta, userId, wanted, now, tombstoneMs)
   if meta.maxPerUser <= 0 then return nil end
-  local current = tonumber(redis.call('HGET', ev.users, userId) or '0')
-  if current + wanted > meta.maxPerUser then
-    return { Code.USER_LIMIT, 0, meta.maxPerUser, current }
+  local function current() return tonumber(redis.call('HGET', ev.users, userId) or '0') end
+  if current() + wanted <= meta.maxPerUser then return nil end
+  -- Before refusing, expire this user's own due holds that the reap batch did not reach.
+  for _, holdId in ipairs(listedHeldIds(ev, userId)) do
+    if isPastDeadline(ev, holdId, now) then
+      expireHold(ev, holdId, decodeHold(redis.call('HGET', ev.holds, holdId)), now, tombstoneMs)
+    end
   end
-  return nil
+  if current() + wanted <= meta.maxPerUser then return nil end
+  return { Code.USER_LIMIT, 0, meta.maxPerUser, current() }
 end
 
 local function grant(ev, meta, args, seats, now)
@@ -44,7 +49,7 @@ local function grant(ev, meta, args, seats, now)
     status, expiresAt = 'H', now + args.holdTtlMs
     redis.call('ZADD', ev.expiry, expiresAt + args.graceMs, args.holdId)
   end
-  takeSeats(ev, args.holdId, status, expiresAt, seats, args.userId)
+  takeSeats(ev, meta, args.holdId, status, expiresAt, seats, args.userId)
   local reply = { Code.OK, 0, args.holdId, status == 'S' and 'sold' or 'held', expiresAt, meta.gen }
   return appendSeatPairs(reply, meta, seats)
 end

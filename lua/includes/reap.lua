@@ -6,7 +6,7 @@
 --- @include "seat-ledger"
 
 local function expireHold(ev, holdId, hold, now, tombstoneMs)
-  freeSeats(ev, hold)
+  freeSeats(ev, holdId, hold)
   redis.call('HSET', ev.holds, holdId, encodeHold('X', hold.expiresAt, {}, hold.userId))
   redis.call('ZADD', ev.expiry, now + tombstoneMs, holdId)
 end

@@ -14,9 +14,12 @@ export function checkId(field: string, value: unknown): string {
   return value;
 }
 
+/** Any text without control characters (the scripts use one as a separator). */
+const USER_ID_PATTERN = new RegExp(`^[^\\x00-\\x1f\\x7f]{1,${MAX_USER_ID_LENGTH}}$`, 'u');
+
 export function checkUserId(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_USER_ID_LENGTH) {
-    throw new InvalidInputError('userId', `must be a non-empty string of at most ${MAX_USER_ID_LENGTH} characters`);
+  if (typeof value !== 'string' || !USER_ID_PATTERN.test(value)) {
+    throw new InvalidInputError('userId', `must be 1-${MAX_USER_ID_LENGTH} characters, none of them control characters`);
   }
   return value;
 }
