@@ -10,12 +10,11 @@ cd "$root"
 job="${1:-}"
 shift || true
 
-pnpm() { npx --yes pnpm@12.21.0 "$@"; }
-
 echo "[setup] dependencies (pnpm install)" >&2
-pnpm install --frozen-lockfile --reporter=append-only >&2
-# From here on `node` is the project's Node 24, not the system one.
+npx --yes pnpm@12.21.0 install --frozen-lockfile --reporter=append-only >&2
+# From here on `node` is the project's Node 24 and `pnpm` its pinned pnpm.
 export PATH="$root/node_modules/.bin:$PATH"
+export TURBO_TELEMETRY_DISABLED=1
 services="$(bash scripts/services-up.sh)"
 eval "$services"
 export REDIS_URL DATABASE_URL
