@@ -7,7 +7,7 @@
 // - no script builds a key name: nothing is concatenated onto KEYS or into a command's key.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ResultCode } from '../packages/admission/src/result-codes.ts';
+import { ResultCode } from '../packages/admission/src/engine/result-codes.ts';
 
 const luaDir = join(import.meta.dirname, '..', 'lua');
 const problems: string[] = [];

@@ -1,4 +1,4 @@
-export { Admission, createAdmission, type AdmissionOptions } from './admission.js';
+export { Admission, createAdmission, type AdmissionOptions } from './engine/admission.js';
 export { defaultSettings, type AdmissionSettings } from './settings.js';
 export {
   AdmissionError,
@@ -9,10 +9,10 @@ export {
   LoadConflictError,
   type AdmissionErrorCode,
 } from './errors.js';
-export { ResultCode, type ResultCodeName } from './result-codes.js';
-export { admissionScripts, type ScriptDefinition, type ScriptName } from './lua-scripts.js';
-export { eventKeys, idempotencyRecordKey } from './keys.js';
-export type { RedisClient } from './script-runner.js';
+export { ResultCode, type ResultCodeName } from './engine/result-codes.js';
+export { admissionScripts, type ScriptDefinition, type ScriptName } from './engine/lua-scripts.js';
+export { eventKeys, idempotencyRecordKey } from './engine/keys.js';
+export type { RedisClient } from './engine/script-runner.js';
 export type { Seat } from './seats.js';
 export {
   seatMapRows,

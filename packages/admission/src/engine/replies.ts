@@ -5,10 +5,10 @@ import {
   IdempotencyMismatchError,
   InvalidInputError,
   LoadConflictError,
-} from './errors.js';
+} from '../errors.js';
 import { ResultCode, resultCodeName } from './result-codes.js';
-import type { ClaimResult, ConfirmResult, ExpiredHold, HoldRefusal, ReapResult, ReleaseResult } from './results.js';
-import { seatsFromReply } from './seats.js';
+import type { ClaimResult, ConfirmResult, ExpiredHold, HoldRefusal, ReapResult, ReleaseResult } from '../results.js';
+import { seatsFromReply } from '../seats.js';
 
 /**
  * The one mapper from script replies to results and errors. Refusals become typed

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { eventKeys, stagingKeys } from './keys.js';
 import { okOrThrow } from './replies.js';
-import type { EventSnapshot, SnapshotHold } from './results.js';
+import type { EventSnapshot, SnapshotHold } from '../results.js';
 import type { RunScript } from './script-runner.js';
-import { seatArgs } from './seats.js';
-import type { AdmissionSettings } from './settings.js';
-import { checkId, checkSeatList, checkUserId, checkWhole } from './validation.js';
-import { InvalidInputError } from './errors.js';
+import { seatArgs } from '../seats.js';
+import type { AdmissionSettings } from '../settings.js';
+import { checkId, checkSeatList, checkUserId, checkWhole } from '../validation.js';
+import { InvalidInputError } from '../errors.js';
 
 export type LoadMode = 'create' | 'replace';
 

@@ -15,13 +15,13 @@ import type {
   ReleaseResult,
   SeatClaim,
   SeatMap,
-} from './results.js';
+} from '../results.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
-import { seatArgs, seatLabel } from './seats.js';
-import { defaultSettings, type AdmissionSettings } from './settings.js';
+import { seatArgs, seatLabel } from '../seats.js';
+import { defaultSettings, type AdmissionSettings } from '../settings.js';
 import { SoldOutCache } from './sold-out-cache.js';
-import { checkId, checkIdempotencyKey, checkSeatList, checkUserId, checkWhole } from './validation.js';
-import { InvalidInputError } from './errors.js';
+import { checkId, checkIdempotencyKey, checkSeatList, checkUserId, checkWhole } from '../validation.js';
+import { InvalidInputError } from '../errors.js';
 
 export interface AdmissionOptions extends Partial<AdmissionSettings> {
   /** An ioredis client (standalone or Cluster). Auto-pipelining is welcome. */
