@@ -33,3 +33,9 @@ export {
   type SeatMap,
   type SnapshotHold,
 } from './results.js';
+export { connectDatabase, type DatabaseOptions } from './store/connect.js';
+export { migrateDown, migrateToLatest } from './store/migrate.js';
+export { createEvent, eventSnapshot, findEvent, type EventInfo, type NewEvent } from './store/events.js';
+export type { Database, HoldStatus, SeatState } from './store/database.js';
+export { isStrategyName, strategyNames, type BookingStrategy, type StrategyName } from './strategies/strategy.js';
+export { seatIndex, seatOfIndex } from './seats.js';

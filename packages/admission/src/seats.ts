@@ -21,3 +21,12 @@ export function seatsFromReply(reply: readonly unknown[], start: number, count =
 export function seatLabel(seat: Seat): string {
   return `${seat.row}:${seat.col}`;
 }
+
+/** 0-based row-major index of a seat on a grid `cols` wide. */
+export function seatIndex(seat: Seat, cols: number): number {
+  return (seat.row - 1) * cols + (seat.col - 1);
+}
+
+export function seatOfIndex(index: number, cols: number): Seat {
+  return { row: Math.floor(index / cols) + 1, col: (index % cols) + 1 };
+}

@@ -1,15 +1,49 @@
 import { randomUUID } from 'node:crypto';
 import { after } from 'node:test';
 import { Redis } from 'ioredis';
-import { createAdmission, type Admission, type AdmissionSettings, type Seat } from '@seatgrid/admission';
+import type { Kysely } from 'kysely';
+import {
+  connectDatabase,
+  createAdmission,
+  migrateToLatest,
+  type Admission,
+  type AdmissionSettings,
+  type Database,
+  type Seat,
+} from '@seatgrid/admission';
 
 /** The real Redis the suite runs against (scripts/run.sh exports REDIS_URL). */
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** The real PostgreSQL the suite runs against (scripts/run.sh exports DATABASE_URL). */
+export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid';
+
 const clients: Redis[] = [];
+const databases: Kysely<Database>[] = [];
 after(async () => {
   await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
+  await Promise.all(databases.map((db) => db.destroy()));
 });
+
+/** Counts the queries a database handle sends: `counter.queries`. */
+export interface QueryCounter {
+  queries: number;
+}
+
+/**
+ * A migrated database handle, destroyed when the test file ends. Tests share the database
+ * and keep apart by using their own event ids.
+ */
+export async function connectTestDatabase(counter?: QueryCounter, maxConnections = 10): Promise<Kysely<Database>> {
+  const db = connectDatabase({
+    connectionString: databaseUrl,
+    maxConnections,
+    ...(counter === undefined ? {} : { onQuery: () => void counter.queries++ }),
+  });
+  databases.push(db);
+  await migrateToLatest(db);
+  return db;
+}
 
 /** A client closed when the test file ends. */
 export function connectRedis(options: { autoPipelining?: boolean } = {}): Redis {

@@ -1,0 +1,80 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * PostgreSQL is the truth; Redis is a rebuildable index of it. One row a seat carries the
+ * seat's current holder, so PostgreSQL itself can refuse a second one: every correct write
+ * path takes seats with a conditional UPDATE whose row count it checks (store/seat-writes.ts).
+ */
+export interface Database {
+  events: EventsTable;
+  seats: SeatsTable;
+  holds: HoldsTable;
+  bookings: BookingsTable;
+  idempotency_records: IdempotencyRecordsTable;
+}
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface EventsTable {
+  id: string;
+  name: string;
+  rows: number;
+  cols: number;
+  capacity: number;
+  /** 0: no limit. */
+  max_seats_per_user: number;
+  hold_ttl_ms: number;
+  /** Bumped by every write through the fallback path: tells the gate to re-hydrate. */
+  version: Generated<number>;
+  created_at: CreatedAt;
+}
+
+export type SeatState = 'free' | 'held' | 'sold';
+
+export interface SeatsTable {
+  event_id: string;
+  /** 0-based, row-major: (row - 1) * cols + (col - 1). */
+  seat_index: number;
+  row: number;
+  col: number;
+  state: Generated<SeatState>;
+  hold_id: string | null;
+  /** For a held seat, when its hold expires: past it, the seat counts as free. */
+  held_until: Date | null;
+  version: Generated<number>;
+}
+
+export type HoldStatus = 'held' | 'confirmed' | 'released' | 'expired' | 'cancelled';
+
+export interface HoldsTable {
+  id: string;
+  event_id: string;
+  user_id: string;
+  seat_indexes: number[];
+  status: HoldStatus;
+  /** null for a one-step booking. */
+  expires_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** A confirmed hold or a one-step booking; its id is the hold's. */
+export interface BookingsTable {
+  id: string;
+  event_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+}
+
+export interface IdempotencyRecordsTable {
+  user_id: string;
+  key: string;
+  event_id: string;
+  fingerprint: string;
+  response: unknown;
+  created_at: CreatedAt;
+}
+
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;
+export type HoldRow = Selectable<HoldsTable>;

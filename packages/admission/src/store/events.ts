@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { InvalidInputError } from '../errors.js';
+import type { EventSnapshot, SnapshotHold } from '../results.js';
+import { seatOfIndex } from '../seats.js';
+import { checkId, checkWhole } from '../validation.js';
+import type { Database, EventRow } from './database.js';
+
+export interface NewEvent {
+  /** A random id when absent. */
+  readonly eventId?: string;
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+  /** 0 (default): no limit. */
+  readonly maxSeatsPerUser?: number;
+  readonly holdTtlMs: number;
+}
+
+export interface EventInfo {
+  readonly eventId: string;
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly capacity: number;
+  readonly maxSeatsPerUser: number;
+  readonly holdTtlMs: number;
+}
+
+const MAX_NAME_LENGTH = 200;
+
+function toInfo(row: EventRow): EventInfo {
+  return {
+    eventId: row.id,
+    name: row.name,
+    rows: row.rows,
+    cols: row.cols,
+    capacity: row.capacity,
+    maxSeatsPerUser: row.max_seats_per_user,
+    holdTtlMs: row.hold_ttl_ms,
+  };
+}
+
+/** Creates the event and one free row a seat, in one transaction. */
+export async function createEvent(db: Kysely<Database>, event: NewEvent, maxRows = 1000, maxCols = 1000): Promise<EventInfo> {
+  const eventId = event.eventId === undefined ? randomUUID() : checkId('eventId', event.eventId);
+  if (typeof event.name !== 'string' || event.name.trim() === '' || event.name.length > MAX_NAME_LENGTH) {
+    throw new InvalidInputError('name', `must be 1-${MAX_NAME_LENGTH} characters`);
+  }
+  const rows = checkWhole('rows', event.rows, 1, maxRows);
+  const cols = checkWhole('cols', event.cols, 1, maxCols);
+  const maxSeatsPerUser = checkWhole('maxSeatsPerUser', event.maxSeatsPerUser ?? 0, 0, rows * cols);
+  const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, 1_000, 24 * 60 * 60_000);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('events')
+      .values({ id: eventId, name: event.name, rows, cols, capacity: rows * cols, max_seats_per_user: maxSeatsPerUser, hold_ttl_ms: holdTtlMs })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await sql`insert into seats (event_id, seat_index, row, col)
+      select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(trx);
+    return toInfo(row);
+  });
+}
+
+export async function findEvent(db: Kysely<Database>, eventId: string): Promise<EventInfo | undefined> {
+  const row = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
+  return row === undefined ? undefined : toInfo(row);
+}
+
+/**
+ * The event's live state as the gate's snapshot: confirmed holds and unexpired held ones,
+ * read from the seats themselves (the truth of who holds what).
+ */
+export async function eventSnapshot(db: Kysely<Database>, event: EventInfo): Promise<EventSnapshot> {
+  const rows = await db
+    .selectFrom('seats')
+    .innerJoin('holds', 'holds.id', 'seats.hold_id')
+    .select(['seats.seat_index', 'holds.id', 'holds.user_id', 'seats.state', 'seats.held_until'])
+    .where('seats.event_id', '=', event.eventId)
+    .where((eb) => eb.or([eb('seats.state', '=', 'sold'), eb('seats.held_until', '>', sql<Date>`now()`)]))
+    .orderBy('seats.seat_index')
+    .execute();
+  const holds = new Map<string, { userId: string; status: 'held' | 'sold'; expiresAt?: Date; seats: number[] }>();
+  for (const row of rows) {
+    let hold = holds.get(row.id);
+    if (hold === undefined) {
+      hold = { userId: row.user_id, status: row.state === 'sold' ? 'sold' : 'held', seats: [] };
+      if (row.held_until !== null) hold.expiresAt = row.held_until;
+      holds.set(row.id, hold);
+    }
+    hold.seats.push(row.seat_index);
+  }
+  return {
+    eventId: event.eventId,
+    rows: event.rows,
+    cols: event.cols,
+    maxSeatsPerUser: event.maxSeatsPerUser,
+    holds: [...holds.entries()].map(([holdId, hold]): SnapshotHold => ({
+      holdId,
+      userId: hold.userId,
+      status: hold.status,
+      seats: hold.seats.map((index) => seatOfIndex(index, event.cols)),
+      ...(hold.expiresAt === undefined ? {} : { expiresAt: hold.expiresAt }),
+    })),
+  };
+}

@@ -1,0 +1,75 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, HoldStatus } from './database.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+export interface SeatTake {
+  readonly eventId: string;
+  readonly holdId: string;
+  readonly userId: string;
+  readonly seatIndexes: readonly number[];
+  /** null sells at once (a booking); otherwise the hold expires then. */
+  readonly expiresAt: Date | null;
+}
+
+/**
+ * The conditional write behind every correct path: takes the seats only where each is free
+ * (or held by a hold past its expiry), and says whether it got all of them. PostgreSQL
+ * evaluates the condition under the row locks, so two takers of one seat cannot both win.
+ * On false the caller must roll its transaction back: some seats may have been taken.
+ * Rows are locked in index order, so overlapping takes never deadlock.
+ */
+export async function takeSeatsIfFree(trx: Transaction<Database>, take: SeatTake): Promise<boolean> {
+  const result = await trx
+    .updateTable('seats')
+    .set({
+      state: take.expiresAt === null ? 'sold' : 'held',
+      hold_id: take.holdId,
+      held_until: take.expiresAt,
+      version: sql`version + 1`,
+    })
+    .where('event_id', '=', take.eventId)
+    .where('seat_index', '=', sql<number>`any(${[...take.seatIndexes]}::int[])`)
+    .where((eb) => eb.or([eb('state', '=', 'free'), eb.and([eb('state', '=', 'held'), eb('held_until', '<', sql<Date>`now()`)])]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === take.seatIndexes.length;
+}
+
+/** Records the hold (and, for a sale, its booking) after its seats were taken. */
+export async function insertHold(db: Executor, take: SeatTake): Promise<void> {
+  const sold = take.expiresAt === null;
+  await db
+    .insertInto('holds')
+    .values({
+      id: take.holdId,
+      event_id: take.eventId,
+      user_id: take.userId,
+      seat_indexes: [...take.seatIndexes],
+      status: sold ? 'confirmed' : 'held',
+      expires_at: take.expiresAt,
+    })
+    .execute();
+  if (sold) await db.insertInto('bookings').values({ id: take.holdId, event_id: take.eventId, user_id: take.userId }).execute();
+}
+
+/** Frees whatever seats the hold still holds (not those another hold took over since). */
+export async function freeSeatsOf(db: Executor, eventId: string, holdId: string): Promise<number> {
+  const result = await db
+    .updateTable('seats')
+    .set({ state: 'free', hold_id: null, held_until: null, version: sql`version + 1` })
+    .where('event_id', '=', eventId)
+    .where('hold_id', '=', holdId)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Moves a hold from one status to another; false when it was not in `from` (someone else won). */
+export async function moveHold(db: Executor, holdId: string, from: HoldStatus, to: HoldStatus): Promise<boolean> {
+  const result = await db
+    .updateTable('holds')
+    .set({ status: to, updated_at: sql<Date>`now()` })
+    .where('id', '=', holdId)
+    .where('status', '=', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
