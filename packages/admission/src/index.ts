@@ -39,3 +39,8 @@ export { createEvent, eventSnapshot, findEvent, type EventInfo, type NewEvent } 
 export type { Database, HoldStatus, SeatState } from './store/database.js';
 export { isStrategyName, strategyNames, type BookingStrategy, type StrategyName } from './strategies/strategy.js';
 export { seatIndex, seatOfIndex } from './seats.js';
+export { createNaiveStrategy } from './strategies/naive.js';
+export { createPessimisticStrategy } from './strategies/pessimistic.js';
+export { createOptimisticStrategy } from './strategies/optimistic.js';
+export type { PgStrategyOptions } from './strategies/pg-holds.js';
+export { auditEvent, type EventAudit } from './store/audit.js';
