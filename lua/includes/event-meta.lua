@@ -1,9 +1,11 @@
 --[[
-  The event's fixed shape and live counters, read once per call; nil when not loaded.
+  The event's fixed shape and live counters, read once per call; nil when not loaded, or
+  while a re-hydration has fenced it (meta field 'fenced', set by the client; the load's
+  swap removes it), so no claim slips in between the store's snapshot and the swap.
 ]]
 local function readMeta(ev)
-  local f = redis.call('HMGET', ev.meta, 'rows', 'cols', 'capacity', 'gen', 'maxPerUser')
-  if not f[1] then return nil end
+  local f = redis.call('HMGET', ev.meta, 'rows', 'cols', 'capacity', 'gen', 'maxPerUser', 'fenced')
+  if not f[1] or f[6] then return nil end
   return {
     rows = tonumber(f[1]),
     cols = tonumber(f[2]),

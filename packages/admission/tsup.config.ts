@@ -24,14 +24,17 @@ const embedLua: EsbuildPlugin = {
   },
 };
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
+const shared: Options = {
   tsconfig: 'tsconfig.build.json',
   target: 'node22',
   platform: 'node',
   sourcemap: true,
-  clean: true,
   esbuildPlugins: [embedLua],
-});
+};
+
+export default defineConfig([
+  // The library: ESM + CJS + types.
+  { ...shared, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: true, clean: true },
+  // The migration command (ESM only: it awaits at top level).
+  { ...shared, entry: ['src/migrate-cli.ts'], format: ['esm'], dts: false },
+]);

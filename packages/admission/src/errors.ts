@@ -5,6 +5,7 @@ export type AdmissionErrorCode =
   | 'EVENT_EXISTS'
   | 'IDEMPOTENCY_MISMATCH'
   | 'LOAD_CONFLICT'
+  | 'IDEMPOTENCY_IN_FLIGHT'
   | 'UNEXPECTED_REPLY';
 
 export class AdmissionError extends Error {
@@ -60,5 +61,12 @@ export class LoadConflictError extends AdmissionError {
   constructor(eventId: string) {
     super('LOAD_CONFLICT', `the load of event ${eventId} was superseded or timed out`);
     this.eventId = eventId;
+  }
+}
+
+/** The first request with this idempotency key is still being written (or died writing). */
+export class IdempotencyInFlightError extends AdmissionError {
+  constructor() {
+    super('IDEMPOTENCY_IN_FLIGHT', 'a request with this idempotency key is still in progress');
   }
 }

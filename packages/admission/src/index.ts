@@ -4,6 +4,7 @@ export {
   AdmissionError,
   EventExistsError,
   EventNotLoadedError,
+  IdempotencyInFlightError,
   IdempotencyMismatchError,
   InvalidInputError,
   LoadConflictError,
@@ -35,10 +36,17 @@ export {
 } from './results.js';
 export { connectDatabase, type DatabaseOptions } from './store/connect.js';
 export { migrateDown, migrateToLatest } from './store/migrate.js';
-export { createEvent, eventSnapshot, findEvent, type EventInfo, type NewEvent } from './store/events.js';
+export { createEvent, eventSnapshot, findEvent, seatStates, type EventInfo, type NewEvent } from './store/events.js';
 export type { Database, HoldStatus, SeatState } from './store/database.js';
 export { isStrategyName, strategyNames, type BookingStrategy, type StrategyName } from './strategies/strategy.js';
 export { seatIndex, seatOfIndex } from './seats.js';
+export { createMetrics, type AdmissionMetrics, type DecisionPath } from './metrics.js';
+export { AdmissionStrategy, createAdmissionStrategy, type AdmissionStrategyOptions } from './strategies/admission.js';
+export { defaultBreakerSettings, type BreakerSettings, type BreakerState } from './pipeline/redis-breaker.js';
+export { defaultGroupCommitSettings, type GroupCommitSettings } from './pipeline/group-commit.js';
+export { defaultReconcileSettings, type EventDrift, type ReconcileSettings } from './pipeline/reconciler.js';
+export type { EvictionRisk } from './pipeline/eviction-check.js';
+export type { SeatTake } from './store/seat-writes.js';
 export { createNaiveStrategy } from './strategies/naive.js';
 export { createPessimisticStrategy } from './strategies/pessimistic.js';
 export { createOptimisticStrategy } from './strategies/optimistic.js';

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
 import { createAdmission, eventKeys, idempotencyRecordKey, type Seat } from '@seatgrid/admission';
-import { eventually, uniqueEventId } from './support.ts';
+import { eventually, startPrivateRedis, uniqueEventId } from './support.ts';
 
 /** Redis Cluster's key slot: CRC16 (XMODEM) of the hash tag, or of the key without one, mod 16384. */
 function keySlot(key: string): number {
@@ -35,36 +33,19 @@ test('every key of one event hashes to one cluster slot (CRC16 rule)', () => {
 });
 
 // A real three-master cluster on spare loopback ports, started and stopped by this file.
-const nodes: ChildProcess[] = [];
 const ports: number[] = [];
-let dir = '';
-
-async function spareClusterPort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const free = await Promise.all([port, port + 10_000].map(
-      (p) => new Promise<boolean>((resolve) => {
-        const probe = createServer().once('error', () => resolve(false));
-        probe.listen(p, '127.0.0.1', () => probe.close(() => resolve(true)));
-      }),
-    ));
-    if (free.every(Boolean) && !ports.includes(port)) return port;
-  }
-}
+const dirs: string[] = [];
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sg-cluster-'));
-  for (let i = 0; i < 3; i++) ports.push(await spareClusterPort());
-  for (const port of ports) {
-    nodes.push(spawn('redis-server', [
-      '--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes',
-      '--cluster-config-file', join(dir, `nodes-${port}.conf`), '--dir', dir, '--save', '', '--appendonly', 'no',
-    ], { stdio: 'ignore' }));
+  const servers = [];
+  for (let i = 0; i < 3; i++) {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-cluster-'));
+    dirs.push(dir);
+    servers.push(await startPrivateRedis(['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--dir', dir]));
   }
-  const admins = ports.map((port) => new Redis(port, '127.0.0.1', { retryStrategy: () => 50 }));
-  for (const admin of admins) admin.on('error', () => {}); // refused until the node is up: polled below
+  ports.push(...servers.map((server) => server.port));
+  const admins = ports.map((port) => new Redis(port, '127.0.0.1'));
   try {
-    await Promise.all(admins.map((admin) => eventually(async () => (await admin.ping().catch(() => '')) === 'PONG', 10_000)));
     const third = Math.floor(16384 / 3);
     const ranges = [[0, third - 1], [third, 2 * third - 1], [2 * third, 16383]];
     await Promise.all(admins.map((admin, i) => admin.call('CLUSTER', 'ADDSLOTSRANGE', ...(ranges[i] as number[]))));
@@ -78,8 +59,7 @@ before(async () => {
 });
 
 after(() => {
-  for (const node of nodes) node.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 test('the engine runs unchanged on a Redis Cluster client, across slots on different nodes', async () => {

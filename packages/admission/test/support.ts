@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { after } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -77,4 +79,51 @@ export async function eventually(probe: () => Promise<boolean>, timeoutMs = 5_00
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer().once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+/** A loopback port that is free, and (for Redis Cluster) whose port + 10000 is free too. */
+export async function sparePort(taken: readonly number[] = []): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    if (!taken.includes(port) && (await portIsFree(port)) && (await portIsFree(port + 10_000))) return port;
+  }
+}
+
+export interface PrivateRedis {
+  readonly port: number;
+  readonly url: string;
+  readonly process: ChildProcess;
+  stop(): void;
+}
+
+const privateServers: ChildProcess[] = [];
+after(() => {
+  for (const server of privateServers) server.kill('SIGKILL');
+});
+
+/**
+ * A redis-server of this test file's own, on a spare loopback port, with no persistence:
+ * free to be flushed, paused or killed. Killed when the file ends.
+ */
+export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
+  const port = await sparePort();
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
+    stdio: 'ignore',
+  });
+  privateServers.push(server);
+  const probe = new Redis(port, '127.0.0.1', { retryStrategy: () => 50, lazyConnect: false });
+  probe.on('error', () => {}); // refused until the server is up: polled below
+  try {
+    await eventually(async () => (await probe.ping().catch(() => '')) === 'PONG', 10_000);
+  } finally {
+    probe.disconnect();
+  }
+  return { port, url: `redis://127.0.0.1:${port}`, process: server, stop: () => server.kill('SIGKILL') };
 }

@@ -42,12 +42,14 @@ interface ClaimArgs {
  */
 export class Admission {
   readonly settings: Readonly<AdmissionSettings>;
+  readonly #redis: RedisClient;
   readonly #run: RunScript;
   readonly #soldOut: SoldOutCache;
 
   constructor(options: AdmissionOptions) {
     const { redis, ...overrides } = options;
     this.settings = Object.freeze({ ...defaultSettings, ...overrides });
+    this.#redis = redis;
     this.#run = registerScripts(redis);
     this.#soldOut = new SoldOutCache(this.settings.soldOutCacheMs, this.settings.soldOutCacheMaxEvents);
   }
@@ -65,6 +67,16 @@ export class Admission {
     const generation = await loadEvent(this.#run, this.settings, snapshot, mode);
     this.#soldOut.forget(snapshot.eventId);
     return generation;
+  }
+
+  /**
+   * Fences the event before a re-load: every call on it answers EventNotLoadedError until
+   * the next loadEvent swaps in the new state, so nothing is admitted between the store's
+   * snapshot and the swap. A fence left by a crashed loader ends at the next load.
+   */
+  async fence(eventId: string): Promise<void> {
+    await this.#redis.hset(eventKeys(this.settings.keyPrefix, checkId('eventId', eventId))[0] as string, 'fenced', '1');
+    this.#soldOut.forget(eventId);
   }
 
   /** Claims exactly these seats, or none of them. */

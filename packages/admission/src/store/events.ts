@@ -105,3 +105,24 @@ export async function eventSnapshot(db: Kysely<Database>, event: EventInfo): Pro
     })),
   };
 }
+
+/**
+ * One character a seat, as the gate's map has it: '.' free, 'H' held, 'S' sold. A hold
+ * counts as held until `heldGraceMs` past its expiry (Redis reaps that late, by design).
+ */
+export async function seatStates(db: Kysely<Database>, event: EventInfo, heldGraceMs = 0): Promise<string> {
+  const rows = await db
+    .selectFrom('seats')
+    .select(['seat_index', 'state'])
+    .where('event_id', '=', event.eventId)
+    .where((eb) =>
+      eb.or([
+        eb('state', '=', 'sold'),
+        eb.and([eb('state', '=', 'held'), eb('held_until', '>', sql<Date>`now() - ${heldGraceMs} * interval '1 millisecond'`)]),
+      ]),
+    )
+    .execute();
+  const states = new Array<string>(event.capacity).fill('.');
+  for (const row of rows) states[row.seat_index] = row.state === 'sold' ? 'S' : 'H';
+  return states.join('');
+}

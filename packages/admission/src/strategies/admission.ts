@@ -1,0 +1,285 @@
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import { Admission } from '../engine/admission.js';
+import { idempotencyRecordKey } from '../engine/keys.js';
+import type { RedisClient } from '../engine/script-runner.js';
+import { EventNotLoadedError, IdempotencyInFlightError } from '../errors.js';
+import type { AdmissionMetrics, DecisionPath } from '../metrics.js';
+import { checkEvictionRisk, type EvictionRisk } from '../pipeline/eviction-check.js';
+import { GroupCommitter, type GroupCommitSettings } from '../pipeline/group-commit.js';
+import { Hydrator } from '../pipeline/hydrator.js';
+import { Reconciler, type ReconcileSettings } from '../pipeline/reconciler.js';
+import { isInfrastructureError, RedisBreaker, type BreakerSettings } from '../pipeline/redis-breaker.js';
+import type {
+  BestAvailableClaim,
+  ClaimGranted,
+  ClaimResult,
+  ConfirmResult,
+  HoldRef,
+  ReleaseResult,
+  SeatClaim,
+  SeatMap,
+} from '../results.js';
+import { seatIndex } from '../seats.js';
+import type { AdmissionSettings } from '../settings.js';
+import type { Database } from '../store/database.js';
+import type { EventInfo } from '../store/events.js';
+import type { SeatTake } from '../store/seat-writes.js';
+import { EventCache } from './event-cache.js';
+import type { BookingStrategy } from './strategy.js';
+
+export interface AdmissionStrategyOptions {
+  readonly db: Kysely<Database>;
+  readonly redis: RedisClient;
+  /** The PostgreSQL path: decides confirms, releases and cancels, and every claim while Redis is sick. */
+  readonly fallback: BookingStrategy;
+  readonly gate?: Partial<AdmissionSettings>;
+  readonly breaker?: Partial<BreakerSettings>;
+  readonly groupCommit?: Partial<GroupCommitSettings>;
+  readonly reconcile?: Partial<ReconcileSettings>;
+  readonly metrics?: AdmissionMetrics;
+  /** Where background failures (re-hydration, reconcile passes) are reported. */
+  readonly onBackgroundError?: (error: unknown) => void;
+  /**
+   * Fault injection for tests and chaos runs, called after a Redis win and before its
+   * PostgreSQL write: 'fail' makes the write fail; 'vanish' returns as if the process died
+   * (no write, no compensation).
+   */
+  readonly beforeWinnerWrite?: (take: SeatTake) => 'write' | 'fail' | 'vanish';
+}
+
+/** Redis reaps this long after PostgreSQL's expiry, so a confirm never races a reap. */
+const DEFAULT_EXPIRY_GRACE_MS = 5_000;
+
+/**
+ * The admission strategy: the Redis gate decides who gets which seats; losers are refused
+ * there with zero PostgreSQL work; winners are written to PostgreSQL (group commit) and
+ * answered only after their commit. A winner PostgreSQL refuses (Redis was stale) is
+ * released in Redis before the caller hears back, and the event re-hydrated. While Redis
+ * is sick the breaker sends requests down the fallback (optimistic) path; events written
+ * that way are re-hydrated before Redis admits for them again.
+ */
+export class AdmissionStrategy implements BookingStrategy {
+  readonly name = 'admission' as const;
+  readonly gate: Admission;
+  readonly breaker: RedisBreaker;
+  readonly reconciler: Reconciler;
+  readonly #redis: RedisClient;
+  readonly #db: Kysely<Database>;
+  readonly #fallback: BookingStrategy;
+  readonly #events: EventCache;
+  readonly #committer: GroupCommitter;
+  readonly #hydrator: Hydrator;
+  readonly #metrics: AdmissionMetrics | undefined;
+  readonly #onBackgroundError: (error: unknown) => void;
+  readonly #beforeWinnerWrite: AdmissionStrategyOptions['beforeWinnerWrite'];
+  /** Events written through the fallback: re-hydrate before the gate decides for them. */
+  readonly #writtenWhileOpen = new Set<string>();
+  /** Events this process served: the reconciler's beat. */
+  readonly #active = new Map<string, EventInfo>();
+  /** Winners whose PostgreSQL write is under way, by hold id: a replay waits for it. */
+  readonly #writing = new Map<string, Promise<ClaimResult>>();
+
+  constructor(options: AdmissionStrategyOptions) {
+    this.#redis = options.redis;
+    this.#db = options.db;
+    this.#fallback = options.fallback;
+    this.#metrics = options.metrics;
+    this.#onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.#beforeWinnerWrite = options.beforeWinnerWrite;
+    this.gate = new Admission({ redis: options.redis, expiryGraceMs: DEFAULT_EXPIRY_GRACE_MS, ...options.gate });
+    this.#events = new EventCache(options.db);
+    this.#committer = new GroupCommitter(options.db, options.groupCommit, () => this.#metrics?.pgTransactions.inc());
+    this.#hydrator = new Hydrator(this.gate, options.db, this.#committer, options.metrics);
+    this.breaker = new RedisBreaker(options.breaker, options.metrics);
+    this.reconciler = new Reconciler({
+      gate: this.gate,
+      db: options.db,
+      hydrator: this.#hydrator,
+      activeEvents: () => this.#active.values(),
+      heldGraceMs: this.gate.settings.expiryGraceMs,
+      ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      ...(options.reconcile === undefined ? {} : { settings: options.reconcile }),
+    });
+  }
+
+  /** Starts the background reconciler (the API server does; tests call reconcileOnce). */
+  start(): void {
+    this.reconciler.start(this.#onBackgroundError);
+  }
+
+  close(): void {
+    this.reconciler.stop();
+    this.breaker.shutdown();
+  }
+
+  evictionRisk(): Promise<EvictionRisk> {
+    return checkEvictionRisk(this.#redis);
+  }
+
+  /** Rebuilds the event's Redis state from PostgreSQL now. */
+  async hydrate(eventId: string): Promise<void> {
+    await this.#hydrator.hydrate(await this.#event(eventId), 'stale');
+  }
+
+  claimSeats(claim: SeatClaim): Promise<ClaimResult> {
+    return this.#claim(claim, (c) => this.gate.claimSeats(c), (c) => this.#fallback.claimSeats(c));
+  }
+
+  claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
+    return this.#claim(claim, (c) => this.gate.claimBestAvailable(c), (c) => this.#fallback.claimBestAvailable(c));
+  }
+
+  async confirm(ref: HoldRef): Promise<ConfirmResult> {
+    // PostgreSQL decides (only an unexpired hold, or a late one whose seats are still free);
+    // Redis, which reaps only after the grace, follows.
+    const result = await this.#fallback.confirm(ref);
+    if (result.ok) await this.#mirror(ref.eventId, () => this.gate.confirm(ref));
+    return result;
+  }
+
+  async release(ref: HoldRef): Promise<ReleaseResult> {
+    const result = await this.#fallback.release(ref);
+    if (result.ok) await this.#mirror(ref.eventId, () => this.gate.release(ref));
+    return result;
+  }
+
+  async cancel(ref: HoldRef): Promise<ReleaseResult> {
+    const result = await this.#fallback.cancel(ref);
+    if (result.ok) await this.#mirror(ref.eventId, () => this.gate.cancel(ref));
+    return result;
+  }
+
+  /** From Redis, no PostgreSQL work; from PostgreSQL while Redis is sick. */
+  async seatMap(eventId: string): Promise<SeatMap> {
+    const event = await this.#event(eventId);
+    try {
+      return await this.#viaGate(event, () => this.gate.seatMap(eventId));
+    } catch (error) {
+      if (!isInfrastructureError(error)) throw error;
+      return this.#fallback.seatMap(eventId);
+    }
+  }
+
+  async #event(eventId: string): Promise<EventInfo> {
+    const event = await this.#events.get(eventId);
+    this.#active.set(eventId, event);
+    return event;
+  }
+
+  async #claim<C extends SeatClaim | BestAvailableClaim>(
+    claim: C,
+    viaGate: (claim: C) => Promise<ClaimResult>,
+    viaFallback: (claim: C) => Promise<ClaimResult>,
+  ): Promise<ClaimResult> {
+    const started = performance.now();
+    const event = await this.#event(claim.eventId);
+    const withTtl: C = { ...claim, holdTtlMs: claim.holdTtlMs ?? event.holdTtlMs };
+    let result: ClaimResult;
+    try {
+      result = await this.#viaGate(event, () => viaGate(withTtl));
+    } catch (error) {
+      if (!isInfrastructureError(error)) throw error;
+      this.#writtenWhileOpen.add(event.eventId);
+      return this.#record(await viaFallback(withTtl), 'pg-fallback', started);
+    }
+    if (!result.ok) return this.#record(result, result.reason === 'sold-out' && result.cached ? 'sold-out-cache' : 'redis', started);
+    if (result.replayed) return this.#record(await this.#durableReplay(result), 'redis', started);
+    const writing = this.#persist(event, claim, result);
+    this.#writing.set(result.holdId, writing);
+    try {
+      return this.#record(await writing, 'redis', started);
+    } finally {
+      this.#writing.delete(result.holdId);
+    }
+  }
+
+  /** Runs a gate call, hydrating first when the event needs it. Hydration is not timed by the breaker. */
+  async #viaGate<T>(event: EventInfo, call: () => Promise<T>): Promise<T> {
+    if (this.#writtenWhileOpen.has(event.eventId) && this.breaker.state === 'closed') {
+      await this.#hydrator.hydrate(event, 'after-fallback');
+      this.#writtenWhileOpen.delete(event.eventId);
+    }
+    try {
+      return await this.breaker.run(call);
+    } catch (error) {
+      if (!(error instanceof EventNotLoadedError)) throw error;
+      await this.#hydrator.hydrate(event, 'not-loaded');
+      return this.breaker.run(call);
+    }
+  }
+
+  async #persist(event: EventInfo, claim: SeatClaim | BestAvailableClaim, granted: ClaimGranted): Promise<ClaimResult> {
+    const take: SeatTake = {
+      eventId: event.eventId,
+      holdId: granted.holdId,
+      userId: claim.userId,
+      seatIndexes: granted.seats.map((seat) => seatIndex(seat, event.cols)),
+      expiresAt: granted.expiresAt,
+    };
+    const fault = this.#beforeWinnerWrite?.(take) ?? 'write';
+    if (fault === 'vanish') return granted;
+    let outcome;
+    try {
+      if (fault === 'fail') throw new Error('injected PostgreSQL write failure');
+      outcome = await this.#committer.write(take);
+    } catch (error) {
+      await this.#compensate(event, claim, granted, 'pg-error');
+      throw error;
+    }
+    if (outcome === 'written') return granted;
+    await this.#compensate(event, claim, granted, 'pg-refused');
+    this.#hydrator.hydrate(event, 'stale').catch(this.#onBackgroundError);
+    return { ok: false, reason: 'seats-taken', takenSeats: granted.seats, replayed: false };
+  }
+
+  /** Gives a Redis win back; if Redis cannot be reached, the reconciler frees it later. */
+  async #compensate(event: EventInfo, claim: SeatClaim | BestAvailableClaim, granted: ClaimGranted, reason: string): Promise<void> {
+    this.#metrics?.compensations.inc({ reason });
+    const ref = { eventId: event.eventId, userId: claim.userId, holdId: granted.holdId };
+    try {
+      await (granted.status === 'sold' ? this.gate.cancel(ref) : this.gate.release(ref));
+      if (claim.idempotencyKey !== undefined) {
+        await this.#redis.del(idempotencyRecordKey(this.gate.settings.keyPrefix, event.eventId, claim.userId, claim.idempotencyKey));
+      }
+    } catch (error) {
+      this.#onBackgroundError(error);
+    }
+  }
+
+  /** A replayed grant is acknowledged only once its first write has committed. */
+  async #durableReplay(replay: ClaimGranted): Promise<ClaimResult> {
+    const first = this.#writing.get(replay.holdId);
+    if (first !== undefined) {
+      const outcome = await first;
+      return outcome.ok ? replay : outcome;
+    }
+    const written = await this.#db.selectFrom('holds').select('id').where('id', '=', replay.holdId).executeTakeFirst();
+    if (written !== undefined) return replay;
+    throw new IdempotencyInFlightError();
+  }
+
+  /** Makes Redis follow a decision PostgreSQL already took; on any doubt, re-hydrate. */
+  async #mirror(eventId: string, call: () => Promise<{ ok: boolean }>): Promise<void> {
+    const event = await this.#event(eventId);
+    try {
+      const result = await this.breaker.run(call);
+      if (!result.ok) this.#hydrator.hydrate(event, 'stale').catch(this.#onBackgroundError);
+    } catch (error) {
+      if (error instanceof EventNotLoadedError) return; // the next claim hydrates it
+      if (!isInfrastructureError(error)) throw error;
+      this.#writtenWhileOpen.add(eventId);
+    }
+  }
+
+  #record(result: ClaimResult, path: DecisionPath, started: number): ClaimResult {
+    const outcome = result.ok ? 'granted' : result.reason;
+    this.#metrics?.decisions.inc({ strategy: this.name, outcome, path });
+    this.#metrics?.claimLatency.observe({ outcome }, (performance.now() - started) / 1_000);
+    return result;
+  }
+}
+
+export function createAdmissionStrategy(options: AdmissionStrategyOptions): AdmissionStrategy {
+  return new AdmissionStrategy(options);
+}

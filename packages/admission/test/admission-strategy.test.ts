@@ -1,0 +1,278 @@
+import assert from 'node:assert/strict';
+import { performance } from 'node:perf_hooks';
+import { after, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import {
+  auditEvent,
+  createAdmissionStrategy,
+  createEvent,
+  createMetrics,
+  createOptimisticStrategy,
+  seatStates,
+  type AdmissionStrategy,
+  type AdmissionStrategyOptions,
+  type ClaimGranted,
+  type ClaimResult,
+  type EventInfo,
+  type Seat,
+} from '@seatgrid/admission';
+import { connectTestDatabase, redisUrl, seatKey, startPrivateRedis, uniqueEventId, type QueryCounter } from './support.ts';
+
+const strategies: AdmissionStrategy[] = [];
+const redisClients: Redis[] = [];
+after(() => {
+  for (const strategy of strategies) strategy.close();
+  for (const client of redisClients) client.disconnect();
+});
+
+type Overrides = Partial<Omit<AdmissionStrategyOptions, 'db' | 'redis' | 'fallback'>>;
+
+async function admissionOn(url: string, overrides: Overrides = {}, counter?: QueryCounter) {
+  const db = await connectTestDatabase(counter, 20);
+  const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => {}); // a dead Redis is part of some scenarios; the breaker sees the failures
+  redisClients.push(redis);
+  const strategy = createAdmissionStrategy({ db, redis, fallback: createOptimisticStrategy({ db }), ...overrides });
+  strategies.push(strategy);
+  return { db, redis, strategy };
+}
+
+async function newEvent(db: Awaited<ReturnType<typeof connectTestDatabase>>, rows: number, cols: number, holdTtlMs = 60_000): Promise<EventInfo> {
+  return createEvent(db, { eventId: uniqueEventId('adm'), name: 'test event', rows, cols, holdTtlMs });
+}
+
+function granted(results: readonly ClaimResult[]): ClaimGranted[] {
+  return results.filter((r): r is ClaimGranted => r.ok);
+}
+
+function assertNoSeatTwice(grants: readonly ClaimGranted[]): Set<string> {
+  const seen = new Set<string>();
+  for (const grant of grants) {
+    for (const seat of grant.seats) {
+      assert.equal(seen.has(seatKey(seat)), false, `seat ${seatKey(seat)} granted twice`);
+      seen.add(seatKey(seat));
+    }
+  }
+  return seen;
+}
+
+/** A fixed-seed generator: the same burst every run. */
+function seeded(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return state % n;
+  };
+}
+
+function randomSeats(random: (n: number) => number, rows: number, cols: number, max: number): Seat[] {
+  const wanted = new Map<string, Seat>();
+  const count = 1 + random(max);
+  while (wanted.size < count) {
+    const seat = { row: 1 + random(rows), col: 1 + random(cols) };
+    wanted.set(seatKey(seat), seat);
+  }
+  return [...wanted.values()];
+}
+
+test('300 buyers, 299 seats: exactly 299 sold, each once, written in PostgreSQL, Redis agreeing', async () => {
+  const { db, strategy } = await admissionOn(redisUrl);
+  const event = await newEvent(db, 13, 23);
+  const results = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `b${i}`, quantity: 1, mode: 'book' })),
+  );
+  assert.equal(granted(results).length, 299);
+  assertNoSeatTwice(granted(results));
+  const audit = await auditEvent(db, event.eventId);
+  assert.equal(audit.oversold, 0);
+  assert.equal(audit.seatsSold, 299);
+  assert.equal((await strategy.seatMap(event.eventId)).states, await seatStates(db, event));
+});
+
+test('2,000 concurrent multi-seat claims on a 10 x 10 event: no seat twice in PostgreSQL, none partial', async () => {
+  const { db, strategy } = await admissionOn(redisUrl);
+  const event = await newEvent(db, 10, 10);
+  const random = seeded(7);
+  const claims = Array.from({ length: 2_000 }, (_, i) => ({
+    eventId: event.eventId,
+    userId: `u${i}`,
+    seats: randomSeats(random, 10, 10, 4),
+    mode: i % 3 === 0 ? ('book' as const) : ('hold' as const),
+  }));
+  const results = await Promise.all(claims.map((claim) => strategy.claimSeats(claim)));
+  const taken = assertNoSeatTwice(granted(results));
+  const audit = await auditEvent(db, event.eventId);
+  assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
+  assert.equal(audit.seatsSold + audit.seatsHeld, taken.size);
+  assert.equal((await strategy.seatMap(event.eventId)).states, await seatStates(db, event));
+});
+
+test('losers cost PostgreSQL nothing: zero queries for refused requests', async () => {
+  const counter: QueryCounter = { queries: 0 };
+  const { db, strategy } = await admissionOn(redisUrl, {}, counter);
+  const event = await newEvent(db, 5, 5);
+  const sold = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => strategy.claimSeats({ eventId: event.eventId, userId: `early${i}`, seats: [{ row: 1 + Math.floor(i / 5), col: 1 + (i % 5) }], mode: 'book' })),
+  );
+  assert.equal(granted(sold).length, 10);
+
+  counter.queries = 0;
+  const takenSeatClaims = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => strategy.claimSeats({ eventId: event.eventId, userId: `late${i}`, seats: [{ row: 1 + (i % 2), col: 1 + (i % 5) }] })),
+  );
+  assert.ok(takenSeatClaims.every((r) => !r.ok && r.reason === 'seats-taken'));
+  assert.equal(counter.queries, 0, 'seats-taken refusals sent no query');
+
+  await Promise.all(Array.from({ length: 15 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `fill${i}`, quantity: 1, mode: 'book' })));
+  counter.queries = 0;
+  const soldOut = await Promise.all(
+    Array.from({ length: 500 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `z${i}`, quantity: 1 })),
+  );
+  assert.ok(soldOut.every((r) => !r.ok && r.reason === 'sold-out'));
+  assert.equal(counter.queries, 0, 'sold-out refusals sent no query');
+});
+
+test('Redis unreachable from the start: every booking still correct through the PostgreSQL fallback', async () => {
+  const dead = await startPrivateRedis();
+  dead.stop();
+  const { db, strategy } = await admissionOn(dead.url, { breaker: { volumeThreshold: 5 } });
+  const event = await newEvent(db, 13, 23);
+  const results = await Promise.all(
+    Array.from({ length: 300 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `b${i}`, quantity: 1, mode: 'book' })),
+  );
+  assert.equal(granted(results).length, 299);
+  assertNoSeatTwice(granted(results));
+  assert.equal((await auditEvent(db, event.eventId)).oversold, 0);
+  assert.equal(strategy.breaker.state, 'open');
+});
+
+test('FLUSHALL in the middle of a burst: hydrated again, no oversell, Redis ends equal to PostgreSQL', async () => {
+  const privateRedis = await startPrivateRedis();
+  const metrics = createMetrics();
+  const { db, redis, strategy } = await admissionOn(privateRedis.url, { metrics });
+  const event = await newEvent(db, 20, 10);
+  const random = seeded(11);
+  const burst = (from: number) =>
+    Array.from({ length: 300 }, (_, i) =>
+      strategy.claimSeats({ eventId: event.eventId, userId: `u${from + i}`, seats: randomSeats(random, 20, 10, 2), mode: 'book' }),
+    );
+  const first = burst(0);
+  await redis.flushall();
+  const results = [...(await Promise.all(first)), ...(await Promise.all(burst(300)))];
+  assertNoSeatTwice(granted(results));
+  const audit = await auditEvent(db, event.eventId);
+  assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
+  assert.equal(audit.seatsSold, granted(results).reduce((n, g) => n + g.seats.length, 0), 'every grant is in PostgreSQL');
+  await strategy.reconciler.reconcileOnce();
+  assert.equal((await strategy.seatMap(event.eventId)).states, await seatStates(db, event));
+  assert.ok((await metrics.hydrations.get()).values.some((v) => v.value > 0), 'the flushed event was hydrated');
+});
+
+test('a PostgreSQL write that fails after a Redis win releases the seat before answering', async () => {
+  let failNext = true;
+  const { db, strategy } = await admissionOn(redisUrl, {
+    beforeWinnerWrite: () => {
+      const fault = failNext ? 'fail' : 'write';
+      failNext = false;
+      return fault;
+    },
+  });
+  const event = await newEvent(db, 1, 3);
+  const seat = { row: 1, col: 2 };
+  await assert.rejects(strategy.claimSeats({ eventId: event.eventId, userId: 'unlucky', seats: [seat], idempotencyKey: 'k1' }));
+  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '...', 'nothing leaked in Redis');
+  assert.equal(await seatStates(db, event), '...', 'nothing written in PostgreSQL');
+  const retry = await strategy.claimSeats({ eventId: event.eventId, userId: 'unlucky', seats: [seat], idempotencyKey: 'k1' });
+  assert.equal(retry.ok && !retry.replayed, true, 'a retry with the same key claims afresh');
+});
+
+test('a winner that dies between Redis and PostgreSQL is freed by the reconciler within one pass', async () => {
+  let vanish = true;
+  const metrics = createMetrics();
+  const { db, strategy } = await admissionOn(redisUrl, {
+    metrics,
+    beforeWinnerWrite: () => {
+      const fault = vanish ? 'vanish' : 'write';
+      vanish = false;
+      return fault;
+    },
+  });
+  const event = await newEvent(db, 1, 3);
+  const lost = await strategy.claimSeats({ eventId: event.eventId, userId: 'ghost', seats: [{ row: 1, col: 1 }] });
+  assert.equal(lost.ok, true);
+  assert.equal((await strategy.gate.seatMap(event.eventId)).states, 'H..');
+  assert.equal(await seatStates(db, event), '...');
+
+  const drifts = await strategy.reconciler.reconcileOnce();
+  assert.deepEqual(drifts, [{ eventId: event.eventId, seats: 1 }]);
+  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '...');
+  assert.equal((await metrics.reconcileDrift.get()).values[0]?.value, 1);
+});
+
+test('two instances on one Redis and PostgreSQL, one with its breaker forced open: no seat twice', async () => {
+  const a = await admissionOn(redisUrl);
+  const b = await admissionOn(redisUrl);
+  b.strategy.breaker.forceOpen();
+  const event = await newEvent(a.db, 10, 10);
+  const random = seeded(23);
+  const results = await Promise.all(
+    Array.from({ length: 600 }, (_, i) =>
+      (i % 2 === 0 ? a : b).strategy.claimSeats({ eventId: event.eventId, userId: `u${i}`, seats: randomSeats(random, 10, 10, 3), mode: 'book' }),
+    ),
+  );
+  assertNoSeatTwice(granted(results));
+  const audit = await auditEvent(a.db, event.eventId);
+  assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
+  assert.equal(audit.seatsSold, granted(results).reduce((n, g) => n + g.seats.length, 0));
+});
+
+test('hydrating a 100,000-seat event rebuilds Redis exactly (time reported, not asserted)', async (t) => {
+  const { db, strategy } = await admissionOn(redisUrl);
+  const event = await newEvent(db, 100, 1000);
+  // Half the seats sold in 12,500 bookings of 4, written straight into PostgreSQL.
+  await sql`
+    with bookings as (
+      insert into holds (id, event_id, user_id, seat_indexes, status)
+      select ${event.eventId} || '-b' || b, ${event.eventId}, 'fan' || (b % 977),
+             array[b * 8, b * 8 + 1, b * 8 + 2, b * 8 + 3], 'confirmed'
+      from generate_series(0, 12499) as b
+      returning id, seat_indexes
+    )
+    update seats set state = 'sold', hold_id = bookings.id
+    from bookings where seats.event_id = ${event.eventId} and seats.seat_index = any(bookings.seat_indexes)`.execute(db);
+  const started = performance.now();
+  await strategy.hydrate(event.eventId);
+  const elapsedMs = performance.now() - started;
+  t.diagnostic(`hydrated 100,000 seats (50,000 sold in 12,500 bookings) in ${elapsedMs.toFixed(0)} ms`);
+  const map = await strategy.gate.seatMap(event.eventId);
+  assert.equal(map.available, 50_000);
+  assert.equal(map.states, await seatStates(db, event));
+});
+
+test('group commit: concurrent winners share transactions; switched off, each has its own', async () => {
+  for (const enabled of [true, false]) {
+    const metrics = createMetrics();
+    const { db, strategy } = await admissionOn(redisUrl, { metrics, groupCommit: { enabled } });
+    const event = await newEvent(db, 4, 50);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        strategy.claimSeats({ eventId: event.eventId, userId: `w${i}`, seats: [{ row: 1 + Math.floor(i / 50), col: 1 + (i % 50) }], mode: 'book' }),
+      ),
+    );
+    assert.equal(granted(results).length, 200);
+    assert.equal((await auditEvent(db, event.eventId)).seatsSold, 200);
+    const transactions = (await metrics.pgTransactions.get()).values[0]?.value ?? 0;
+    if (enabled) assert.ok(transactions < 200, `200 winners took ${transactions} transactions`);
+    else assert.equal(transactions, 200);
+  }
+});
+
+test('start-up can tell whether Redis may evict admission keys', async () => {
+  const evicting = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
+  const risky = await admissionOn(evicting.url);
+  assert.deepEqual(await risky.strategy.evictionRisk(), { policy: 'allkeys-lru', safe: false });
+  const careful = await startPrivateRedis(['--maxmemory-policy', 'noeviction']);
+  const safe = await admissionOn(careful.url);
+  assert.deepEqual(await safe.strategy.evictionRisk(), { policy: 'noeviction', safe: true });
+});

@@ -1,0 +1,60 @@
+// Winners/s through the admission strategy: every claim wins (distinct seats), so each one
+// is written to PostgreSQL before it is answered. Run with group commit off (one
+// transaction per winner) and on (winners of concurrent claims share transactions), in one
+// run, on the same Redis and PostgreSQL:
+//   pnpm --filter @seatgrid/bench winners [--winners N] [--in-flight N]
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import { Redis } from 'ioredis';
+import {
+  connectDatabase,
+  createAdmissionStrategy,
+  createEvent,
+  createMetrics,
+  createOptimisticStrategy,
+  migrateToLatest,
+} from '@seatgrid/admission';
+
+const { values } = parseArgs({
+  options: { winners: { type: 'string', default: '20000' }, 'in-flight': { type: 'string', default: '200' } },
+});
+const winners = Number(values.winners);
+const inFlight = Number(values['in-flight']);
+const cols = 1000;
+const rows = Math.ceil(winners / cols);
+
+const db = connectDatabase({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid', maxConnections: 10 });
+await migrateToLatest(db);
+const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true });
+
+async function measure(groupCommit: boolean): Promise<{ perSec: number; transactions: number }> {
+  const metrics = createMetrics();
+  const strategy = createAdmissionStrategy({ db, redis, fallback: createOptimisticStrategy({ db }), metrics, groupCommit: { enabled: groupCommit } });
+  const event = await createEvent(db, { name: 'winners bench', rows, cols, holdTtlMs: 60_000 });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      for (let i = next++; i < winners; i = next++) {
+        const result = await strategy.claimSeats({
+          eventId: event.eventId, userId: `w${i}`, seats: [{ row: Math.floor(i / cols) + 1, col: (i % cols) + 1 }], mode: 'book',
+        });
+        if (!result.ok) throw new Error(`claim ${i} refused: ${result.reason}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1_000;
+  strategy.close();
+  const transactions = (await metrics.pgTransactions.get()).values[0]?.value ?? 0;
+  await db.deleteFrom('events').where('id', '=', event.eventId).execute();
+  return { perSec: winners / seconds, transactions };
+}
+
+const off = await measure(false);
+const on = await measure(true);
+console.log(`${winners} winners, ${inFlight} in flight, each answered after its PostgreSQL commit:`);
+console.log(`  group commit off: ${Math.round(off.perSec).toLocaleString('en-US')} winners/s, ${off.transactions} transactions`);
+console.log(`  group commit on:  ${Math.round(on.perSec).toLocaleString('en-US')} winners/s, ${on.transactions} transactions`);
+console.log(`  ratio on/off: ${(on.perSec / off.perSec).toFixed(2)}x`);
+redis.disconnect();
+await db.destroy();
