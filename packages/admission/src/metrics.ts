@@ -20,7 +20,8 @@ export interface AdmissionMetrics {
   readonly claimLatency: Histogram<'outcome'>;
 }
 
-export type DecisionPath = 'sold-out-cache' | 'redis' | 'pg-fallback';
+/** Where a claim was decided: the in-process cache, the Redis gate, the admission strategy's fallback, or a PostgreSQL-only strategy. */
+export type DecisionPath = 'sold-out-cache' | 'redis' | 'pg-fallback' | 'pg';
 
 export function createMetrics(registry: Registry = new Registry()): AdmissionMetrics {
   const registers = [registry];

@@ -27,9 +27,10 @@ after(async () => {
   await Promise.all(databases.map((db) => db.destroy()));
 });
 
-/** Counts the queries a database handle sends: `counter.queries`. */
+/** Counts what a database handle sends: every query, and the commits among them. */
 export interface QueryCounter {
   queries: number;
+  commits?: number;
 }
 
 /**
@@ -40,7 +41,14 @@ export async function connectTestDatabase(counter?: QueryCounter, maxConnections
   const db = connectDatabase({
     connectionString: databaseUrl,
     maxConnections,
-    ...(counter === undefined ? {} : { onQuery: () => void counter.queries++ }),
+    ...(counter === undefined
+      ? {}
+      : {
+          onQuery: (sql: string) => {
+            counter.queries++;
+            if (sql === 'commit') counter.commits = (counter.commits ?? 0) + 1;
+          },
+        }),
   });
   databases.push(db);
   await migrateToLatest(db);

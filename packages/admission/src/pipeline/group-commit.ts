@@ -39,17 +39,15 @@ const ROLL_BACK = Symbol('roll back');
 export class GroupCommitter {
   readonly #db: Kysely<Database>;
   readonly #settings: GroupCommitSettings;
-  readonly #onTransaction: () => void;
   #queue: Pending[] = [];
   #inFlight = 0;
   #flushScheduled = false;
   readonly #pendingByEvent = new Map<string, number>();
   readonly #drainWaiters = new Map<string, (() => void)[]>();
 
-  constructor(db: Kysely<Database>, settings: Partial<GroupCommitSettings> = {}, onTransaction: () => void = () => {}) {
+  constructor(db: Kysely<Database>, settings: Partial<GroupCommitSettings> = {}) {
     this.#db = db;
     this.#settings = { ...defaultGroupCommitSettings, ...settings };
-    this.#onTransaction = onTransaction;
   }
 
   write(take: SeatTake): Promise<WriteOutcome> {
@@ -151,10 +149,7 @@ export class GroupCommitter {
         if (error === ROLL_BACK) return false;
         throw error;
       });
-    if (wholeBatch) {
-      this.#onTransaction();
-      return takes.map(() => 'written');
-    }
+    if (wholeBatch) return takes.map(() => 'written');
     const outcomes: WriteOutcome[] = [];
     for (const take of takes) outcomes.push(await this.#writeOne(take));
     return outcomes;
@@ -172,8 +167,6 @@ export class GroupCommitter {
         if (error === ROLL_BACK) return false;
         throw error;
       });
-    if (!written) return 'conflict';
-    this.#onTransaction();
-    return 'written';
+    return written ? 'written' : 'conflict';
   }
 }

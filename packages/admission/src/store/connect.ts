@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { AdmissionMetrics } from '../metrics.js';
 import type { Database } from './database.js';
 
 export interface DatabaseOptions {
@@ -7,21 +8,25 @@ export interface DatabaseOptions {
   readonly connectionString: string;
   /** Pool size. */
   readonly maxConnections?: number;
-  /** Called once per query sent: the hook behind query counting and metrics. */
+  /** Counts every query, and every commit as a transaction (seatgrid_pg_*). */
+  readonly metrics?: Pick<AdmissionMetrics, 'pgQueries' | 'pgTransactions'>;
+  /** Called once per query sent (begin and commit included): for tests and tracing. */
   readonly onQuery?: (sql: string, durationMs: number) => void;
 }
 
 /** A kysely instance on a pg pool. Close it with `db.destroy()`. */
 export function connectDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
-  const onQuery = options.onQuery;
+  const { metrics, onQuery } = options;
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
-    ...(onQuery === undefined
+    ...(metrics === undefined && onQuery === undefined
       ? {}
       : {
           log: (event) => {
-            onQuery(event.query.sql, event.queryDurationMillis);
+            metrics?.pgQueries.inc();
+            if (event.level === 'query' && event.query.sql === 'commit') metrics?.pgTransactions.inc();
+            onQuery?.(event.query.sql, event.queryDurationMillis);
           },
         }),
   });

@@ -89,7 +89,7 @@ export class AdmissionStrategy implements BookingStrategy {
     this.#beforeWinnerWrite = options.beforeWinnerWrite;
     this.gate = new Admission({ redis: options.redis, expiryGraceMs: DEFAULT_EXPIRY_GRACE_MS, ...options.gate });
     this.#events = new EventCache(options.db);
-    this.#committer = new GroupCommitter(options.db, options.groupCommit, () => this.#metrics?.pgTransactions.inc());
+    this.#committer = new GroupCommitter(options.db, options.groupCommit);
     this.#hydrator = new Hydrator(this.gate, options.db, this.#committer, options.metrics);
     this.breaker = new RedisBreaker(options.breaker, options.metrics);
     this.reconciler = new Reconciler({

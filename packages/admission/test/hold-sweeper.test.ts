@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sql, type Kysely } from 'kysely';
+import { createEvent, createOptimisticStrategy, HoldSweeper, type ClaimGranted, type Database } from '@seatgrid/admission';
+import { connectTestDatabase, uniqueEventId } from './support.ts';
+
+/** Polls PostgreSQL's clock (the one the sweeper uses) until it is past `at`. */
+async function untilDatabaseClockPasses(db: Kysely<Database>, at: Date): Promise<void> {
+  for (;;) {
+    const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
+    if ((rows[0]?.now.getTime() ?? 0) > at.getTime()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function heldSeats(db: Kysely<Database>, count: number) {
+  const strategy = createOptimisticStrategy({ db });
+  const event = await createEvent(db, { eventId: uniqueEventId('sweep'), name: 'sweep', rows: 1, cols: count, holdTtlMs: 60_000 });
+  const holds = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      strategy.claimSeats({ eventId: event.eventId, userId: `u${i}`, seats: [{ row: 1, col: i + 1 }], holdTtlMs: 1_000 }),
+    ),
+  );
+  const granted = holds.filter((h): h is ClaimGranted => h.ok);
+  assert.equal(granted.length, count);
+  const lastExpiry = Math.max(...granted.map((h) => h.expiresAt?.getTime() ?? 0));
+  return { strategy, event, holds: granted, lastExpiry: new Date(lastExpiry) };
+}
+
+test('concurrent sweepers expire every due hold exactly once and free its seats', async () => {
+  const db = await connectTestDatabase(undefined, 10);
+  const { event, holds, lastExpiry } = await heldSeats(db, 60);
+  await untilDatabaseClockPasses(db, lastExpiry);
+  const sweepers = [new HoldSweeper(db, { batch: 25 }), new HoldSweeper(db, { batch: 25 }), new HoldSweeper(db, { batch: 25 })];
+  const expired = [];
+  for (let round = 0; round < 4; round++) {
+    expired.push(...(await Promise.all(sweepers.map((s) => s.sweepOnce()))).flat().filter((row) => row.eventId === event.eventId));
+  }
+  const ids = expired.map((row) => row.holdId).sort();
+  assert.deepEqual(ids, holds.map((h) => h.holdId).sort(), 'each hold expired once, none twice');
+  const seats = await db.selectFrom('seats').select('state').where('event_id', '=', event.eventId).execute();
+  assert.ok(seats.every((seat) => seat.state === 'free'));
+});
+
+test('a confirm racing the sweeper at the expiry boundary: exactly one of them wins each hold', async () => {
+  const db = await connectTestDatabase(undefined, 20);
+  const { strategy, event, holds, lastExpiry } = await heldSeats(db, 40);
+  await untilDatabaseClockPasses(db, lastExpiry);
+  const sweeper = new HoldSweeper(db, { batch: 7 });
+  const [confirms, ...sweeps] = await Promise.all([
+    Promise.all(holds.map((hold, i) => strategy.confirm({ eventId: event.eventId, userId: `u${i}`, holdId: hold.holdId }))),
+    sweeper.sweepOnce(),
+    sweeper.sweepOnce(),
+    sweeper.sweepOnce(),
+  ]);
+  const swept = new Set(sweeps.flat().map((row) => row.holdId));
+  const rows = await db.selectFrom('holds').select(['id', 'status']).where('event_id', '=', event.eventId).execute();
+  const seats = await db.selectFrom('seats').select(['seat_index', 'state', 'hold_id']).where('event_id', '=', event.eventId).execute();
+  holds.forEach((hold, i) => {
+    const status = rows.find((row) => row.id === hold.holdId)?.status;
+    const confirmed = confirms[i]?.ok === true;
+    assert.equal(confirmed && swept.has(hold.holdId), false, `hold ${i} both confirmed and swept`);
+    if (confirmed) {
+      assert.equal(status, 'confirmed');
+      assert.deepEqual(seats.find((s) => s.seat_index === i), { seat_index: i, state: 'sold', hold_id: hold.holdId });
+    } else {
+      assert.equal(status, 'expired');
+    }
+  });
+});
