@@ -285,3 +285,31 @@ test('start-up can tell whether Redis may evict admission keys', async () => {
   const safe = await admissionOn(careful.url);
   assert.deepEqual(await safe.strategy.evictionRisk(), { policy: 'noeviction', safe: true });
 });
+
+test('start-up warns loudly when Redis may evict admission keys', async () => {
+  const evicting = await startPrivateRedis(['--maxmemory-policy', 'allkeys-random']);
+  const warnings: string[] = [];
+  const { strategy } = await admissionOn(evicting.url, { onWarning: (message) => warnings.push(message) });
+  assert.deepEqual(await strategy.start(), { policy: 'allkeys-random', safe: false });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? '', /maxmemory-policy is allkeys-random/);
+});
+
+test('events written through the fallback are re-hydrated before the gate admits for them again', async () => {
+  const metrics = createMetrics();
+  const { db, strategy } = await admissionOn(redisUrl, { metrics });
+  const event = await newEvent(db, 1, 4);
+  await strategy.seatMap(event.eventId); // live in Redis
+  strategy.breaker.forceOpen();
+  const viaPostgres = await strategy.claimSeats({ eventId: event.eventId, userId: 'early', seats: [{ row: 1, col: 1 }], mode: 'book' });
+  assert.equal(viaPostgres.ok, true);
+  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '....', 'Redis has not seen the fallback sale');
+
+  strategy.breaker.close();
+  const late = await strategy.claimSeats({ eventId: event.eventId, userId: 'late', seats: [{ row: 1, col: 1 }] });
+  assert.equal(!late.ok && late.reason, 'seats-taken');
+  const hydrations = (await metrics.hydrations.get()).values;
+  assert.ok(hydrations.some((v) => v.labels.reason === 'after-fallback' && v.value === 1));
+  assert.equal((await metrics.compensations.get()).values.length, 0, 'the gate refused it, not PostgreSQL');
+  assert.equal((await strategy.gate.seatMap(event.eventId)).states, 'S...');
+});

@@ -40,6 +40,8 @@ export interface AdmissionStrategyOptions {
   readonly metrics?: AdmissionMetrics;
   /** Where background failures (re-hydration, reconcile passes) are reported. */
   readonly onBackgroundError?: (error: unknown) => void;
+  /** Where start-up warnings go (an evicting Redis); default: process.emitWarning, on stderr. */
+  readonly onWarning?: (message: string) => void;
   /**
    * Fault injection for tests and chaos runs, called after a Redis win and before its
    * PostgreSQL write: 'fail' makes the write fail; 'vanish' returns as if the process died
@@ -72,6 +74,7 @@ export class AdmissionStrategy implements BookingStrategy {
   readonly #hydrator: Hydrator;
   readonly #metrics: AdmissionMetrics | undefined;
   readonly #onBackgroundError: (error: unknown) => void;
+  readonly #onWarning: (message: string) => void;
   readonly #beforeWinnerWrite: AdmissionStrategyOptions['beforeWinnerWrite'];
   /** Events written through the fallback: re-hydrate before the gate decides for them. */
   readonly #writtenWhileOpen = new Set<string>();
@@ -86,6 +89,7 @@ export class AdmissionStrategy implements BookingStrategy {
     this.#fallback = options.fallback;
     this.#metrics = options.metrics;
     this.#onBackgroundError = options.onBackgroundError ?? (() => {});
+    this.#onWarning = options.onWarning ?? ((message) => process.emitWarning(message, 'SeatGridWarning'));
     this.#beforeWinnerWrite = options.beforeWinnerWrite;
     this.gate = new Admission({ redis: options.redis, expiryGraceMs: DEFAULT_EXPIRY_GRACE_MS, ...options.gate });
     this.#events = new EventCache(options.db);
@@ -103,9 +107,20 @@ export class AdmissionStrategy implements BookingStrategy {
     });
   }
 
-  /** Starts the background reconciler (the API server does; tests call reconcileOnce). */
-  start(): void {
+  /**
+   * Starts the background reconciler (the API server does; tests call reconcileOnce) and
+   * warns when Redis may evict admission keys. Resolves with that check, for readiness.
+   */
+  async start(): Promise<EvictionRisk> {
     this.reconciler.start(this.#onBackgroundError);
+    const risk = await this.evictionRisk();
+    if (!risk.safe) {
+      this.#onWarning(
+        `Redis maxmemory-policy is ${risk.policy}: under memory pressure it can evict seat maps, and the gate would ` +
+          'forget sold seats. Use noeviction (or a volatile-* policy).',
+      );
+    }
+    return risk;
   }
 
   close(): void {

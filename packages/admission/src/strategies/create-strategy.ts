@@ -22,9 +22,12 @@ export interface StrategyDependencies {
   readonly admission?: Omit<AdmissionStrategyOptions, 'db' | 'redis' | 'fallback' | 'metrics'>;
 }
 
-/** A strategy with its background work: start() after creating it, close() before exit. */
+/**
+ * A strategy with its background work: start() after creating it (for the admission
+ * strategy it resolves with the Redis eviction check, for readiness), close() before exit.
+ */
 export interface RunningStrategy extends BookingStrategy {
-  start(): void;
+  start(): Promise<unknown>;
   close(): void;
 }
 
@@ -69,7 +72,7 @@ function withDecisionMetrics(strategy: BookingStrategy, metrics: AdmissionMetric
     release: (ref) => strategy.release(ref),
     cancel: (ref) => strategy.cancel(ref),
     seatMap: (eventId) => strategy.seatMap(eventId),
-    start: () => {},
+    start: async () => undefined,
     close: () => {},
   };
 }
