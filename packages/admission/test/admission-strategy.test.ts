@@ -17,7 +17,17 @@ import {
   type EventInfo,
   type Seat,
 } from '@seatgrid/admission';
-import { connectTestDatabase, eventually, redisUrl, seatKey, startPrivateRedis, uniqueEventId, type QueryCounter } from './support.ts';
+import {
+  connectTestDatabase,
+  eventually,
+  randomSeats,
+  redisUrl,
+  seatKey,
+  seeded,
+  startPrivateRedis,
+  uniqueEventId,
+  type QueryCounter,
+} from './support.ts';
 
 const strategies: AdmissionStrategy[] = [];
 const redisClients: Redis[] = [];
@@ -55,25 +65,6 @@ function assertNoSeatTwice(grants: readonly ClaimGranted[]): Set<string> {
     }
   }
   return seen;
-}
-
-/** A fixed-seed generator: the same burst every run. */
-function seeded(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state * 1103515245 + 12345) >>> 0;
-    return state % n;
-  };
-}
-
-function randomSeats(random: (n: number) => number, rows: number, cols: number, max: number): Seat[] {
-  const wanted = new Map<string, Seat>();
-  const count = 1 + random(max);
-  while (wanted.size < count) {
-    const seat = { row: 1 + random(rows), col: 1 + random(cols) };
-    wanted.set(seatKey(seat), seat);
-  }
-  return [...wanted.values()];
 }
 
 test('300 buyers, 299 seats: exactly 299 sold, each once, written in PostgreSQL, Redis agreeing', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ClaimGranted, Seat } from '@seatgrid/admission';
-import { allSeats, newAdmission, seatKey, uniqueEventId } from './support.ts';
+import { allSeats, newAdmission, randomSeats, seatKey, seeded, uniqueEventId } from './support.ts';
 
 test('300 concurrent buyers of one seat each on a 299-seat event: exactly 299 granted, no seat twice', async () => {
   const admission = newAdmission();
@@ -22,20 +22,12 @@ test('10,000 concurrent claims of 1-4 random seats on a 10 x 10 event never over
   const admission = newAdmission();
   const eventId = uniqueEventId('burst10k');
   await admission.createEvent({ eventId, rows: 10, cols: 10 });
-  let state = 0x2545f491;
-  const random = (n: number) => {
-    state = (state * 1103515245 + 12345) >>> 0; // a fixed-seed LCG: the same burst every run
-    return state % n;
-  };
-  const requests = Array.from({ length: 10_000 }, (_, i) => {
-    const wanted = new Map<string, Seat>();
-    const count = 1 + random(4);
-    while (wanted.size < count) {
-      const seat = { row: 1 + random(10), col: 1 + random(10) };
-      wanted.set(seatKey(seat), seat);
-    }
-    return { userId: `u${i}`, seats: [...wanted.values()], mode: i % 2 === 0 ? ('book' as const) : ('hold' as const) };
-  });
+  const random = seeded(0x2545f491);
+  const requests = Array.from({ length: 10_000 }, (_, i) => ({
+    userId: `u${i}`,
+    seats: randomSeats(random, 10, 10, 4),
+    mode: i % 2 === 0 ? ('book' as const) : ('hold' as const),
+  }));
   const results = await Promise.all(requests.map((r) => admission.claimSeats({ eventId, ...r })));
 
   const owner = new Map<string, number>();

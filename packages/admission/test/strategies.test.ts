@@ -19,7 +19,7 @@ import {
   type Seat,
   type StrategyName,
 } from '@seatgrid/admission';
-import { connectTestDatabase, eventually, newAdmission, seatKey, uniqueEventId } from './support.ts';
+import { connectTestDatabase, eventually, newAdmission, randomSeats, seatKey, seeded, uniqueEventId } from './support.ts';
 
 /** Each strategy on its own pool: a burst on one never waits for another's connections. */
 const POOL_SIZE = 12;
@@ -59,25 +59,6 @@ function labels(seats: readonly Seat[]): string[] {
 function assertGranted(result: ClaimResult): ClaimGranted {
   assert.ok(result.ok, `expected a grant, got ${JSON.stringify(result)}`);
   return result;
-}
-
-/** A fixed-seed generator: the same burst every run. */
-function seeded(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state * 1103515245 + 12345) >>> 0;
-    return (state >>> 8) % n;
-  };
-}
-
-function randomSeats(random: (n: number) => number, rows: number, cols: number, max: number): Seat[] {
-  const wanted = new Map<string, Seat>();
-  const count = 1 + random(max);
-  while (wanted.size < count) {
-    const seat = { row: 1 + random(rows), col: 1 + random(cols) };
-    wanted.set(seatKey(seat), seat);
-  }
-  return [...wanted.values()];
 }
 
 /** Waits until the database clock is past the hold's expiry (the clock that decides it). */

@@ -135,3 +135,23 @@ export async function startPrivateRedis(extraArgs: readonly string[] = []): Prom
   }
   return { port, url: `redis://127.0.0.1:${port}`, process: server, stop: () => server.kill('SIGKILL') };
 }
+
+/** A fixed-seed generator of whole numbers below n: the same burst every run. */
+export function seeded(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state * 1103515245 + 12345) >>> 0;
+    return (state >>> 8) % n;
+  };
+}
+
+/** 1 to `max` distinct random seats of a rows × cols grid. */
+export function randomSeats(random: (n: number) => number, rows: number, cols: number, max: number): Seat[] {
+  const wanted = new Map<string, Seat>();
+  const count = 1 + random(max);
+  while (wanted.size < count) {
+    const seat = { row: 1 + random(rows), col: 1 + random(cols) };
+    wanted.set(seatKey(seat), seat);
+  }
+  return [...wanted.values()];
+}
