@@ -50,7 +50,7 @@ export type { SeatTake } from './store/seat-writes.js';
 export { createNaiveStrategy } from './strategies/naive.js';
 export { createPessimisticStrategy } from './strategies/pessimistic.js';
 export { createOptimisticStrategy } from './strategies/optimistic.js';
-export type { PgStrategyOptions } from './strategies/pg-holds.js';
+export type { PgStrategyOptions } from './strategies/pg-claims.js';
 export { auditEvent, type EventAudit } from './store/audit.js';
 export { defaultSweepSettings, HoldSweeper, sweepExpiredHolds, type ExpiredHoldRow, type SweepSettings } from './store/hold-sweeper.js';
 export { createStrategy, type RunningStrategy, type StrategyDependencies } from './strategies/create-strategy.js';

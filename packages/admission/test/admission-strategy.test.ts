@@ -127,7 +127,8 @@ test('losers cost PostgreSQL nothing: zero queries for refused requests', async 
 test('Redis unreachable from the start: every booking still correct through the PostgreSQL fallback', async () => {
   const dead = await startPrivateRedis();
   dead.stop();
-  const { db, strategy } = await admissionOn(dead.url, { breaker: { volumeThreshold: 5 } });
+  // A long reset timeout: the breaker must still be open when the burst is over.
+  const { db, strategy } = await admissionOn(dead.url, { breaker: { volumeThreshold: 5, resetTimeoutMs: 60_000 } });
   const event = await newEvent(db, 13, 23);
   const results = await Promise.all(
     Array.from({ length: 300 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `b${i}`, quantity: 1, mode: 'book' })),

@@ -31,10 +31,13 @@ test('concurrent sweepers expire every due hold exactly once and free its seats'
   const db = await connectTestDatabase(undefined, 10);
   const { event, holds, lastExpiry } = await heldSeats(db, 60);
   await untilDatabaseClockPasses(db, lastExpiry);
+  // The sweepers serve the whole (shared) database: sweep in concurrent rounds until nothing is due.
   const sweepers = [new HoldSweeper(db, { batch: 25 }), new HoldSweeper(db, { batch: 25 }), new HoldSweeper(db, { batch: 25 })];
   const expired = [];
-  for (let round = 0; round < 4; round++) {
-    expired.push(...(await Promise.all(sweepers.map((s) => s.sweepOnce()))).flat().filter((row) => row.eventId === event.eventId));
+  for (;;) {
+    const round = (await Promise.all(sweepers.map((sweeper) => sweeper.sweepOnce()))).flat();
+    if (round.length === 0) break;
+    expired.push(...round.filter((row) => row.eventId === event.eventId));
   }
   const ids = expired.map((row) => row.holdId).sort();
   assert.deepEqual(ids, holds.map((h) => h.holdId).sort(), 'each hold expired once, none twice');
@@ -44,9 +47,10 @@ test('concurrent sweepers expire every due hold exactly once and free its seats'
 
 test('a confirm racing the sweeper at the expiry boundary: exactly one of them wins each hold', async () => {
   const db = await connectTestDatabase(undefined, 20);
+  const sweeper = new HoldSweeper(db, { batch: 7 });
+  while ((await sweeper.sweepOnce()).length > 0); // nothing else due: the race is about these holds
   const { strategy, event, holds, lastExpiry } = await heldSeats(db, 40);
   await untilDatabaseClockPasses(db, lastExpiry);
-  const sweeper = new HoldSweeper(db, { batch: 7 });
   const [confirms, ...sweeps] = await Promise.all([
     Promise.all(holds.map((hold, i) => strategy.confirm({ eventId: event.eventId, userId: `u${i}`, holdId: hold.holdId }))),
     sweeper.sweepOnce(),

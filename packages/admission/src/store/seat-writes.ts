@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { Database, HoldStatus } from './database.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -12,15 +12,12 @@ export interface SeatTake {
   readonly expiresAt: Date | null;
 }
 
-/**
- * The conditional write behind every correct path: takes the seats only where each is free
- * (or held by a hold past its expiry), and says whether it got all of them. PostgreSQL
- * evaluates the condition under the row locks, so two takers of one seat cannot both win.
- * On false the caller must roll its transaction back: some seats may have been taken.
- * Rows are locked in index order, so overlapping takes never deadlock.
- */
-export async function takeSeatsIfFree(trx: Transaction<Database>, take: SeatTake): Promise<boolean> {
-  const result = await trx
+/** A seat is free when nobody holds it, or its hold is past its expiry: expired holds never block. */
+export const seatIsFree = sql<boolean>`(state = 'free' or (state = 'held' and held_until < now()))`;
+
+/** The UPDATE that gives the take's seats to its hold, before any condition on them. */
+export function updateTakenSeats(trx: Transaction<Database>, take: SeatTake): UpdateQueryBuilder<Database, 'seats', 'seats', UpdateResult> {
+  return trx
     .updateTable('seats')
     .set({
       state: take.expiresAt === null ? 'sold' : 'held',
@@ -29,9 +26,18 @@ export async function takeSeatsIfFree(trx: Transaction<Database>, take: SeatTake
       version: sql`version + 1`,
     })
     .where('event_id', '=', take.eventId)
-    .where('seat_index', '=', sql<number>`any(${[...take.seatIndexes]}::int[])`)
-    .where((eb) => eb.or([eb('state', '=', 'free'), eb.and([eb('state', '=', 'held'), eb('held_until', '<', sql<Date>`now()`)])]))
-    .executeTakeFirst();
+    .where('seat_index', '=', sql<number>`any(${[...take.seatIndexes]}::int[])`);
+}
+
+/**
+ * The conditional write behind every correct path: takes the seats only where each is free,
+ * and says whether it got all of them. PostgreSQL evaluates the condition under the row
+ * locks, so two takers of one seat cannot both win. On false the caller must roll its
+ * transaction back: some seats may have been taken. Rows are locked in index order, so
+ * overlapping takes never deadlock.
+ */
+export async function takeSeatsIfFree(trx: Transaction<Database>, take: SeatTake): Promise<boolean> {
+  const result = await updateTakenSeats(trx, take).where(seatIsFree).executeTakeFirst();
   return Number(result.numUpdatedRows) === take.seatIndexes.length;
 }
 

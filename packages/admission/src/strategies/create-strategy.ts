@@ -9,7 +9,7 @@ import { createAdmissionStrategy, type AdmissionStrategyOptions } from './admiss
 import { createNaiveStrategy } from './naive.js';
 import { createOptimisticStrategy } from './optimistic.js';
 import { createPessimisticStrategy } from './pessimistic.js';
-import type { PgStrategyOptions } from './pg-holds.js';
+import type { PgStrategyOptions } from './pg-claims.js';
 import type { BookingStrategy, StrategyName } from './strategy.js';
 
 export interface StrategyDependencies {

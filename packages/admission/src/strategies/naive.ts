@@ -1,22 +1,15 @@
-import { sql, type Transaction } from 'kysely';
-import type { BestAvailableClaim, ClaimResult, SeatClaim } from '../results.js';
+import type { Transaction } from 'kysely';
 import type { Database } from '../store/database.js';
-import { insertHold, type SeatTake } from '../store/seat-writes.js';
-import { EventCache } from './event-cache.js';
+import { updateTakenSeats, type SeatTake } from '../store/seat-writes.js';
 import {
+  checkSeatClaim,
   chooseBestSeats,
-  claimSettings,
-  createHoldCommands,
-  granted,
-  prepareBestClaim,
-  prepareSeatClaim,
+  createPgStrategy,
+  grant,
   readFreeSeats,
-  readSeats,
   runClaim,
-  seatClaimRefusal,
-  seatTake,
   type PgStrategyOptions,
-} from './pg-holds.js';
+} from './pg-claims.js';
 import type { BookingStrategy } from './strategy.js';
 
 /**
@@ -24,17 +17,7 @@ import type { BookingStrategy } from './strategy.js';
  * between its read and this write another buyer may have taken them, and this overwrites.
  */
 async function writeSeats(trx: Transaction<Database>, take: SeatTake): Promise<void> {
-  await trx
-    .updateTable('seats')
-    .set({
-      state: take.expiresAt === null ? 'sold' : 'held',
-      hold_id: take.holdId,
-      held_until: take.expiresAt,
-      version: sql`version + 1`,
-    })
-    .where('event_id', '=', take.eventId)
-    .where('seat_index', '=', sql<number>`any(${[...take.seatIndexes]}::int[])`)
-    .execute();
+  await updateTakenSeats(trx, take).execute();
 }
 
 /**
@@ -44,37 +27,20 @@ async function writeSeats(trx: Transaction<Database>, take: SeatTake): Promise<v
  */
 export function createNaiveStrategy(options: PgStrategyOptions): BookingStrategy {
   const { db } = options;
-  const events = new EventCache(db);
-  const settings = claimSettings(options);
 
-  return {
-    name: 'naive',
-    ...createHoldCommands(db, events),
+  return createPgStrategy('naive', options, {
+    seats: (claim) =>
+      runClaim(db, claim, async (trx, context) => {
+        const check = await checkSeatClaim(trx, claim, context, false);
+        if (!check.ok) return check;
+        return grant(trx, claim, context, claim.indexes, writeSeats);
+      }),
 
-    async claimSeats(claim: SeatClaim): Promise<ClaimResult> {
-      const prepared = await prepareSeatClaim(claim, events, settings);
-      return runClaim(db, prepared, async (trx, context) => {
-        const seats = await readSeats(trx, prepared.event.eventId, prepared.indexes, false);
-        const refusal = await seatClaimRefusal(trx, prepared, context, seats);
-        if (refusal !== undefined) return refusal;
-        const take = seatTake(prepared, context, prepared.indexes);
-        await writeSeats(trx, take);
-        await insertHold(trx, take);
-        return granted(prepared, take);
-      });
-    },
-
-    async claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
-      const prepared = await prepareBestClaim(claim, events, settings);
-      return runClaim(db, prepared, async (trx, context) => {
-        const free = await readFreeSeats(trx, prepared.event.eventId);
-        const choice = chooseBestSeats(prepared, context, free.map((seat) => seat.seat_index));
+    best: (claim) =>
+      runClaim(db, claim, async (trx, context) => {
+        const choice = chooseBestSeats(claim, context, await readFreeSeats(trx, claim.event.eventId));
         if (!choice.ok) return choice;
-        const take = seatTake(prepared, context, choice.seats);
-        await writeSeats(trx, take);
-        await insertHold(trx, take);
-        return granted(prepared, take);
-      });
-    },
-  };
+        return grant(trx, claim, context, choice.seats, writeSeats);
+      }),
+  });
 }

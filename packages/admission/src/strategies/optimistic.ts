@@ -1,32 +1,25 @@
 import { randomInt } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import type { BestAvailableClaim, ClaimResult, SeatClaim } from '../results.js';
+import type { ClaimResult } from '../results.js';
 import type { Database } from '../store/database.js';
-import { insertHold, type SeatTake } from '../store/seat-writes.js';
-import { EventCache } from './event-cache.js';
+import { seatIsFree, updateTakenSeats, type SeatTake } from '../store/seat-writes.js';
 import {
+  checkSeatClaim,
   chooseBestSeats,
-  claimSettings,
-  createHoldCommands,
-  granted,
-  prepareBestClaim,
-  prepareSeatClaim,
+  createPgStrategy,
+  grant,
   readFreeSeats,
-  readSeats,
   runClaim,
-  seatClaimRefusal,
-  seatIsFree,
   seatsTaken,
-  seatTake,
   type ClaimContext,
   type PgStrategyOptions,
   type PreparedClaim,
-} from './pg-holds.js';
+} from './pg-claims.js';
 import type { BookingStrategy } from './strategy.js';
 
 const DEFAULT_MAX_RETRIES = 8;
 const DEFAULT_RETRY_BASE_DELAY_MS = 2;
-/** A retrying picker's spread (see claimBestAvailable): x8 a retry, at most 64 places. */
+/** A retrying picker's spread (see the best-available path below): x8 a retry, at most 64 places. */
 const SPREAD_GROWTH = 8;
 const MAX_SPREAD = 64;
 
@@ -52,35 +45,19 @@ function isTransientFailure(error: unknown): boolean {
  * unchanged version means nobody touched the seat since the read. Per-seat versions: buyers of
  * different seats never conflict. `= any(...)` makes the scan lock rows in index order, like
  * every other seat write, so overlapping attempts queue rather than deadlock.
- * Returns the seats it could not take (empty: all taken).
+ * Throws a WriteConflict naming the seats it could not take.
  */
-async function takeIfUnchanged(trx: Transaction<Database>, take: SeatTake, versions: ReadonlyMap<number, number>): Promise<number[]> {
+async function takeIfUnchanged(trx: Transaction<Database>, take: SeatTake, versions: ReadonlyMap<number, number>): Promise<void> {
   const indexes = [...take.seatIndexes];
   const expected = indexes.map((index) => versions.get(index) ?? -1);
-  const rows = await trx
-    .updateTable('seats')
-    .set({
-      state: take.expiresAt === null ? 'sold' : 'held',
-      hold_id: take.holdId,
-      held_until: take.expiresAt,
-      version: sql`version + 1`,
-    })
-    .where('event_id', '=', take.eventId)
-    .where('seat_index', '=', sql<number>`any(${indexes}::int[])`)
+  const rows = await updateTakenSeats(trx, take)
     .where('version', '=', sql<number>`(${expected}::int[])[array_position(${indexes}::int[], seat_index)]`)
     .where(seatIsFree)
     .returning('seat_index')
     .execute();
   const taken = new Set(rows.map((row) => row.seat_index));
-  return indexes.filter((index) => !taken.has(index));
-}
-
-async function takeOrConflict(trx: Transaction<Database>, claim: PreparedClaim, context: ClaimContext, indexes: readonly number[], versions: ReadonlyMap<number, number>): Promise<ClaimResult> {
-  const take = seatTake(claim, context, indexes);
-  const lost = await takeIfUnchanged(trx, take, versions);
+  const lost = indexes.filter((index) => !taken.has(index));
   if (lost.length > 0) throw new WriteConflict(lost);
-  await insertHold(trx, take);
-  return granted(claim, take);
 }
 
 /**
@@ -93,8 +70,6 @@ async function takeOrConflict(trx: Transaction<Database>, claim: PreparedClaim, 
  */
 export function createOptimisticStrategy(options: PgStrategyOptions): BookingStrategy {
   const { db } = options;
-  const events = new EventCache(db);
-  const settings = claimSettings(options);
   const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
   const baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
 
@@ -115,20 +90,14 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
     }
   }
 
-  return {
-    name: 'optimistic',
-    ...createHoldCommands(db, events),
-
-    async claimSeats(claim: SeatClaim): Promise<ClaimResult> {
-      const prepared = await prepareSeatClaim(claim, events, settings);
-      return withRetries(prepared, prepared.indexes, async (trx, context) => {
-        const seats = await readSeats(trx, prepared.event.eventId, prepared.indexes, false);
-        const refusal = await seatClaimRefusal(trx, prepared, context, seats);
-        if (refusal !== undefined) return refusal;
-        const versions = new Map(seats.map((seat) => [seat.seat_index, seat.version]));
-        return takeOrConflict(trx, prepared, context, prepared.indexes, versions);
-      });
-    },
+  return createPgStrategy('optimistic', options, {
+    seats: (claim) =>
+      withRetries(claim, claim.indexes, async (trx, context) => {
+        const check = await checkSeatClaim(trx, claim, context, false);
+        if (!check.ok) return check;
+        const versions = new Map(check.seats.map((seat) => [seat.seat_index, seat.version]));
+        return grant(trx, claim, context, claim.indexes, (trx, take) => takeIfUnchanged(trx, take, versions));
+      }),
 
     /**
      * Every picker of a burst reads the same free set and so aims at the same best seats:
@@ -139,17 +108,15 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
      * get, as if the buyers it collides with were served first. The first attempt always
      * aims at the very best seats; correctness rests on the version check alone.
      */
-    async claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
-      const prepared = await prepareBestClaim(claim, events, settings);
-      return withRetries(prepared, [], async (trx, context, retry) => {
-        const free = await readFreeSeats(trx, prepared.event.eventId);
-        const servable = Math.floor(free.length / prepared.quantity);
+    best: (claim) =>
+      withRetries(claim, [], async (trx, context, retry) => {
+        const free = await readFreeSeats(trx, claim.event.eventId);
+        const servable = Math.floor(free.length / claim.quantity);
         const ahead = retry === 0 ? 0 : randomInt(Math.max(1, Math.min(SPREAD_GROWTH ** retry, MAX_SPREAD, servable)));
-        const choice = chooseBestSeats(prepared, context, free.map((seat) => seat.seat_index), ahead);
+        const choice = chooseBestSeats(claim, context, free, ahead);
         if (!choice.ok) return choice;
         const versions = new Map(free.map((seat) => [seat.seat_index, seat.version]));
-        return takeOrConflict(trx, prepared, context, choice.seats, versions);
-      });
-    },
-  };
+        return grant(trx, claim, context, choice.seats, (trx, take) => takeIfUnchanged(trx, take, versions));
+      }),
+  });
 }

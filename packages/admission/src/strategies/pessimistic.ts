@@ -1,23 +1,16 @@
 import type { Transaction } from 'kysely';
-import type { BestAvailableClaim, ClaimResult, SeatClaim } from '../results.js';
 import type { Database } from '../store/database.js';
-import { insertHold, takeSeatsIfFree } from '../store/seat-writes.js';
-import { EventCache } from './event-cache.js';
+import { takeSeatsIfFree, type SeatTake } from '../store/seat-writes.js';
 import {
+  checkSeatClaim,
   chooseBestSeats,
-  claimSettings,
-  createHoldCommands,
-  granted,
-  prepareBestClaim,
-  prepareSeatClaim,
+  createPgStrategy,
+  grant,
   readFreeSeats,
-  readSeats,
   runClaim,
-  seatClaimRefusal,
   seatsTaken,
-  seatTake,
   type PgStrategyOptions,
-} from './pg-holds.js';
+} from './pg-claims.js';
 import type { BookingStrategy } from './strategy.js';
 
 /** Best-available picks that found a chosen seat gone (taken by a specific-seats claim), at most. */
@@ -42,6 +35,16 @@ async function lockEvent(trx: Transaction<Database>, eventId: string): Promise<v
   await trx.selectFrom('events').select('id').where('id', '=', eventId).forNoKeyUpdate().execute();
 }
 
+/** Takes seats this claim holds the row locks of: the conditional write cannot fail. */
+async function takeLockedSeats(trx: Transaction<Database>, take: SeatTake): Promise<void> {
+  if (!(await takeSeatsIfFree(trx, take))) throw new Error('pessimistic claim: a locked free seat could not be taken');
+}
+
+/** Takes a pick's seats, or rolls the pick back when one of them was taken since the read. */
+async function takePickedSeats(trx: Transaction<Database>, take: SeatTake): Promise<void> {
+  if (!(await takeSeatsIfFree(trx, take))) throw new SeatsMoved(take.seatIndexes);
+}
+
 /**
  * SELECT … FOR UPDATE in one transaction: the claim locks its seats (in index order, so
  * overlapping claims queue instead of deadlocking), checks them under the locks, and takes
@@ -50,51 +53,35 @@ async function lockEvent(trx: Transaction<Database>, eventId: string): Promise<v
  */
 export function createPessimisticStrategy(options: PgStrategyOptions): BookingStrategy {
   const { db } = options;
-  const events = new EventCache(db);
-  const settings = claimSettings(options);
 
-  return {
-    name: 'pessimistic',
-    ...createHoldCommands(db, events),
-
-    async claimSeats(claim: SeatClaim): Promise<ClaimResult> {
-      const prepared = await prepareSeatClaim(claim, events, settings);
-      return runClaim(db, prepared, async (trx, context) => {
-        const seats = await readSeats(trx, prepared.event.eventId, prepared.indexes, true);
-        const refusal = await seatClaimRefusal(trx, prepared, context, seats);
-        if (refusal !== undefined) return refusal;
-        const take = seatTake(prepared, context, prepared.indexes);
-        if (!(await takeSeatsIfFree(trx, take))) throw new Error('pessimistic claim: a locked free seat could not be taken');
-        await insertHold(trx, take);
-        return granted(prepared, take);
-      });
-    },
+  return createPgStrategy('pessimistic', options, {
+    seats: (claim) =>
+      runClaim(db, claim, async (trx, context) => {
+        const check = await checkSeatClaim(trx, claim, context, true);
+        if (!check.ok) return check;
+        return grant(trx, claim, context, claim.indexes, takeLockedSeats);
+      }),
 
     /**
      * Pickers of one event run one at a time (the event row lock), so none of them can take
      * the seats another just chose. A specific-seats claim can still take one of them between
      * the read and the write: the conditional write then fails, and the pick starts over.
      */
-    async claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
-      const prepared = await prepareBestClaim(claim, events, settings);
-      const eventId = prepared.event.eventId;
+    async best(claim) {
+      const eventId = claim.event.eventId;
       for (let pick = 1; ; pick++) {
         try {
-          return await runClaim(db, prepared, async (trx, context) => {
+          return await runClaim(db, claim, async (trx, context) => {
             await lockEvent(trx, eventId);
-            const free = await readFreeSeats(trx, eventId);
-            const choice = chooseBestSeats(prepared, context, free.map((seat) => seat.seat_index));
+            const choice = chooseBestSeats(claim, context, await readFreeSeats(trx, eventId));
             if (!choice.ok) return choice;
-            const take = seatTake(prepared, context, choice.seats);
-            if (!(await takeSeatsIfFree(trx, take))) throw new SeatsMoved(choice.seats);
-            await insertHold(trx, take);
-            return granted(prepared, take);
+            return grant(trx, claim, context, choice.seats, takePickedSeats);
           });
         } catch (error) {
           if (!(error instanceof SeatsMoved)) throw error;
-          if (pick >= MAX_PICKS) return seatsTaken(prepared, error.seats);
+          if (pick >= MAX_PICKS) return seatsTaken(claim, error.seats);
         }
       }
     },
-  };
+  });
 }
