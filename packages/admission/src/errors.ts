@@ -2,6 +2,7 @@
 export type AdmissionErrorCode =
   | 'INVALID_INPUT'
   | 'EVENT_NOT_LOADED'
+  | 'EVENT_NOT_FOUND'
   | 'EVENT_EXISTS'
   | 'IDEMPOTENCY_MISMATCH'
   | 'LOAD_CONFLICT'
@@ -68,5 +69,15 @@ export class LoadConflictError extends AdmissionError {
 export class IdempotencyInFlightError extends AdmissionError {
   constructor() {
     super('IDEMPOTENCY_IN_FLIGHT', 'a request with this idempotency key is still in progress');
+  }
+}
+
+/** The store of record has no such event. */
+export class EventNotFoundError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('EVENT_NOT_FOUND', `there is no event ${eventId}`);
+    this.eventId = eventId;
   }
 }

@@ -3,6 +3,7 @@ export { defaultSettings, type AdmissionSettings } from './settings.js';
 export {
   AdmissionError,
   EventExistsError,
+  EventNotFoundError,
   EventNotLoadedError,
   IdempotencyInFlightError,
   IdempotencyMismatchError,
@@ -54,3 +55,4 @@ export type { PgStrategyOptions } from './strategies/pg-claims.js';
 export { auditEvent, type EventAudit } from './store/audit.js';
 export { defaultSweepSettings, HoldSweeper, sweepExpiredHolds, type ExpiredHoldRow, type SweepSettings } from './store/hold-sweeper.js';
 export { createStrategy, type RunningStrategy, type StrategyDependencies } from './strategies/create-strategy.js';
+export { findHold, type HoldRecord } from './store/holds.js';

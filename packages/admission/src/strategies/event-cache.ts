@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { InvalidInputError } from '../errors.js';
+import { EventNotFoundError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { findEvent, type EventInfo } from '../store/events.js';
 
@@ -19,12 +19,12 @@ export class EventCache {
     this.#maxEvents = maxEvents;
   }
 
-  /** The event; rejects with InvalidInputError('eventId') when there is no such event. */
+  /** The event; rejects with EventNotFoundError when there is none. */
   get(eventId: string): Promise<EventInfo> {
     const known = this.#events.get(eventId);
     if (known !== undefined) return known;
     const loading = findEvent(this.#db, eventId).then((event) => {
-      if (event === undefined) throw new InvalidInputError('eventId', 'unknown event');
+      if (event === undefined) throw new EventNotFoundError(eventId);
       return event;
     });
     this.#events.set(eventId, loading);

@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import type { AdmissionMetrics, BookingStrategy, Database } from '@seatgrid/admission';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { ApiConfig } from './config.ts';
+import { ProblemError, problemOf, sendProblem } from './http-problem.ts';
+import type { PaymentGateway } from './payment.ts';
+import type { RateLimiter } from './rate-limiter.ts';
+import { claimRoutes } from './routes/claims.ts';
+import { eventRoutes } from './routes/events.ts';
+import { holdRoutes } from './routes/holds.ts';
+import { operationRoutes } from './routes/operations.ts';
+import type { z } from 'zod';
+import type { readinessResponse } from './schemas.ts';
+
+export type Readiness = z.infer<typeof readinessResponse>;
+
+/** What the app is built on; server.ts makes the real ones, tests make their own. */
+export interface AppDependencies {
+  readonly config: ApiConfig;
+  readonly db: Kysely<Database>;
+  readonly strategy: BookingStrategy;
+  readonly metrics: AdmissionMetrics;
+  readonly logger: Logger;
+  readonly rateLimiter: RateLimiter;
+  readonly payment: PaymentGateway;
+  readonly readiness: () => Promise<Readiness>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** Request ids (X-Request-Id, kept when the caller sends a sane one) and one log line a request. */
+function requestLog(logger: Logger) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    res.locals.requestId = requestId;
+    res.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+}
+
+/** The Express app: JSON in, JSON or application/problem+json out. */
+export function createApp(deps: AppDependencies): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestLog(deps.logger));
+  app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true }));
+  app.use(operationRoutes(deps));
+  app.use(eventRoutes(deps));
+  app.use(claimRoutes(deps));
+  app.use(holdRoutes(deps));
+  app.use(() => {
+    throw new ProblemError('not-found');
+  });
+  // Express recognises an error handler by its four parameters.
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const problem = problemOf(error);
+    if (problem === undefined) deps.logger.error({ err: error, requestId: res.locals.requestId }, 'request failed');
+    if (res.headersSent) return;
+    sendProblem(res, problem ?? new ProblemError('internal'), req.originalUrl);
+  });
+  return app;
+}

@@ -1,0 +1,86 @@
+import { isStrategyName, type StrategyName } from '@seatgrid/admission';
+import { z } from 'zod';
+
+/** Everything the server reads from the environment, with its default. */
+export interface ApiConfig {
+  /** PORT (3000). */
+  readonly port: number;
+  /** HOST (127.0.0.1): the interface to listen on. */
+  readonly host: string;
+  /** REDIS_URL (redis://127.0.0.1:6379): used by the admission strategy. */
+  readonly redisUrl: string;
+  /** DATABASE_URL (postgres://postgres@127.0.0.1:5432/seatgrid). */
+  readonly databaseUrl: string;
+  /** ADMIN_TOKEN (none: creating events is refused until it is set). */
+  readonly adminToken: string | undefined;
+  /** BOOKING_STRATEGY (admission): admission | optimistic | pessimistic | naive. */
+  readonly strategy: StrategyName;
+  /** PAYMENT_SUCCESS_RATE (1): share of mock payments that succeed, 0..1. */
+  readonly paymentSuccessRate: number;
+  /** PAYMENT_DELAY_MS (0): how long a mock payment takes. */
+  readonly paymentDelayMs: number;
+  /** RATE_LIMIT_PER_SECOND (50) and RATE_LIMIT_BURST (100): claims per user; 0 disables. */
+  readonly rateLimitPerSecond: number;
+  readonly rateLimitBurst: number;
+  /** BODY_LIMIT_BYTES (16384). */
+  readonly bodyLimitBytes: number;
+  /** SWEEP_INTERVAL_MS (1000): how often expired holds are swept in PostgreSQL. */
+  readonly sweepIntervalMs: number;
+  /** RECONCILE_INTERVAL_MS (5000): how often Redis is compared with PostgreSQL. */
+  readonly reconcileIntervalMs: number;
+  /** PG_POOL_SIZE (20). */
+  readonly pgPoolSize: number;
+  /** SHUTDOWN_GRACE_MS (10000): in-flight requests get this long after SIGTERM. */
+  readonly shutdownGraceMs: number;
+  /** LOG_LEVEL (info). */
+  readonly logLevel: string;
+}
+
+const number = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
+
+const environment = z.object({
+  PORT: number(3000, 0, 65_535).pipe(z.number().int()),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/seatgrid'),
+  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+  BOOKING_STRATEGY: z.string().default('admission').refine(isStrategyName, 'one of admission, optimistic, pessimistic, naive'),
+  PAYMENT_SUCCESS_RATE: number(1, 0, 1),
+  PAYMENT_DELAY_MS: number(0, 0, 60_000),
+  RATE_LIMIT_PER_SECOND: number(50, 0, 1_000_000),
+  RATE_LIMIT_BURST: number(100, 1, 1_000_000),
+  BODY_LIMIT_BYTES: number(16_384, 1_024, 1_048_576),
+  SWEEP_INTERVAL_MS: number(1_000, 100, 3_600_000),
+  RECONCILE_INTERVAL_MS: number(5_000, 100, 3_600_000),
+  PG_POOL_SIZE: number(20, 1, 500),
+  SHUTDOWN_GRACE_MS: number(10_000, 0, 600_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Reads the configuration; throws with every bad variable named. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = environment.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`bad configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    adminToken: e.ADMIN_TOKEN,
+    strategy: e.BOOKING_STRATEGY as StrategyName,
+    paymentSuccessRate: e.PAYMENT_SUCCESS_RATE,
+    paymentDelayMs: e.PAYMENT_DELAY_MS,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: e.RATE_LIMIT_BURST,
+    bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    pgPoolSize: e.PG_POOL_SIZE,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    logLevel: e.LOG_LEVEL,
+  });
+}

@@ -1,0 +1,101 @@
+import {
+  AdmissionError,
+  EventNotFoundError,
+  EventNotLoadedError,
+  IdempotencyInFlightError,
+  IdempotencyMismatchError,
+  InvalidInputError,
+  type ClaimRefusal,
+  type HoldRefusal,
+  type Seat,
+} from '@seatgrid/admission';
+import type { Response } from 'express';
+import { problemTypes, problemUri, type ProblemType } from './problems.ts';
+
+export interface ProblemExtras {
+  readonly detail?: string;
+  readonly field?: string;
+  readonly takenSeats?: readonly Seat[];
+  readonly available?: number;
+  readonly limit?: number;
+}
+
+/** An error that is an answer: it becomes one application/problem+json response. */
+export class ProblemError extends Error {
+  readonly type: ProblemType;
+  readonly extras: ProblemExtras;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(type: ProblemType, extras: ProblemExtras = {}, headers: Readonly<Record<string, string>> = {}) {
+    super(extras.detail ?? problemTypes[type].title);
+    this.type = type;
+    this.extras = extras;
+    this.headers = headers;
+  }
+}
+
+export function invalid(field: string, detail: string): ProblemError {
+  return new ProblemError('invalid-input', { field, detail });
+}
+
+export function claimRefusalProblem(refusal: ClaimRefusal): ProblemError {
+  switch (refusal.reason) {
+    case 'seats-taken':
+      return new ProblemError('seats-taken', { takenSeats: refusal.takenSeats });
+    case 'not-enough-seats':
+      return new ProblemError('not-enough-seats', { available: refusal.available });
+    case 'user-limit':
+      return new ProblemError('user-limit', { limit: refusal.limit, detail: `this user holds ${refusal.current} of at most ${refusal.limit} seats` });
+    default:
+      return new ProblemError(refusal.reason);
+  }
+}
+
+export function holdRefusalProblem(refusal: HoldRefusal): ProblemError {
+  switch (refusal.reason) {
+    case 'hold-not-found':
+      return new ProblemError('hold-not-found');
+    case 'hold-expired':
+      return new ProblemError('hold-expired');
+    case 'wrong-state':
+      return new ProblemError('wrong-state', {
+        detail: refusal.status === 'sold' ? 'this is a confirmed booking' : 'this hold is not confirmed yet',
+      });
+  }
+}
+
+/** Database and network failures: temporary, so 503 with Retry-After rather than 500. */
+function isUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(E[A-Z]{4,}|08\d{3}|57P0\d|53\d{3}|40001|40P01)$/.test(code);
+}
+
+/** Maps anything thrown while serving a request to its problem; undefined: an unexpected failure. */
+export function problemOf(error: unknown): ProblemError | undefined {
+  if (error instanceof ProblemError) return error;
+  if (error instanceof EventNotFoundError) return new ProblemError('event-not-found');
+  if (error instanceof InvalidInputError) return invalid(error.field, error.message);
+  if (error instanceof IdempotencyMismatchError) return new ProblemError('idempotency-mismatch');
+  if (error instanceof IdempotencyInFlightError) return new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
+  if (error instanceof EventNotLoadedError) return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
+  const bodyParser = error as { type?: unknown; status?: unknown } | null;
+  if (bodyParser?.type === 'entity.parse.failed') return invalid('body', 'the body is not valid JSON');
+  if (bodyParser?.type === 'entity.too.large') return new ProblemError('payload-too-large');
+  if (bodyParser?.type === 'encoding.unsupported' || bodyParser?.type === 'charset.unsupported') {
+    return new ProblemError('unsupported-media-type');
+  }
+  if (typeof bodyParser?.status === 'number' && bodyParser.status >= 400 && bodyParser.status < 500) {
+    return invalid('body', 'the request could not be read');
+  }
+  if (isUnavailable(error) || (error instanceof AdmissionError && error.code === 'UNEXPECTED_REPLY')) {
+    return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
+  }
+  return undefined;
+}
+
+export function sendProblem(res: Response, problem: ProblemError, instance: string): void {
+  const { status, title } = problemTypes[problem.type];
+  res.status(status).set(problem.headers).type('application/problem+json').send(
+    JSON.stringify({ type: problemUri(problem.type), title, status, instance, ...problem.extras }),
+  );
+}

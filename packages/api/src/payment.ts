@@ -1,0 +1,13 @@
+/** Charges for a hold. The mock succeeds with a configured probability after a delay. */
+export interface PaymentGateway {
+  charge(holdId: string, userId: string): Promise<boolean>;
+}
+
+export function mockPayment(successRate: number, delayMs: number, random: () => number = Math.random): PaymentGateway {
+  return {
+    async charge() {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return random() < successRate;
+    },
+  };
+}

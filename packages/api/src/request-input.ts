@@ -1,0 +1,44 @@
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { invalid, ProblemError } from './http-problem.ts';
+
+const USER_ID = /^[^\x00-\x1f\x7f]{1,128}$/u;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The caller: the X-User-Id header (one, 1-128 characters, no control characters). */
+export function userIdOf(req: Request): string {
+  const value = req.headers['x-user-id'];
+  if (typeof value !== 'string' || !USER_ID.test(value)) {
+    throw invalid('X-User-Id', 'send one X-User-Id header of 1-128 characters');
+  }
+  return value;
+}
+
+/** The optional Idempotency-Key header (1-255 printable ASCII characters). */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const value = req.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
+    throw invalid('Idempotency-Key', 'send at most one Idempotency-Key of 1-255 printable ASCII characters');
+  }
+  return value;
+}
+
+/** A path parameter, checked before it reaches any key or query. */
+export function paramOf<T>(schema: z.ZodType<T>, req: Request, name: string): T {
+  const parsed = schema.safeParse(req.params[name]);
+  if (!parsed.success) throw invalid(name, parsed.error.issues[0]?.message ?? 'not a valid id');
+  return parsed.data;
+}
+
+/** The JSON body, validated; the first issue names the field at fault. */
+export function bodyOf<T>(schema: z.ZodType<T>, req: Request): T {
+  if (!req.is('application/json')) throw new ProblemError('unsupported-media-type');
+  const parsed = schema.safeParse(req.body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
+    throw new ProblemError('unprocessable-input', { field, detail: issue?.message ?? 'not a valid body' });
+  }
+  return parsed.data;
+}

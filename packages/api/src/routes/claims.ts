@@ -1,0 +1,48 @@
+import type { ClaimResult } from '@seatgrid/admission';
+import { Router, type Request, type Response } from 'express';
+import type { AppDependencies } from '../app.ts';
+import { claimRefusalProblem } from '../http-problem.ts';
+import { bodyOf, idempotencyKeyOf, paramOf, userIdOf } from '../request-input.ts';
+import { claimBody, eventIdParam } from '../schemas.ts';
+
+/**
+ * POST /events/:eventId/holds (seats held until confirmed or expired) and
+ * POST /events/:eventId/bookings (sold in one step). An Idempotency-Key makes a retry
+ * answer the same, claiming nothing twice; the strategies keep the record, scoped per user.
+ */
+export function claimRoutes(deps: AppDependencies): Router {
+  const router = Router();
+
+  async function claim(req: Request, res: Response, mode: 'hold' | 'book'): Promise<ClaimResult> {
+    const eventId = paramOf(eventIdParam, req, 'eventId');
+    const userId = userIdOf(req);
+    deps.rateLimiter.take(userId, res);
+    const body = bodyOf(claimBody, req);
+    const idempotencyKey = idempotencyKeyOf(req);
+    const common = { eventId, userId, mode, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
+    const result =
+      'seats' in body
+        ? await deps.strategy.claimSeats({ ...common, seats: body.seats })
+        : await deps.strategy.claimBestAvailable({
+            ...common,
+            quantity: body.quantity,
+            ...(body.allowSplit === undefined ? {} : { allowSplit: body.allowSplit }),
+          });
+    if (!result.ok) throw claimRefusalProblem(result);
+    return result;
+  }
+
+  router.post('/events/:eventId/holds', async (req, res) => {
+    const hold = await claim(req, res, 'hold');
+    if (!hold.ok) return;
+    res.status(201).json({ holdId: hold.holdId, eventId: req.params.eventId, seats: hold.seats, expiresAt: hold.expiresAt?.toISOString() });
+  });
+
+  router.post('/events/:eventId/bookings', async (req, res) => {
+    const booking = await claim(req, res, 'book');
+    if (!booking.ok) return;
+    res.status(201).json({ bookingId: booking.holdId, eventId: req.params.eventId, seats: booking.seats });
+  });
+
+  return router;
+}

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * Every request and response body of the API, as zod schemas: the routes validate with
+ * them and the OpenAPI document (openapi.ts) is generated from them, so it stays true.
+ * Seats are 1-based { row, col }.
+ */
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 characters of A-Z, a-z, 0-9, _ or -');
+const whole = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const seatSchema = z.strictObject({ row: whole(1, 1000), col: whole(1, 1000) });
+
+export const createEventBody = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  rows: whole(1, 1000),
+  cols: whole(1, 1000),
+  maxSeatsPerUser: whole(0, 1_000_000).optional(),
+  holdTtlSeconds: whole(1, 86_400).optional(),
+});
+
+/** Either listed seats or a best-available quantity, never both. */
+export const claimBody = z.union([
+  z.strictObject({ seats: z.array(seatSchema).min(1).max(100) }),
+  z.strictObject({ quantity: whole(1, 100), allowSplit: z.boolean().optional() }),
+]);
+
+export const eventIdParam = id;
+export const holdIdParam = id;
+
+export const eventResponse = z.object({
+  id,
+  name: z.string(),
+  rows: z.number().int(),
+  cols: z.number().int(),
+  capacity: z.number().int(),
+  available: z.number().int(),
+  maxSeatsPerUser: z.number().int(),
+  holdTtlSeconds: z.number().int(),
+});
+
+export const seatMapResponse = z.object({
+  rows: z.number().int(),
+  cols: z.number().int(),
+  available: z.number().int(),
+  /** One string a row, one character a seat: '.' free, 'H' held, 'S' sold. */
+  grid: z.array(z.string()),
+});
+
+export const holdResponse = z.object({
+  holdId: id,
+  eventId: id,
+  seats: z.array(seatSchema),
+  expiresAt: z.iso.datetime(),
+});
+
+export const confirmResponse = z.object({
+  bookingId: id,
+  status: z.literal('confirmed'),
+  seats: z.array(seatSchema),
+});
+
+export const bookingResponse = z.object({
+  bookingId: id,
+  eventId: id,
+  seats: z.array(seatSchema),
+});
+
+export const problemResponse = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  /** The input field at fault (invalid input). */
+  field: z.string().optional(),
+  /** The seats already taken (seats-taken). */
+  takenSeats: z.array(seatSchema).optional(),
+  available: z.number().int().optional(),
+  limit: z.number().int().optional(),
+});
+
+export const healthResponse = z.object({ status: z.literal('ok') });
+
+export const readinessResponse = z.object({
+  ready: z.boolean(),
+  strategy: z.string(),
+  postgres: z.enum(['up', 'down']),
+  redis: z.enum(['up', 'down', 'unused']),
+  breaker: z.enum(['closed', 'open', 'half-open', 'unused']),
+  redisEvictionPolicy: z.string(),
+  redisEvictionSafe: z.boolean(),
+});
