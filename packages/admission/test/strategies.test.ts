@@ -8,6 +8,7 @@ import {
   createOptimisticStrategy,
   createPessimisticStrategy,
   IdempotencyMismatchError,
+  EventNotFoundError,
   InvalidInputError,
   seatMapRows,
   type BookingStrategy,
@@ -250,7 +251,6 @@ for (const s of subjects) {
       ['quantity', () => strategy.claimBestAvailable({ eventId, userId: 'u', quantity: 101 })],
       ['userId', () => strategy.claimSeats({ eventId, userId: '', seats: [seat] })],
       ['eventId', () => strategy.claimSeats({ eventId: 'not an id', userId: 'u', seats: [seat] })],
-      ['eventId', () => strategy.claimBestAvailable({ eventId: uniqueEventId('nowhere'), userId: 'u', quantity: 1 })],
       ['mode', () => strategy.claimSeats({ eventId, userId: 'u', seats: [seat], mode: 'rent' as 'hold' })],
       ['holdTtlMs', () => strategy.claimSeats({ eventId, userId: 'u', seats: [seat], holdTtlMs: 0 })],
       ['holdId', () => strategy.claimSeats({ eventId, userId: 'u', seats: [seat], holdId: 'has spaces' })],
@@ -259,11 +259,13 @@ for (const s of subjects) {
       ['idempotencyKey', () => strategy.claimSeats({ eventId, userId: 'u', seats: [seat], idempotencyKey: '' })],
       ['holdId', () => strategy.confirm({ eventId, userId: 'u', holdId: '' })],
       ['eventId', () => strategy.seatMap('')],
-      ['eventId', () => strategy.seatMap(uniqueEventId('nowhere'))],
     ];
     for (const [field, call] of cases) {
       await assert.rejects(call(), (error: unknown) => error instanceof InvalidInputError && error.field === field, `expected ${field}`);
     }
+    // An event the store does not have is not bad input but a missing resource.
+    await assert.rejects(strategy.claimBestAvailable({ eventId: uniqueEventId('nowhere'), userId: 'u', quantity: 1 }), EventNotFoundError);
+    await assert.rejects(strategy.seatMap(uniqueEventId('nowhere')), EventNotFoundError);
     assert.deepEqual(await strategy.seatMap(eventId), before);
     assert.equal(await holdCount(db, eventId), 1);
   });

@@ -11,10 +11,12 @@ import {
   healthResponse,
   holdIdParam,
   holdResponse,
+  idempotencyKeyHeader,
   problemResponse,
   readinessResponse,
   seatMapResponse,
   seatSchema,
+  userIdHeader,
 } from './schemas.ts';
 
 /**
@@ -124,13 +126,11 @@ function componentSchemas(): Record<string, JsonSchema> {
 }
 
 /** A parameter's or header's schema, generated like the bodies. */
-function scalar(schema: z.ZodType, io: Io = 'input'): JsonSchema {
-  return asComponent(z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'throw' }) as JsonSchema);
+function scalar(schema: z.ZodType): JsonSchema {
+  return asComponent(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' }) as JsonSchema);
 }
 
 /** The headers request-input.ts accepts (headers, not bodies, so schemas.ts has no schema for them). */
-export const userIdHeader = z.string().min(1).max(128).regex(/^[^\x00-\x1F\x7F]+$/u);
-export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7E]{1,255}$/);
 const seconds = z.number().int().min(0);
 
 type ParameterName = 'EventId' | 'HoldId' | 'BookingId' | 'UserId' | 'IdempotencyKey';

@@ -1,27 +1,22 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { invalid, ProblemError } from './http-problem.ts';
-
-const USER_ID = /^[^\x00-\x1f\x7f]{1,128}$/u;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+import { idempotencyKeyHeader, userIdHeader } from './schemas.ts';
 
 /** The caller: the X-User-Id header (one, 1-128 characters, no control characters). */
 export function userIdOf(req: Request): string {
-  const value = req.headers['x-user-id'];
-  if (typeof value !== 'string' || !USER_ID.test(value)) {
-    throw invalid('X-User-Id', 'send one X-User-Id header of 1-128 characters');
-  }
-  return value;
+  const parsed = userIdHeader.safeParse(req.headers['x-user-id']);
+  if (!parsed.success) throw invalid('X-User-Id', 'send one X-User-Id header of 1-128 characters');
+  return parsed.data;
 }
 
 /** The optional Idempotency-Key header (1-255 printable ASCII characters). */
 export function idempotencyKeyOf(req: Request): string | undefined {
   const value = req.headers['idempotency-key'];
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
-    throw invalid('Idempotency-Key', 'send at most one Idempotency-Key of 1-255 printable ASCII characters');
-  }
-  return value;
+  const parsed = idempotencyKeyHeader.safeParse(value);
+  if (!parsed.success) throw invalid('Idempotency-Key', 'send at most one Idempotency-Key of 1-255 printable ASCII characters');
+  return parsed.data;
 }
 
 /** A path parameter, checked before it reaches any key or query. */

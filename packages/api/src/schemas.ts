@@ -27,6 +27,11 @@ export const claimBody = z.union([
 export const eventIdParam = id;
 export const holdIdParam = id;
 
+/** X-User-Id: who the caller is (1-128 characters, no control characters). */
+export const userIdHeader = z.string().min(1).max(128).regex(/^[^\x00-\x1F\x7F]+$/u);
+/** Idempotency-Key (IETF draft): 1-255 printable ASCII characters. */
+export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7E]{1,255}$/);
+
 export const eventResponse = z.object({
   id,
   name: z.string(),
