@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { test } from 'node:test';
+
+const ADMIN = 'shutdown-test-token-0123456789';
+
+/** Starts src/server.ts as a real process on a free port; resolves with its base URL once it listens. */
+async function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd: new URL('..', import.meta.url),
+    env: { ...process.env, PORT: '0', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const logs: Record<string, unknown>[] = [];
+  const listening = new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logs.push(entry);
+      if (entry.msg === 'listening') resolve(`http://127.0.0.1:${entry.port as number}`);
+    });
+  });
+  return { child, logs, baseUrl: await listening };
+}
+
+test('SIGTERM: the server stops accepting, finishes the request in flight, closes its pools and exits 0', async () => {
+  const { child, logs, baseUrl } = await startServer({ PAYMENT_DELAY_MS: '1500' });
+  const json = { 'content-type': 'application/json' };
+  const created = await fetch(`${baseUrl}/events`, {
+    method: 'POST',
+    headers: { ...json, authorization: `Bearer ${ADMIN}` },
+    body: JSON.stringify({ name: 'shutdown', rows: 1, cols: 2 }),
+  });
+  const event = (await created.json()) as { id: string };
+  const held = await fetch(`${baseUrl}/events/${event.id}/holds`, {
+    method: 'POST',
+    headers: { ...json, 'x-user-id': 'payer' },
+    body: JSON.stringify({ seats: [{ row: 1, col: 1 }] }),
+  });
+  const hold = (await held.json()) as { holdId: string };
+
+  // The confirm waits 1.5 s on the mock payment; SIGTERM arrives while it is in flight.
+  const confirming = fetch(`${baseUrl}/holds/${hold.holdId}/confirm`, { method: 'POST', headers: { 'x-user-id': 'payer' } });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+
+  const confirmed = await confirming;
+  assert.equal(confirmed.status, 200, 'the request in flight was finished');
+  assert.equal(((await confirmed.json()) as { status: string }).status, 'confirmed');
+  const [code] = await exited;
+  assert.equal(code, 0);
+  await assert.rejects(fetch(`${baseUrl}/healthz`), 'no new connections after shutdown');
+  const messages = logs.map((entry) => entry.msg);
+  assert.ok(messages.includes('stopped'), `logs: ${messages.join(', ')}`);
+});
+
+test('bad configuration is refused at start with every bad variable named', async () => {
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd: new URL('..', import.meta.url),
+    env: { ...process.env, BOOKING_STRATEGY: 'yolo', PORT: 'eighty' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = await once(child, 'exit');
+  assert.notEqual(code, 0);
+  assert.match(stderr, /BOOKING_STRATEGY/);
+  assert.match(stderr, /PORT/);
+});
