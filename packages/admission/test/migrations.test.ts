@@ -18,9 +18,11 @@ test('migrations go up and down cleanly, and up is idempotent (in a throwaway da
       .filter((table) => !table.startsWith('seatgrid_migrations'));
   try {
     const up = await migrateToLatest(db);
-    assert.deepEqual(up.results?.map((r) => r.status), ['Success']);
+    assert.deepEqual(up.results?.map((r) => r.status), ['Success', 'Success']);
     assert.deepEqual(await tables(), ['bookings', 'events', 'holds', 'idempotency_records', 'seats']);
     assert.deepEqual((await migrateToLatest(db)).results, [], 'a second run has nothing to do');
+    await migrateDown(db); // idempotency keys per user again
+    assert.equal((await tables()).length, 5);
     await migrateDown(db);
     assert.deepEqual(await tables(), []);
     await migrateToLatest(db);

@@ -1,11 +1,13 @@
 import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
 import * as initial from './migrations/2026-11-25T0340-initial.js';
+import * as idempotencyPerEvent from './migrations/2026-11-25T0500-idempotency-per-event.js';
 import type { Database } from './database.js';
 
 /** Every migration, by timestamped name; the Migrator runs them in name order. */
 const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '2026-11-25T0340-initial': initial,
+  '2026-11-25T0500-idempotency-per-event': idempotencyPerEvent,
 });
 
 function migrator(db: Kysely<Database>): Migrator {

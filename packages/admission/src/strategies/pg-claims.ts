@@ -159,11 +159,25 @@ async function readContext(trx: Transaction<Database>, claim: PreparedClaim): Pr
 /** How a stored answer sits in idempotency_records.response (JSON: dates as strings). */
 type StoredClaimResult = ClaimRefusal | (Omit<ClaimGranted, 'expiresAt'> & { readonly expiresAt: string | null });
 
+/** jsonb keeps no key order: rebuild seats as { row, col }, so a replay reads like the first answer. */
+function seatsInOrder(seats: readonly Seat[]): Seat[] {
+  return seats.map(({ row, col }) => ({ row, col }));
+}
+
 function replayOf(response: unknown): ClaimResult {
   // Only storeAnswer below writes the column, always with a ClaimResult.
   const stored = response as StoredClaimResult;
-  if (!stored.ok) return { ...stored, replayed: true };
-  return { ...stored, expiresAt: stored.expiresAt === null ? null : new Date(stored.expiresAt), replayed: true };
+  if (!stored.ok) {
+    return stored.reason === 'seats-taken'
+      ? { ...stored, takenSeats: seatsInOrder(stored.takenSeats), replayed: true }
+      : { ...stored, replayed: true };
+  }
+  return {
+    ...stored,
+    seats: seatsInOrder(stored.seats),
+    expiresAt: stored.expiresAt === null ? null : new Date(stored.expiresAt),
+    replayed: true,
+  };
 }
 
 /**
@@ -177,17 +191,18 @@ async function reserveKey(trx: Transaction<Database>, claim: PreparedClaim, key:
   const inserted = await trx
     .insertInto('idempotency_records')
     .values({ user_id: claim.userId, key, event_id: eventId, fingerprint: claim.fingerprint, response: sql`'{}'::jsonb` })
-    .onConflict((conflict) => conflict.columns(['user_id', 'key']).doNothing())
+    .onConflict((conflict) => conflict.columns(['user_id', 'event_id', 'key']).doNothing())
     .returning('user_id')
     .executeTakeFirst();
   if (inserted !== undefined) return undefined;
   const record = await trx
     .selectFrom('idempotency_records')
-    .select(['event_id', 'fingerprint', 'response'])
+    .select(['fingerprint', 'response'])
     .where('user_id', '=', claim.userId)
+    .where('event_id', '=', eventId)
     .where('key', '=', key)
     .executeTakeFirstOrThrow();
-  if (record.fingerprint !== claim.fingerprint || record.event_id !== eventId) throw new IdempotencyMismatchError();
+  if (record.fingerprint !== claim.fingerprint) throw new IdempotencyMismatchError();
   return replayOf(record.response);
 }
 
@@ -196,6 +211,7 @@ async function storeAnswer(trx: Transaction<Database>, claim: PreparedClaim, key
     .updateTable('idempotency_records')
     .set({ response: sql`${JSON.stringify(result)}::jsonb` })
     .where('user_id', '=', claim.userId)
+    .where('event_id', '=', claim.event.eventId)
     .where('key', '=', key)
     .execute();
 }
