@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AdmissionMetrics, BookingStrategy, Database } from '@seatgrid/admission';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { ApiConfig } from './config.ts';
+import { problemTypes, problemUri } from './problems.ts';
 import { ProblemError, problemOf, sendProblem } from './http-problem.ts';
 import type { PaymentGateway } from './payment.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -52,6 +55,11 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(requestLog(deps.logger));
+  app.use((req, _res, next) => {
+    // HTTP/1.1 requires Host; the server lets requests without it through so they get a problem answer.
+    if (req.headers.host === undefined) throw new ProblemError('invalid-input', { field: 'Host', detail: 'send a Host header' });
+    next();
+  });
   app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true }));
   app.use(operationRoutes(deps));
   app.use(eventRoutes(deps));
@@ -68,4 +76,35 @@ export function createApp(deps: AppDependencies): Express {
     sendProblem(res, problem ?? new ProblemError('internal'), req.originalUrl);
   });
   return app;
+}
+
+/** Serves the app on host:port; resolves once it listens. */
+export async function listen(app: Express, port: number, host: string): Promise<Server> {
+  const server = createServer({ requireHostHeader: false }, app);
+  answerClientErrors(server);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+/**
+ * Requests Node's HTTP parser refuses never reach Express (a control character in a header,
+ * no Host, headers too large): answer them with a problem too, then close the connection.
+ */
+function answerClientErrors(server: Server): void {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable || error.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const type = error.code === 'HPE_HEADER_OVERFLOW' ? 'headers-too-large' : 'invalid-input';
+    const { status, title } = problemTypes[type];
+    const body = JSON.stringify({ type: problemUri(type), title, status, detail: 'the request could not be parsed' });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }

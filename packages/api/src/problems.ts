@@ -20,6 +20,7 @@ export const problemTypes = Object.freeze({
   'idempotency-mismatch': { status: 422, title: 'This Idempotency-Key was used with a different request' },
   'hold-expired': { status: 410, title: 'The hold has expired' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'unsupported-media-type': { status: 415, title: 'Send application/json' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'The service is temporarily unavailable' },

@@ -3,18 +3,23 @@ import type { z } from 'zod';
 import { invalid, ProblemError } from './http-problem.ts';
 import { idempotencyKeyHeader, userIdHeader } from './schemas.ts';
 
+/** One value of a header, or undefined when it is missing or sent more than once (Node joins repeats with ', '). */
+function singleHeader(req: Request, name: string): string | undefined {
+  const values = req.headersDistinct[name];
+  return values?.length === 1 ? values[0] : undefined;
+}
+
 /** The caller: the X-User-Id header (one, 1-128 characters, no control characters). */
 export function userIdOf(req: Request): string {
-  const parsed = userIdHeader.safeParse(req.headers['x-user-id']);
+  const parsed = userIdHeader.safeParse(singleHeader(req, 'x-user-id'));
   if (!parsed.success) throw invalid('X-User-Id', 'send one X-User-Id header of 1-128 characters');
   return parsed.data;
 }
 
 /** The optional Idempotency-Key header (1-255 printable ASCII characters). */
 export function idempotencyKeyOf(req: Request): string | undefined {
-  const value = req.headers['idempotency-key'];
-  if (value === undefined) return undefined;
-  const parsed = idempotencyKeyHeader.safeParse(value);
+  if (req.headersDistinct['idempotency-key'] === undefined) return undefined;
+  const parsed = idempotencyKeyHeader.safeParse(singleHeader(req, 'idempotency-key'));
   if (!parsed.success) throw invalid('Idempotency-Key', 'send at most one Idempotency-Key of 1-255 printable ASCII characters');
   return parsed.data;
 }
@@ -31,9 +36,20 @@ export function bodyOf<T>(schema: z.ZodType<T>, req: Request): T {
   if (!req.is('application/json')) throw new ProblemError('unsupported-media-type');
   const parsed = schema.safeParse(req.body);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
+    const issue = mostSpecificIssue(parsed.error.issues);
     const field = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
     throw new ProblemError('unprocessable-input', { field, detail: issue?.message ?? 'not a valid body' });
   }
   return parsed.data;
+}
+
+/**
+ * For a body that fits none of a union's shapes, zod reports one issue on the whole body;
+ * the branch with the fewest issues is the shape the caller meant, and names the field.
+ */
+function mostSpecificIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
+  const first = issues[0];
+  if (first?.code !== 'invalid_union' || first.errors.length === 0) return first;
+  const closest = first.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+  return mostSpecificIssue(closest) ?? first;
 }

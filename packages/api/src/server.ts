@@ -13,7 +13,7 @@ import {
   migrateToLatest,
   type EvictionRisk,
 } from '@seatgrid/admission';
-import { createApp, type Readiness } from './app.ts';
+import { createApp, listen, type Readiness } from './app.ts';
 import { loadConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter } from './rate-limiter.ts';
@@ -72,11 +72,12 @@ const app = createApp({
   payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
   readiness,
 });
-const server = app.listen(config.port, config.host, () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  logger.info({ host: config.host, port, strategy: config.strategy }, 'listening');
-});
+const server = await listen(app, config.port, config.host);
+const address = server.address();
+logger.info(
+  { host: config.host, port: typeof address === 'object' && address !== null ? address.port : config.port, strategy: config.strategy },
+  'listening',
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

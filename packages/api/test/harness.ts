@@ -10,7 +10,7 @@ import {
   migrateToLatest,
   type StrategyName,
 } from '@seatgrid/admission';
-import { createApp } from '../src/app.ts';
+import { createApp, listen } from '../src/app.ts';
 import { loadConfig, type ApiConfig } from '../src/config.ts';
 import { mockPayment } from '../src/payment.ts';
 import { RateLimiter } from '../src/rate-limiter.ts';
@@ -68,8 +68,7 @@ export async function startApi(strategyName: StrategyName = 'admission', env: Re
       redisEvictionSafe: true,
     }),
   });
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const server = await listen(app, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   closers.push(async () => {
     await new Promise<void>((resolve) => {
