@@ -157,7 +157,7 @@ for (const strategy of STRATEGIES) {
       const alice = user('alice');
       const held = await holdSeats(event.id, alice, { seats: [seat(1, 1), seat(1, 2)] });
       assert.deepEqual((await seatMap(api, event.id)).grid, ['HH.']);
-      // admission: Redis reaps 5 s after PostgreSQL's expiry (the grace), so ~6 s there.
+      // admission: Redis reaps 500 ms after PostgreSQL's expiry (the grace).
       await until('the hold to expire', async () => ((await seatMap(api, event.id)).grid[0] === '...' ? true : undefined));
       await holdSeats(event.id, user('rival'), { seats: [seat(1, 1)] });
       await expectProblem(await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice }), 'hold-expired');

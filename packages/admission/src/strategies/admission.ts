@@ -50,8 +50,12 @@ export interface AdmissionStrategyOptions {
   readonly beforeWinnerWrite?: (take: SeatTake) => 'write' | 'fail' | 'vanish';
 }
 
-/** Redis reaps this long after PostgreSQL's expiry, so a confirm never races a reap. */
-const DEFAULT_EXPIRY_GRACE_MS = 5_000;
+/**
+ * Redis reaps this long after PostgreSQL's expiry, so a confirm that PostgreSQL accepted
+ * is always mirrored before the reap: it covers the commit-to-Redis step and clock skew
+ * (milliseconds on one host; raise it when Redis and PostgreSQL clocks may drift more).
+ */
+const DEFAULT_EXPIRY_GRACE_MS = 500;
 
 /**
  * The admission strategy: the Redis gate decides who gets which seats; losers are refused
