@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { IdempotencyMismatchError, InvalidInputError } from '../errors.js';
+import { IdempotencyInFlightError, IdempotencyMismatchError, InvalidInputError } from '../errors.js';
 import type { BestAvailableClaim, ClaimGranted, ClaimRefusal, ClaimResult, SeatClaim } from '../results.js';
 import { seatIndex, seatLabel, seatOfIndex, type Seat } from '../seats.js';
 import { defaultSettings, type AdmissionSettings } from '../settings.js';
@@ -180,20 +180,29 @@ function replayOf(response: unknown): ClaimResult {
   };
 }
 
+/** How long a duplicate waits for the first request's key row before it is "in flight". */
+const IN_FLIGHT_WAIT = '200ms';
+
 /**
- * Claims the idempotency key for this transaction, or returns the answer stored under it. A
- * concurrent duplicate waits on the key's row here until the first commits, then replays its
- * answer: a key never claims twice. The key is one per user; used for another event it is a
- * mismatch (the fingerprint does not name the event).
+ * Claims the idempotency key (per user and event) for this transaction, or returns the
+ * answer stored under it: a key never claims twice. A duplicate that finds the first request
+ * still uncommitted after a short wait is told so (IdempotencyInFlightError; the IETF
+ * draft's 409) instead of queueing behind it.
  */
 async function reserveKey(trx: Transaction<Database>, claim: PreparedClaim, key: string): Promise<ClaimResult | undefined> {
   const eventId = claim.event.eventId;
+  await sql`set local lock_timeout = ${sql.lit(IN_FLIGHT_WAIT)}`.execute(trx);
   const inserted = await trx
     .insertInto('idempotency_records')
     .values({ user_id: claim.userId, key, event_id: eventId, fingerprint: claim.fingerprint, response: sql`'{}'::jsonb` })
     .onConflict((conflict) => conflict.columns(['user_id', 'event_id', 'key']).doNothing())
     .returning('user_id')
-    .executeTakeFirst();
+    .executeTakeFirst()
+    .catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === '55P03') throw new IdempotencyInFlightError();
+      throw error;
+    });
+  await sql`set local lock_timeout to default`.execute(trx);
   if (inserted !== undefined) return undefined;
   const record = await trx
     .selectFrom('idempotency_records')

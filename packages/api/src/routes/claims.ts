@@ -1,7 +1,8 @@
 import type { ClaimResult } from '@seatgrid/admission';
 import { Router, type Request, type Response } from 'express';
 import type { AppDependencies } from '../app.ts';
-import { claimRefusalProblem } from '../http-problem.ts';
+import type { z } from 'zod';
+import { claimRefusalProblem, ProblemError } from '../http-problem.ts';
 import { bodyOf, idempotencyKeyOf, paramOf, userIdOf } from '../request-input.ts';
 import { claimBody, eventIdParam } from '../schemas.ts';
 
@@ -12,6 +13,8 @@ import { claimBody, eventIdParam } from '../schemas.ts';
  */
 export function claimRoutes(deps: AppDependencies): Router {
   const router = Router();
+  /** Keys (user, event, key) of requests this process is still answering. */
+  const inFlight = new Set<string>();
 
   async function claim(req: Request, res: Response, mode: 'hold' | 'book'): Promise<ClaimResult> {
     const eventId = paramOf(eventIdParam, req, 'eventId');
@@ -19,7 +22,22 @@ export function claimRoutes(deps: AppDependencies): Router {
     deps.rateLimiter.take(userId, res);
     const body = bodyOf(claimBody, req);
     const idempotencyKey = idempotencyKeyOf(req);
-    const common = { eventId, userId, mode, ...(idempotencyKey === undefined ? {} : { idempotencyKey }) };
+    if (idempotencyKey === undefined) return decide(body, { eventId, userId, mode });
+    // The IETF draft: a retry while the first request is still being answered gets 409.
+    const flight = JSON.stringify([userId, eventId, idempotencyKey]);
+    if (inFlight.has(flight)) throw new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
+    inFlight.add(flight);
+    try {
+      return await decide(body, { eventId, userId, mode, idempotencyKey });
+    } finally {
+      inFlight.delete(flight);
+    }
+  }
+
+  async function decide(
+    body: z.infer<typeof claimBody>,
+    common: { eventId: string; userId: string; mode: 'hold' | 'book'; idempotencyKey?: string },
+  ): Promise<ClaimResult> {
     const result =
       'seats' in body
         ? await deps.strategy.claimSeats({ ...common, seats: body.seats })
