@@ -2,118 +2,17 @@
 // socket with real PostgreSQL and Redis (harness.ts). Each test makes its own events and users.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { before, describe, test } from 'node:test';
-import { problemTypes, problemUri, type ProblemType } from '../src/problems.ts';
-import {
-  bookingResponse,
-  confirmResponse,
-  eventResponse,
-  holdResponse,
-  problemResponse,
-  readinessResponse,
-  seatMapResponse,
-} from '../src/schemas.ts';
+import { confirmResponse, eventResponse, readinessResponse, seatMapResponse } from '../src/schemas.ts';
 import { ADMIN_TOKEN, startApi, type RunningApi } from './harness.ts';
-
-interface Seat {
-  readonly row: number;
-  readonly col: number;
-}
-
-interface SeatMapBody {
-  readonly rows: number;
-  readonly cols: number;
-  readonly available: number;
-  readonly grid: string[];
-}
-
-interface ProblemBody {
-  readonly type: string;
-  readonly title: string;
-  readonly status: number;
-  readonly instance?: string;
-  readonly detail?: string;
-  readonly field?: string;
-  readonly takenSeats?: Seat[];
-  readonly available?: number;
-  readonly limit?: number;
-}
+import { book, expectJson, expectProblem, hold, seat, seatMap, user, type Seat } from './http-assertions.ts';
 
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
-const PROBLEM_KEYS = new Set(Object.keys(problemResponse.shape));
-/** What must never leak into an answer: stack frames, source paths, drivers, SQL, Redis. */
-const INTERNALS =
-  /node_modules|\/work\/|\.(?:ts|js|cjs|mjs):\d+|\n\s+at |\bat [\w$.<>]+ \(|ECONN|EPIPE|ioredis|kysely|\bpg\b|postgres|redis|\bselect\b.*\bfrom\b|\binsert into\b|\blua\b/i;
-
-const user = (name: string) => ({ 'x-user-id': `${name}-${randomUUID().slice(0, 8)}` });
-const seat = (row: number, col: number): Seat => ({ row, col });
-
-/** Asserts an answer is the named problem, application/problem+json, with nothing internal in it. */
-async function expectProblem(response: Response, type: ProblemType): Promise<ProblemBody> {
-  const text = await response.text();
-  const { status, title } = problemTypes[type];
-  assert.equal(response.status, status, `expected ${status} ${type}, got ${response.status}: ${text}`);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json\b/, `content-type of ${text}`);
-  const body = JSON.parse(text) as ProblemBody;
-  for (const key of Object.keys(body)) assert.ok(PROBLEM_KEYS.has(key), `unexpected problem key ${key} in ${text}`);
-  assert.ok(problemResponse.safeParse(body).success, `not a problem body: ${text}`);
-  assert.equal(body.type, problemUri(type));
-  assert.equal(body.title, title);
-  assert.equal(body.status, status);
-  assert.equal(typeof body.instance, 'string');
-  assert.doesNotMatch(text, INTERNALS, `internals in ${text}`);
-  assert.ok(!('stack' in body));
-  return body;
-}
-
-async function expectJson<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/json\b/);
-  return JSON.parse(text) as T;
-}
-
-async function seatMap(api: RunningApi, eventId: string): Promise<SeatMapBody> {
-  return expectJson<SeatMapBody>(await api.request('GET', `/events/${eventId}/seats`), 200);
-}
 
 /** The state of one seat in the map: '.' free, 'H' held, 'S' sold. */
 async function stateOf(api: RunningApi, eventId: string, s: Seat): Promise<string> {
   const map = await seatMap(api, eventId);
   return map.grid[s.row - 1]?.[s.col - 1] ?? '?';
-}
-
-/** Polls until `probe` answers something other than undefined; fails after the deadline. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(50);
-  }
-}
-
-interface Hold {
-  readonly holdId: string;
-  readonly eventId: string;
-  readonly seats: Seat[];
-  readonly expiresAt: string;
-}
-
-async function hold(api: RunningApi, eventId: string, who: Record<string, string>, body: unknown): Promise<Hold> {
-  const response = await api.request('POST', `/events/${eventId}/holds`, { body, headers: who });
-  const granted = await expectJson<Hold>(response, 201);
-  assert.ok(holdResponse.safeParse(granted).success, JSON.stringify(granted));
-  return granted;
-}
-
-async function book(api: RunningApi, eventId: string, who: Record<string, string>, body: unknown): Promise<{ bookingId: string; seats: Seat[] }> {
-  const response = await api.request('POST', `/events/${eventId}/bookings`, { body, headers: who });
-  const booking = await expectJson<{ bookingId: string; seats: Seat[] }>(response, 201);
-  assert.ok(bookingResponse.safeParse(booking).success, JSON.stringify(booking));
-  return booking;
 }
 
 describe('endpoints', () => {

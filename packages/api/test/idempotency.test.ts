@@ -5,19 +5,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import type { StrategyName } from '@seatgrid/admission';
-import { problemResponse } from '../src/schemas.ts';
 import { startApi, type RunningApi } from './harness.ts';
+import { assertProblem, seatMap, type ReadAnswer } from './http-assertions.ts';
 
-interface Answer {
-  readonly status: number;
-  readonly contentType: string;
+interface Answer extends ReadAnswer {
   readonly retryAfter: string | null;
-  readonly text: string;
-}
-
-interface SeatMapBody {
-  readonly available: number;
-  readonly grid: string[];
 }
 
 const STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
@@ -32,21 +24,7 @@ async function answer(response: Response): Promise<Answer> {
   };
 }
 
-async function seatMap(api: RunningApi, eventId: string): Promise<SeatMapBody> {
-  const response = await api.request('GET', `/events/${eventId}/seats`);
-  assert.equal(response.status, 200);
-  return (await response.json()) as SeatMapBody;
-}
-
 const count = (grid: readonly string[], state: string) => grid.join('').split(state).length - 1;
-
-function assertProblem(a: Answer, status: number, type: string): void {
-  assert.equal(a.status, status, a.text);
-  assert.match(a.contentType, /^application\/problem\+json\b/);
-  const body = JSON.parse(a.text) as { type: string };
-  assert.ok(problemResponse.strict().safeParse(body).success, a.text);
-  assert.equal(body.type, `https://seatgrid.dev/problems/${type}`);
-}
 
 for (const strategy of STRATEGIES) {
   describe(`Idempotency-Key (${strategy})`, () => {
@@ -68,7 +46,7 @@ for (const strategy of STRATEGIES) {
         for (const a of answers) {
           if (a.status === 201) continue;
           // A duplicate may be told the first is still being written: 409 with Retry-After.
-          assertProblem(a, 409, 'idempotency-in-flight');
+          assertProblem(a, 'idempotency-in-flight');
           assert.equal(a.retryAfter, '1');
         }
         assert.ok(granted.length >= 1, 'at least the first request is granted');
@@ -101,7 +79,7 @@ for (const strategy of STRATEGIES) {
         ['bookings', { seats: [{ row: 1, col: 1 }] }],
       ] as const) {
         const a = await answer(await api.request('POST', `/events/${event.id}/${kind}`, { body, headers }));
-        assertProblem(a, 422, 'idempotency-mismatch');
+        assertProblem(a, 'idempotency-mismatch');
       }
       assert.deepEqual(await seatMap(api, event.id), before);
       const replay = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 1, col: 1 }] }, headers }));
@@ -162,9 +140,9 @@ for (const strategy of STRATEGIES) {
       const event = await api.createEvent({ name: 'Invalid first', rows: 2, cols: 3 });
       const headers = { 'x-user-id': `u-${randomUUID()}`, 'idempotency-key': `k-${randomUUID()}` };
       const offGrid = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 3, col: 1 }] }, headers }));
-      assertProblem(offGrid, 400, 'invalid-input');
+      assertProblem(offGrid, 'invalid-input');
       const schema = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 0 }, headers }));
-      assertProblem(schema, 422, 'unprocessable-input');
+      assertProblem(schema, 'unprocessable-input');
       assert.equal((await seatMap(api, event.id)).available, 6);
       const granted = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 2, col: 1 }] }, headers }));
       assert.equal(granted.status, 201, granted.text);
@@ -180,7 +158,7 @@ for (const strategy of STRATEGIES) {
       const headers = { 'x-user-id': `late-${randomUUID()}`, 'idempotency-key': `k-${randomUUID()}` };
       const body = { seats: [{ row: 1, col: 2 }, { row: 1, col: 3 }] };
       const refused = await answer(await api.request('POST', `/events/${event.id}/holds`, { body, headers }));
-      assertProblem(refused, 409, 'seats-taken');
+      assertProblem(refused, 'seats-taken');
       assert.equal((await api.request('DELETE', `/holds/${holdId}`, { headers: owner })).status, 204);
       const replay = await answer(await api.request('POST', `/events/${event.id}/holds`, { body, headers }));
       assert.equal(replay.status, 409);

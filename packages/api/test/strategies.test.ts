@@ -2,66 +2,12 @@
 // must answer alike whichever of admission, optimistic or pessimistic sits behind it.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { before, describe, test } from 'node:test';
 import type { StrategyName } from '@seatgrid/admission';
-import { problemTypes, problemUri, type ProblemType } from '../src/problems.ts';
-import { problemResponse } from '../src/schemas.ts';
 import { startApi, type RunningApi } from './harness.ts';
-
-interface Seat {
-  readonly row: number;
-  readonly col: number;
-}
-
-interface SeatMapBody {
-  readonly rows: number;
-  readonly cols: number;
-  readonly available: number;
-  readonly grid: string[];
-}
-
-interface Hold {
-  readonly holdId: string;
-  readonly eventId: string;
-  readonly seats: Seat[];
-  readonly expiresAt: string;
-}
+import { book, expectJson, expectProblem, hold, seat, seatMap, until, user } from './http-assertions.ts';
 
 const STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
-const seat = (row: number, col: number): Seat => ({ row, col });
-const user = (name: string) => ({ 'x-user-id': `${name}-${randomUUID().slice(0, 8)}` });
-
-async function expectJson<T>(response: Response, status: number): Promise<T> {
-  const text = await response.text();
-  assert.equal(response.status, status, `expected ${status}, got ${response.status}: ${text}`);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/json\b/);
-  return JSON.parse(text) as T;
-}
-
-async function expectProblem(response: Response, type: ProblemType): Promise<Record<string, unknown>> {
-  const text = await response.text();
-  assert.equal(response.status, problemTypes[type].status, `expected ${type}, got ${response.status}: ${text}`);
-  assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json\b/);
-  const body = JSON.parse(text) as Record<string, unknown>;
-  assert.ok(problemResponse.strict().safeParse(body).success, text);
-  assert.equal(body.type, problemUri(type));
-  return body;
-}
-
-async function seatMap(api: RunningApi, eventId: string): Promise<SeatMapBody> {
-  return expectJson<SeatMapBody>(await api.request('GET', `/events/${eventId}/seats`), 200);
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(50);
-  }
-}
 
 for (const strategy of STRATEGIES) {
   describe(`core suite on BOOKING_STRATEGY=${strategy}`, () => {
@@ -74,13 +20,10 @@ for (const strategy of STRATEGIES) {
       assert.equal(ready.strategy, strategy);
     });
 
-    const holdSeats = async (eventId: string, who: Record<string, string>, body: unknown): Promise<Hold> =>
-      expectJson<Hold>(await api.request('POST', `/events/${eventId}/holds`, { body, headers: who }), 201);
-
     test('hold → confirm: H then S; a release of what is left frees it', async () => {
       const event = await api.createEvent({ name: `Happy ${strategy}`, rows: 2, cols: 3 });
       const alice = user('alice');
-      const held = await holdSeats(event.id, alice, { seats: [seat(1, 1), seat(1, 2)] });
+      const held = await hold(api, event.id, alice, { seats: [seat(1, 1), seat(1, 2)] });
       assert.deepEqual(held.seats, [seat(1, 1), seat(1, 2)]);
       assert.equal(held.eventId, event.id);
       assert.deepEqual((await seatMap(api, event.id)).grid, ['HH.', '...']);
@@ -88,7 +31,7 @@ for (const strategy of STRATEGIES) {
       assert.deepEqual(confirmed, { bookingId: held.holdId, status: 'confirmed', seats: [seat(1, 1), seat(1, 2)] });
       assert.deepEqual(await seatMap(api, event.id), { rows: 2, cols: 3, available: 4, grid: ['SS.', '...'] });
 
-      const best = await holdSeats(event.id, alice, { quantity: 3 });
+      const best = await hold(api, event.id, alice, { quantity: 3 });
       assert.equal(best.seats.length, 3);
       assert.equal((await seatMap(api, event.id)).available, 1);
       assert.equal((await api.request('DELETE', `/holds/${best.holdId}`, { headers: alice })).status, 204);
@@ -100,10 +43,7 @@ for (const strategy of STRATEGIES) {
     test('booking → cancel: S then free', async () => {
       const event = await api.createEvent({ name: `Book ${strategy}`, rows: 1, cols: 4 });
       const bob = user('bob');
-      const booking = await expectJson<{ bookingId: string; eventId: string; seats: Seat[] }>(
-        await api.request('POST', `/events/${event.id}/bookings`, { body: { seats: [seat(1, 3), seat(1, 4)] }, headers: bob }),
-        201,
-      );
+      const booking = await book(api, event.id, bob, { seats: [seat(1, 3), seat(1, 4)] });
       assert.deepEqual(booking, { bookingId: booking.bookingId, eventId: event.id, seats: [seat(1, 3), seat(1, 4)] });
       assert.deepEqual((await seatMap(api, event.id)).grid, ['..SS']);
       await expectProblem(await api.request('DELETE', `/holds/${booking.bookingId}`, { headers: bob }), 'wrong-state');
@@ -115,7 +55,7 @@ for (const strategy of STRATEGIES) {
 
     test('seats-taken: all or nothing, listing the taken seats', async () => {
       const event = await api.createEvent({ name: `Taken ${strategy}`, rows: 1, cols: 4 });
-      await holdSeats(event.id, user('first'), { seats: [seat(1, 2)] });
+      await hold(api, event.id, user('first'), { seats: [seat(1, 2)] });
       const p = await expectProblem(
         await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [seat(1, 1), seat(1, 2), seat(1, 3)] }, headers: user('second') }),
         'seats-taken',
@@ -131,8 +71,8 @@ for (const strategy of STRATEGIES) {
     test('idempotency: a replay answers the same and claims once; another body is 422', async () => {
       const event = await api.createEvent({ name: `Idem ${strategy}`, rows: 2, cols: 4 });
       const headers = { ...user('idem'), 'idempotency-key': `k-${randomUUID()}` };
-      const first = await holdSeats(event.id, headers, { quantity: 2 });
-      const again = await holdSeats(event.id, headers, { quantity: 2 });
+      const first = await hold(api, event.id, headers, { quantity: 2 });
+      const again = await hold(api, event.id, headers, { quantity: 2 });
       assert.deepEqual(again, first);
       const map = await seatMap(api, event.id);
       assert.equal(map.available, 6);
@@ -146,7 +86,7 @@ for (const strategy of STRATEGIES) {
       const one = await api.createEvent({ name: `Key A ${strategy}`, rows: 1, cols: 2 });
       const two = await api.createEvent({ name: `Key B ${strategy}`, rows: 1, cols: 2 });
       const headers = { ...user('scope'), 'idempotency-key': `k-${randomUUID()}` };
-      await holdSeats(one.id, headers, { quantity: 1 });
+      await hold(api, one.id, headers, { quantity: 1 });
       const other = await api.request('POST', `/events/${two.id}/holds`, { body: { quantity: 1 }, headers });
       assert.equal(other.status, 201);
       assert.deepEqual((await seatMap(api, two.id)).grid, ['H.']);
@@ -155,11 +95,11 @@ for (const strategy of STRATEGIES) {
     test('expiry: a 1 s hold comes free by itself; once a rival has its seats, confirm and release are 410', async () => {
       const event = await api.createEvent({ name: `Expiry ${strategy}`, rows: 1, cols: 3, holdTtlSeconds: 1 });
       const alice = user('alice');
-      const held = await holdSeats(event.id, alice, { seats: [seat(1, 1), seat(1, 2)] });
+      const held = await hold(api, event.id, alice, { seats: [seat(1, 1), seat(1, 2)] });
       assert.deepEqual((await seatMap(api, event.id)).grid, ['HH.']);
       // admission: Redis reaps 500 ms after PostgreSQL's expiry (the grace).
       await until('the hold to expire', async () => ((await seatMap(api, event.id)).grid[0] === '...' ? true : undefined));
-      await holdSeats(event.id, user('rival'), { seats: [seat(1, 1)] });
+      await hold(api, event.id, user('rival'), { seats: [seat(1, 1)] });
       await expectProblem(await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice }), 'hold-expired');
       await expectProblem(await api.request('DELETE', `/holds/${held.holdId}`, { headers: alice }), 'hold-expired');
       assert.deepEqual((await seatMap(api, event.id)).grid, ['H..']);
