@@ -57,6 +57,9 @@ export interface AdmissionStrategyOptions {
  */
 const DEFAULT_EXPIRY_GRACE_MS = 500;
 
+/** An event the process has not served for this long drops out of the reconciler's passes. */
+const ACTIVE_EVENT_WINDOW_MS = 10 * 60_000;
+
 /**
  * The admission strategy: the Redis gate decides who gets which seats; losers are refused
  * there with zero PostgreSQL work; winners are written to PostgreSQL (group commit) and
@@ -83,7 +86,7 @@ export class AdmissionStrategy implements BookingStrategy {
   /** Events written through the fallback: re-hydrate before the gate decides for them. */
   readonly #writtenWhileOpen = new Set<string>();
   /** Events this process served: the reconciler's beat. */
-  readonly #active = new Map<string, EventInfo>();
+  readonly #active = new Map<string, { readonly event: EventInfo; servedAt: number }>();
   /** Winners whose PostgreSQL write is under way, by hold id: a replay waits for it. */
   readonly #writing = new Map<string, Promise<ClaimResult>>();
 
@@ -104,7 +107,7 @@ export class AdmissionStrategy implements BookingStrategy {
       gate: this.gate,
       db: options.db,
       hydrator: this.#hydrator,
-      activeEvents: () => this.#active.values(),
+      activeEvents: () => this.#recentEvents(),
       heldGraceMs: this.gate.settings.expiryGraceMs,
       ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       ...(options.reconcile === undefined ? {} : { settings: options.reconcile }),
@@ -182,8 +185,14 @@ export class AdmissionStrategy implements BookingStrategy {
 
   async #event(eventId: string): Promise<EventInfo> {
     const event = await this.#events.get(eventId);
-    this.#active.set(eventId, event);
+    this.#active.set(eventId, { event, servedAt: Date.now() });
     return event;
+  }
+
+  #recentEvents(): EventInfo[] {
+    const since = Date.now() - ACTIVE_EVENT_WINDOW_MS;
+    for (const [eventId, { servedAt }] of this.#active) if (servedAt < since) this.#active.delete(eventId);
+    return [...this.#active.values()].map(({ event }) => event);
   }
 
   async #claim<C extends SeatClaim | BestAvailableClaim>(
