@@ -27,6 +27,7 @@ interface Pending {
 }
 
 const ROLL_BACK = Symbol('roll back');
+const DEADLOCK_DETECTED = '40P01';
 
 /**
  * Writes Redis winners to PostgreSQL. Winners that arrive while transactions are in flight
@@ -115,6 +116,13 @@ export class GroupCommitter {
       .transaction()
       .execute(async (trx) => {
         const seats = takes.flatMap((take) => take.seatIndexes.map((index) => ({ take, index })));
+        // Lock in index order first, as every other seat writer does: a join's own order
+        // would let two writers lock the same seats in opposite orders and deadlock.
+        await sql`
+          select 1 from seats
+          where (event_id, seat_index) in (select * from unnest(${seats.map((s) => s.take.eventId)}::text[], ${seats.map((s) => s.index)}::int[]))
+          order by event_id, seat_index
+          for update`.execute(trx);
         const taken = await sql<{ hold_id: string }>`
           update seats as s
           set state = case when v.until is null then 'sold' else 'held' end,
@@ -146,7 +154,8 @@ export class GroupCommitter {
         return true;
       })
       .catch((error: unknown) => {
-        if (error === ROLL_BACK) return false;
+        // A lost seat, or a deadlock with a writer outside this process: one winner at a time.
+        if (error === ROLL_BACK || (error as { code?: unknown }).code === DEADLOCK_DETECTED) return false;
         throw error;
       });
     if (wholeBatch) return takes.map(() => 'written');
