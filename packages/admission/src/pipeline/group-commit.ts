@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
-import { insertHold, takeSeatsIfFree, type SeatTake } from '../store/seat-writes.js';
+import { insertHold, lockSeatsInOrder, takeSeatsIfFree, type SeatTake } from '../store/seat-writes.js';
 
 /** 'conflict': PostgreSQL refused a seat (Redis was stale); nothing of the take was written. */
 export type WriteOutcome = 'written' | 'conflict';
@@ -116,13 +116,8 @@ export class GroupCommitter {
       .transaction()
       .execute(async (trx) => {
         const seats = takes.flatMap((take) => take.seatIndexes.map((index) => ({ take, index })));
-        // Lock in index order first, as every other seat writer does: a join's own order
-        // would let two writers lock the same seats in opposite orders and deadlock.
-        await sql`
-          select 1 from seats
-          where (event_id, seat_index) in (select * from unnest(${seats.map((s) => s.take.eventId)}::text[], ${seats.map((s) => s.index)}::int[]))
-          order by event_id, seat_index
-          for update`.execute(trx);
+        // The join below would lock in its own order: lock in index order first.
+        await lockSeatsInOrder(trx, seats.map((s) => ({ eventId: s.take.eventId, seatIndex: s.index })));
         const taken = await sql<{ hold_id: string }>`
           update seats as s
           set state = case when v.until is null then 'sold' else 'held' end,

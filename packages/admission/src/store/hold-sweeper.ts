@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
+import { lockSeatsInOrder } from './seat-writes.js';
 
 export interface SweepSettings {
   /** How often due holds are expired. */
@@ -35,7 +36,7 @@ export async function sweepExpiredHolds(db: Kysely<Database>, settings: Partial<
   return db.transaction().execute(async (trx) => {
     const due = await trx
       .selectFrom('holds')
-      .select(['id', 'event_id'])
+      .select(['id', 'event_id', 'seat_indexes'])
       .where('status', '=', 'held')
       .where('expires_at', '<', sql<Date>`now() - ${graceMs} * interval '1 millisecond'`)
       .orderBy('expires_at')
@@ -45,12 +46,14 @@ export async function sweepExpiredHolds(db: Kysely<Database>, settings: Partial<
       .execute();
     if (due.length === 0) return [];
     const ids = due.map((row) => row.id);
-    await trx
-      .updateTable('seats')
-      .set({ state: 'free', hold_id: null, held_until: null, version: sql`version + 1` })
-      .where('hold_id', 'in', ids)
-      .where('state', '=', 'held')
-      .execute();
+    // By primary key (hold_id has no index), locked in index order like every seat writer.
+    const seats = due.flatMap((hold) => hold.seat_indexes.map((seatIndex) => ({ eventId: hold.event_id, seatIndex, holdId: hold.id })));
+    await lockSeatsInOrder(trx, seats);
+    await sql`
+      update seats as s set state = 'free', hold_id = null, held_until = null, version = s.version + 1
+      from unnest(${seats.map((s) => s.eventId)}::text[], ${seats.map((s) => s.seatIndex)}::int[], ${seats.map((s) => s.holdId)}::text[])
+           as v(event_id, seat_index, hold_id)
+      where s.event_id = v.event_id and s.seat_index = v.seat_index and s.hold_id = v.hold_id and s.state = 'held'`.execute(trx);
     await trx.updateTable('holds').set({ status: 'expired', updated_at: sql<Date>`now()` }).where('id', 'in', ids).execute();
     return due.map((row) => ({ holdId: row.id, eventId: row.event_id }));
   });

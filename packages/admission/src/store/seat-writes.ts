@@ -58,15 +58,39 @@ export async function insertHold(db: Executor, take: SeatTake): Promise<void> {
   if (sold) await db.insertInto('bookings').values({ id: take.holdId, event_id: take.eventId, user_id: take.userId }).execute();
 }
 
-/** Frees whatever seats the hold still holds (not those another hold took over since). */
-export async function freeSeatsOf(db: Executor, eventId: string, holdId: string): Promise<number> {
+/**
+ * Frees whatever of these seats the hold still holds (not those another hold took over
+ * since). Seats are found by primary key: there is no index on hold_id, and an event can
+ * have a million seats.
+ */
+export async function freeSeatsOf(db: Executor, eventId: string, holdId: string, seatIndexes: readonly number[]): Promise<number> {
   const result = await db
     .updateTable('seats')
     .set({ state: 'free', hold_id: null, held_until: null, version: sql`version + 1` })
     .where('event_id', '=', eventId)
+    .where('seat_index', '=', sql<number>`any(${[...seatIndexes]}::int[])`)
     .where('hold_id', '=', holdId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** A seat named across events: for writes that span several holds at once. */
+export interface SeatKey {
+  readonly eventId: string;
+  readonly seatIndex: number;
+}
+
+/**
+ * Locks these seats in index order. A multi-row write whose own plan (a join) would lock
+ * them in another order calls this first, so every seat writer locks in one order and
+ * two writers never deadlock on each other's seats.
+ */
+export async function lockSeatsInOrder(trx: Transaction<Database>, seats: readonly SeatKey[]): Promise<void> {
+  await sql`
+    select 1 from seats
+    where (event_id, seat_index) in (select * from unnest(${seats.map((s) => s.eventId)}::text[], ${seats.map((s) => s.seatIndex)}::int[]))
+    order by event_id, seat_index
+    for update`.execute(trx);
 }
 
 /** Moves a hold from one status to another; false when it was not in `from` (someone else won). */

@@ -68,7 +68,7 @@ async function lockOwnHold(trx: Transaction<Database>, ref: HoldRef, event: Even
 
 /** Expires a held hold found past its expiry (what the sweeper would do), then says so. */
 async function expireLapsed(trx: Transaction<Database>, hold: OwnHold): Promise<HoldRefusal> {
-  if (await moveHold(trx, hold.id, 'held', 'expired')) await freeSeatsOf(trx, hold.eventId, hold.id);
+  if (await moveHold(trx, hold.id, 'held', 'expired')) await freeSeatsOf(trx, hold.eventId, hold.id, hold.seatIndexes);
   return expired;
 }
 
@@ -77,13 +77,11 @@ async function sellHeldSeats(trx: Transaction<Database>, hold: OwnHold): Promise
   const update = trx
     .updateTable('seats')
     .set({ state: 'sold', hold_id: hold.id, held_until: null, version: sql`version + 1` })
-    .where('event_id', '=', hold.eventId);
+    .where('event_id', '=', hold.eventId)
+    .where('seat_index', '=', sql<number>`any(${[...hold.seatIndexes]}::int[])`);
   const result = hold.lapsed
     ? // A late payment wins only where nobody took the seat since: still ours, or free.
-      await update
-        .where('seat_index', '=', sql<number>`any(${[...hold.seatIndexes]}::int[])`)
-        .where((eb) => eb.or([eb('hold_id', '=', hold.id), seatIsFree]))
-        .executeTakeFirst()
+      await update.where((eb) => eb.or([eb('hold_id', '=', hold.id), seatIsFree])).executeTakeFirst()
     : await update.where('hold_id', '=', hold.id).where('state', '=', 'held').executeTakeFirst();
   return Number(result.numUpdatedRows) === hold.seatIndexes.length;
 }
@@ -126,7 +124,7 @@ export function createHoldCommands(db: Kysely<Database>, events: EventCache): Ho
         if (hold.status !== 'held') return expired;
         if (hold.lapsed) return expireLapsed(trx, hold);
         await moveHold(trx, hold.id, 'held', 'released');
-        await freeSeatsOf(trx, hold.eventId, hold.id);
+        await freeSeatsOf(trx, hold.eventId, hold.id, hold.seatIndexes);
         return { ok: true, seats: hold.seats };
       });
     },
@@ -140,7 +138,7 @@ export function createHoldCommands(db: Kysely<Database>, events: EventCache): Ho
         if (hold.status === 'held') return hold.lapsed ? expireLapsed(trx, hold) : { ok: false, reason: 'wrong-state', status: 'held' };
         if (hold.status !== 'confirmed') return expired;
         await moveHold(trx, hold.id, 'confirmed', 'cancelled');
-        await freeSeatsOf(trx, hold.eventId, hold.id);
+        await freeSeatsOf(trx, hold.eventId, hold.id, hold.seatIndexes);
         await trx.deleteFrom('bookings').where('id', '=', hold.id).execute();
         return { ok: true, seats: hold.seats };
       });
