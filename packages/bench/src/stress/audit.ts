@@ -1,0 +1,66 @@
+import { auditEvent, findEvent, seatStates, type Database, type StrategyName } from '@seatgrid/admission';
+import type { Kysely } from 'kysely';
+import { seatGrid } from './api-client.ts';
+
+export interface StressAudit {
+  readonly oversold: number;
+  readonly doubleBooked: number;
+  /** Seats taken in the API's (Redis's) map but free in PostgreSQL after the settle; 0 for PG-only strategies. */
+  readonly leaked: number;
+  readonly partial: number;
+  /** Redis's map equals PostgreSQL's; null where the API serves PostgreSQL's own map (no Redis). */
+  readonly redisMatchesPg: boolean | null;
+  readonly seatsSold: number;
+  readonly seatsHeld: number;
+  readonly activeHolds: number;
+}
+
+/**
+ * PostgreSQL's audit, then the API's seat map (Redis's, for admission) against PostgreSQL's
+ * seat states. A difference may be a write still landing, so it is re-read until it is gone
+ * or the deadline (one reconcile interval) passes.
+ */
+export async function auditRun(
+  db: Kysely<Database>,
+  baseUrl: string,
+  eventId: string,
+  strategy: StrategyName,
+  matchDeadlineMs: number,
+): Promise<StressAudit> {
+  const pg = await auditEvent(db, eventId);
+  const event = await findEvent(db, eventId);
+  if (event === undefined) throw new Error(`event ${eventId} is not in PostgreSQL`);
+  const usesRedis = strategy === 'admission';
+  let leaked = 0;
+  let matches = true;
+  const deadline = Date.now() + matchDeadlineMs;
+  for (;;) {
+    const [redis, truth] = await Promise.all([seatGrid(baseUrl, eventId), seatStates(db, event)]);
+    leaked = 0;
+    for (let i = 0; i < truth.length; i++) if (redis[i] !== '.' && truth[i] === '.') leaked++;
+    matches = redis === truth;
+    if (matches || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    oversold: pg.oversold,
+    doubleBooked: pg.doubleBooked,
+    leaked: usesRedis ? leaked : 0,
+    partial: pg.partial,
+    redisMatchesPg: usesRedis ? matches : null,
+    seatsSold: pg.seatsSold,
+    seatsHeld: pg.seatsHeld,
+    activeHolds: pg.activeHolds,
+  };
+}
+
+/** The invariants a correct strategy must keep in every run. */
+export function violations(audit: StressAudit): string[] {
+  const found: string[] = [];
+  if (audit.oversold > 0) found.push(`${audit.oversold} oversold`);
+  if (audit.doubleBooked > 0) found.push(`${audit.doubleBooked} double-booked`);
+  if (audit.partial > 0) found.push(`${audit.partial} partial`);
+  if (audit.leaked > 0) found.push(`${audit.leaked} leaked`);
+  if (audit.redisMatchesPg === false) found.push('Redis != PostgreSQL');
+  return found;
+}

@@ -1,0 +1,79 @@
+import { fileURLToPath } from 'node:url';
+import { createAdmission, eventKeys } from '@seatgrid/admission';
+import { Redis } from 'ioredis';
+import { claimSeatsCommand, loadClaimScript, probeCommand, runRedisBenchmark } from '../redis-benchmark.ts';
+import { redisTarget } from '../redis-target.ts';
+import { defineWorkload } from '../workload.ts';
+import { startChildServer } from './child-server.ts';
+import { freePort } from './free-port.ts';
+import { runLoad, type LoadResult } from './load.ts';
+import { warmUp } from './warm-up.ts';
+
+const BARE_EXPRESS = fileURLToPath(new URL('./bare-express-server.ts', import.meta.url));
+
+export interface RedisBenchmarkBaseline {
+  readonly clients: number;
+  readonly requests: number;
+  readonly requestsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export interface Baselines {
+  readonly bareExpress: LoadResult | null;
+  readonly redisBenchmark: RedisBenchmarkBaseline | null;
+  readonly notes: readonly string[];
+}
+
+/** A bare Express POST route under the same autocannon load as the scenarios (100 connections). */
+export async function measureBareExpress(requests: number, timeLimitSec: number, progress: (line: string) => void): Promise<LoadResult> {
+  const server = await startChildServer({ script: BARE_EXPRESS, port: await freePort(), readyPath: '/healthz', readyTimeoutMs: 15_000, env: {} });
+  try {
+    await warmUp(server.baseUrl, '/healthz', 100, 2_000);
+    progress(`baseline: bare Express POST route, ${requests} requests, 100 connections`);
+    const result = await runLoad({
+      label: 'bare-express',
+      baseUrl: server.baseUrl,
+      connections: 100,
+      amount: requests,
+      timeLimitSec,
+      progress,
+      next: (n) => ({ method: 'POST', path: '/events/baseline/bookings', headers: { 'x-user-id': `u-${n}` }, body: { quantity: 1 } }),
+    });
+    progress(`baseline: bare Express ${result.throughput.toFixed(0)} req/s`);
+    return result;
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * redis-benchmark -P 1 -c 50 sending EVALSHA of the library's claim-seats script, through
+ * the claims micro-benchmark's modules, on a scratch 1000 x 1000 event removed afterwards.
+ */
+export async function measureRedisBenchmarkBaseline(
+  redisUrl: string,
+  requests: number,
+  progress: (line: string) => void,
+): Promise<RedisBenchmarkBaseline> {
+  const target = redisTarget(redisUrl);
+  const redis = new Redis(redisUrl);
+  const admission = createAdmission({ redis });
+  const eventId = `stress-rb-${Date.now().toString(36)}`;
+  const workload = defineWorkload(1_000, 1_000, admission.settings.holdTtlMs);
+  try {
+    await admission.createEvent({ eventId, rows: workload.rows, cols: workload.cols });
+    const sha = await loadClaimScript(redis);
+    const command = claimSeatsCommand(sha, admission.settings, eventId, workload);
+    await probeCommand(redis, command, workload);
+    progress(`baseline: redis-benchmark -P 1 -c 50 EVALSHA claim-seats, -n ${requests}`);
+    const run = await runRedisBenchmark({ target, command, clients: 50, requests, keyspace: workload.keyspace });
+    progress(`baseline: redis-benchmark ${run.requestsPerSec.toFixed(0)} claims/s`);
+    return { clients: 50, requests, requestsPerSec: run.requestsPerSec, p50Ms: run.latencyMs.p50, p99Ms: run.latencyMs.p99 };
+  } finally {
+    const keys = eventKeys(admission.settings.keyPrefix, eventId);
+    const scratch = await redis.keys(`${admission.settings.keyPrefix}:{ev:${eventId}}:*`);
+    if (keys.length + scratch.length > 0) await redis.del(...keys, ...scratch);
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,104 @@
+import { cpus } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { connectDatabase, type StrategyName } from '@seatgrid/admission';
+import { renderText } from '../text-table.ts';
+import { measureBareExpress, measureRedisBenchmarkBaseline, type Baselines } from './baselines.ts';
+import { parseStressOptions, USAGE, type StressOptions } from './cli.ts';
+import { defaultStressOutDir, writeStressReport } from './report.ts';
+import { computeRatios, type StressResults } from './results.ts';
+import { runScenario, type RunResult } from './run-scenario.ts';
+import { scenarios } from './scenarios.ts';
+import { baselineLines, runsTable } from './summary-table.ts';
+
+/**
+ * `pnpm --filter @seatgrid/bench stress`: every scenario x strategy against the real API
+ * (a child process a run), audited; baselines (bare Express, redis-benchmark) in the same
+ * run; a table here and report.md, results.json and SVG charts in the output folder.
+ */
+const progress = (line: string) => process.stderr.write(`[stress ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+async function main(argv: readonly string[]): Promise<number> {
+  let options: StressOptions | 'help';
+  try {
+    options = parseStressOptions(argv, scenarios({ quick: false }).map((s) => s.name));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid';
+  const selected = scenarios({ quick: options.quick }).filter((s) => options.scenarios?.includes(s.name) ?? true);
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const timeLimitSec = options.quick ? 8 : 12;
+  const db = connectDatabase({ connectionString: databaseUrl, maxConnections: 2 });
+  const failures: string[] = [];
+  const runs: RunResult[] = [];
+  try {
+    progress(`${selected.length} scenario(s) x ${options.strategies.length} strategy(ies)${options.quick ? ', quick' : ''}; Redis ${redisUrl}`);
+    const baselines = await measureBaselines(options, redisUrl);
+    for (const scenario of selected) {
+      for (const strategy of options.strategies) {
+        const run = await runScenario({ db, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, timeLimitSec, progress }, scenario, strategy as StrategyName);
+        runs.push(run);
+        if (run.mustBeCorrect && run.violations.length > 0) failures.push(`${scenario.name}/${strategy}: ${run.violations.join(', ')}`);
+      }
+    }
+    const ratios = computeRatios(runs, baselines);
+    const scaling = selected.filter((s) => s.scaledFrom !== undefined).map((s) => `${s.name}: ${s.description} (scaled down from ${s.scaledFrom})`);
+    scaling.push(`each load phase is capped at ${timeLimitSec} s (runs that hit it say "time limit" below)`);
+    scaling.push('the API runs with RATE_LIMIT_PER_SECOND=0 and LOG_LEVEL=warn (at info it logs every request), on a port the bench picks');
+    scaling.push('the load generator, the API, Redis and PostgreSQL share the same cores: absolute figures are lower than on separate machines');
+    const results: StressResults = {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      runtimeSec: (performance.now() - t0) / 1_000,
+      quick: options.quick,
+      environment: { node: process.version, cpus: cpus().length, redisUrl, databaseUrl: databaseUrl.replace(/:[^:@/]*@/, ':***@') },
+      scaling,
+      runs,
+      baselines,
+      ratios,
+      failures,
+    };
+    const written = await writeStressReport(options.outDir ?? defaultStressOutDir(startedAt), results);
+    process.stdout.write(`\n${renderText(runsTable(runs, ratios))}\n\n${baselineLines(baselines, ratios).join('\n')}\n\n`);
+    progress(`wrote ${written.markdown} and ${written.json} in ${results.runtimeSec.toFixed(0)} s`);
+    if (failures.length > 0) {
+      progress(`audit violations by correct strategies: ${failures.join('; ')}`);
+      // The quick run is the CI gate; a full run reports and still exits non-zero so nobody misses it.
+      return 1;
+    }
+    return 0;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function measureBaselines(options: StressOptions, redisUrl: string): Promise<Baselines> {
+  if (!options.baselines) return { bareExpress: null, redisBenchmark: null, notes: ['baselines skipped (--no-baselines)'] };
+  const notes: string[] = [];
+  const bareExpress = await measureBareExpress(options.quick ? 5_000 : 30_000, options.quick ? 5 : 10, progress).catch((error: unknown) => {
+    notes.push(`bare Express failed: ${String(error)}`);
+    return null;
+  });
+  const redisBenchmark = await measureRedisBenchmarkBaseline(redisUrl, options.quick ? 30_000 : 60_000, progress).catch((error: unknown) => {
+    notes.push(`redis-benchmark failed: ${String(error)}`);
+    return null;
+  });
+  return { bareExpress, redisBenchmark, notes };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`stress failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

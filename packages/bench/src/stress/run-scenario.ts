@@ -1,0 +1,213 @@
+import { randomInt } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Database, StrategyName } from '@seatgrid/admission';
+import type { Kysely } from 'kysely';
+import { createEventOverHttp, postJson, scrapeCounters, seatGrid } from './api-client.ts';
+import { auditRun, violations, type StressAudit } from './audit.ts';
+import { startChildServer } from './child-server.ts';
+import { freePort } from './free-port.ts';
+import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
+import { warmUp } from './warm-up.ts';
+import type { Outcome } from './outcome.ts';
+import { pgStatsDelta, readPgDatabaseStats, type PgDatabaseStats } from './pg-stats.ts';
+import type { Scenario } from './scenarios.ts';
+import type { Percentiles } from './stats.ts';
+
+const API_SERVER = fileURLToPath(new URL('../../../api/src/server.ts', import.meta.url));
+const ADMIN_TOKEN = 'stress-bench-admin-token';
+const SWEEP_INTERVAL_MS = 1_000;
+const RECONCILE_INTERVAL_MS = 5_000;
+/** The admission strategy reaps in Redis this long after PostgreSQL's expiry. */
+const REDIS_EXPIRY_GRACE_MS = 500;
+const QUERIES = 'seatgrid_pg_queries_total';
+const TRANSACTIONS = 'seatgrid_pg_transactions_total';
+
+export const CORRECT_STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
+
+export interface RunResult {
+  readonly scenario: string;
+  readonly strategy: StrategyName;
+  readonly eventId: string;
+  readonly requests: number;
+  readonly durationSec: number;
+  readonly throughput: number;
+  readonly byStatus: Record<string, number>;
+  readonly latency: Percentiles;
+  readonly byOutcome: Record<Outcome, Percentiles>;
+  /** Every load phase (two-phase has holds, then confirms). The fields above are the first (the claims). */
+  readonly phases: readonly LoadResult[];
+  /** Statements the API sent to PostgreSQL during the load and settle (its seatgrid_pg_queries_total). */
+  readonly pgQueries: number;
+  readonly pgTransactions: number;
+  readonly pgQueriesPerRequest: number;
+  readonly pgQueriesPerSoldSeat: number | null;
+  /** pg_stat_database delta over the API's whole life, set-up included. */
+  readonly pgServer: PgDatabaseStats;
+  readonly seatsSold: number;
+  readonly seatsHeld: number;
+  readonly capacity: number;
+  readonly audit: StressAudit;
+  readonly violations: readonly string[];
+  /** Whether violations fail the run (naive's oversell is expected and only reported). */
+  readonly mustBeCorrect: boolean;
+  readonly timeLimitSec: number;
+}
+
+export interface RunContext {
+  readonly db: Kysely<Database>;
+  readonly env: Record<string, string>;
+  readonly timeLimitSec: number;
+  readonly progress: (line: string) => void;
+}
+
+/** One scenario against one strategy, on a fresh API child process and a fresh event. */
+export async function runScenario(ctx: RunContext, scenario: Scenario, strategy: StrategyName): Promise<RunResult> {
+  const { progress } = ctx;
+  const label = `${scenario.name}/${strategy}`;
+  const pgBefore = await readPgDatabaseStats(ctx.db);
+  const api = await startChildServer({
+    script: API_SERVER,
+    port: await freePort(),
+    readyPath: '/readyz',
+    readyTimeoutMs: 30_000,
+    env: {
+      ...ctx.env,
+      BOOKING_STRATEGY: strategy,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_SECOND: '0',
+      PAYMENT_SUCCESS_RATE: String(scenario.paymentSuccessRate ?? 1),
+      SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
+      RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
+    },
+  });
+  let stopped = false;
+  try {
+    const event = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, {
+      name: `stress ${label}`,
+      rows: scenario.rows,
+      cols: scenario.cols,
+      ...(scenario.holdTtlSeconds === undefined ? {} : { holdTtlSeconds: scenario.holdTtlSeconds }),
+    });
+    const capacity = scenario.rows * scenario.cols;
+    if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario);
+    progress(`${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`);
+
+    await warmUp(api.baseUrl, '/healthz', scenario.connections, 1_000);
+    const countersBefore = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
+    const tag = `${scenario.name}-${strategy}-${Date.now().toString(36)}`;
+    const held: { holdId: string; userId: string }[] = [];
+    const claims = await runLoad({
+      label,
+      baseUrl: api.baseUrl,
+      connections: scenario.connections,
+      amount: scenario.buyers,
+      timeLimitSec: ctx.timeLimitSec,
+      progress,
+      next: (n): PlannedRequest => ({
+        method: 'POST',
+        path: `/events/${event.eventId}/${scenario.endpoint}`,
+        headers: { 'x-user-id': `u-${tag}-${n}` },
+        body: scenario.body(scenario.rows, scenario.cols),
+      }),
+      onResponse: (status, body, request) => {
+        if (scenario.confirmShare === undefined || status !== 201) return;
+        const holdId = (JSON.parse(body) as { holdId?: string }).holdId;
+        if (holdId !== undefined) held.push({ holdId, userId: request.headers['x-user-id'] ?? '' });
+      },
+    });
+    const phases: LoadResult[] = [claims];
+    if (scenario.confirmShare !== undefined) phases.push(await confirmPhase(ctx, api.baseUrl, label, scenario, held));
+
+    // Settle: bookings need only in-flight writes to land; holds must also expire in
+    // PostgreSQL (sweeper) and then in Redis (reaped after the grace).
+    const settleMs =
+      scenario.holdTtlSeconds === undefined ? 500 : scenario.holdTtlSeconds * 1_000 + REDIS_EXPIRY_GRACE_MS + SWEEP_INTERVAL_MS + 500;
+    progress(`${label}: settling ${(settleMs / 1_000).toFixed(1)} s, then auditing`);
+    await new Promise((r) => setTimeout(r, settleMs));
+    const countersAfter = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
+    const audit = await auditRun(ctx.db, api.baseUrl, event.eventId, strategy, RECONCILE_INTERVAL_MS);
+    const exit = await api.stop();
+    stopped = true;
+    if (exit !== 0) progress(`${label}: warning: the API exited with ${exit}`);
+    // Backends flush their statistics on exit: read after the API's connections closed.
+    await new Promise((r) => setTimeout(r, 300));
+    const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.db));
+
+    const requests = phases.reduce((sum, p) => sum + p.requests, 0);
+    const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
+    const mustBeCorrect = CORRECT_STRATEGIES.includes(strategy);
+    const result: RunResult = {
+      scenario: scenario.name,
+      strategy,
+      eventId: event.eventId,
+      requests,
+      durationSec: claims.durationSec,
+      throughput: claims.throughput,
+      byStatus: claims.byStatus,
+      latency: claims.latency,
+      byOutcome: claims.byOutcome,
+      phases,
+      pgQueries,
+      pgTransactions: (countersAfter[TRANSACTIONS] ?? 0) - (countersBefore[TRANSACTIONS] ?? 0),
+      pgQueriesPerRequest: requests === 0 ? 0 : pgQueries / requests,
+      pgQueriesPerSoldSeat: audit.seatsSold === 0 ? null : pgQueries / audit.seatsSold,
+      pgServer,
+      seatsSold: audit.seatsSold,
+      seatsHeld: audit.seatsHeld,
+      capacity,
+      audit,
+      violations: violations(audit),
+      mustBeCorrect,
+      timeLimitSec: ctx.timeLimitSec,
+    };
+    progress(
+      `${label}: ${claims.throughput.toFixed(0)} req/s, sold ${audit.seatsSold}/${capacity}, ` +
+        `${pgQueries} PG queries, audit ${result.violations.length === 0 ? 'clean' : result.violations.join(', ')}`,
+    );
+    return result;
+  } finally {
+    if (!stopped) await api.stop();
+  }
+}
+
+/** Sells every seat before the storm, one row a request. */
+async function sellOut(baseUrl: string, eventId: string, scenario: Scenario): Promise<void> {
+  for (let row = 0; row < scenario.rows; row++) {
+    const { status, json } = await postJson(baseUrl, `/events/${eventId}/bookings`, `sellout-${row}`, { quantity: scenario.cols });
+    if (status !== 201) throw new Error(`selling out failed: ${status} ${JSON.stringify(json)}`);
+  }
+  const grid = await seatGrid(baseUrl, eventId);
+  if (grid.includes('.')) throw new Error(`event ${eventId} is not sold out after selling every row`);
+}
+
+/** Two-phase, second step: a share of the holders confirm (mock payment), the rest walk away. */
+async function confirmPhase(
+  ctx: RunContext,
+  baseUrl: string,
+  label: string,
+  scenario: Scenario,
+  held: readonly { holdId: string; userId: string }[],
+): Promise<LoadResult> {
+  const confirming = held.filter(() => randomInt(1_000) < (scenario.confirmShare ?? 0) * 1_000);
+  ctx.progress(`${label}: ${held.length} holds; ${confirming.length} confirm, ${held.length - confirming.length} never do`);
+  if (confirming.length === 0) {
+    return { label: `${label} confirm`, requests: 0, durationSec: 0, throughput: 0, byStatus: {}, latency: emptyPercentiles(), byOutcome: { won: emptyPercentiles(), refused: emptyPercentiles(), error: emptyPercentiles() }, transportErrors: 0, timeouts: 0, stoppedByTimeLimit: false };
+  }
+  return runLoad({
+    label: `${label} confirm`,
+    baseUrl,
+    connections: Math.min(scenario.connections, confirming.length),
+    amount: confirming.length,
+    timeLimitSec: ctx.timeLimitSec,
+    progress: ctx.progress,
+    next: (n): PlannedRequest => {
+      const hold = confirming[n % confirming.length] ?? { holdId: 'none', userId: 'none' };
+      return { method: 'POST', path: `/holds/${hold.holdId}/confirm`, headers: { 'x-user-id': hold.userId } };
+    },
+  });
+}
+
+function emptyPercentiles(): Percentiles {
+  return { count: 0, p50: null, p95: null, p99: null, max: null };
+}

@@ -1,0 +1,101 @@
+import { randomInt } from 'node:crypto';
+
+/** What one scenario asks of the API; the sizes are chosen per mode (full or --quick). */
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly rows: number;
+  readonly cols: number;
+  /** Requests in the main phase: one buyer (a fresh user id) each. */
+  readonly buyers: number;
+  readonly connections: number;
+  readonly endpoint: 'bookings' | 'holds';
+  /** The claim body of one buyer. */
+  readonly body: (rows: number, cols: number) => unknown;
+  /** Sell the whole event before the load (sold-out storm). */
+  readonly sellOutFirst?: boolean;
+  /** Two-phase: share of holders that go on to confirm; the rest never do. */
+  readonly confirmShare?: number;
+  readonly holdTtlSeconds?: number;
+  readonly paymentSuccessRate?: number;
+  /** Set when the sizes are scaled down from the issue's; said in the report. */
+  readonly scaledFrom?: string;
+}
+
+export interface ScenarioSizes {
+  readonly quick: boolean;
+}
+
+/** 1 or 2 distinct random seats. */
+function randomSeats(rows: number, cols: number): { seats: { row: number; col: number }[] } {
+  const first = { row: 1 + randomInt(rows), col: 1 + randomInt(cols) };
+  if (randomInt(2) === 0 || rows * cols < 2) return { seats: [first] };
+  let second = first;
+  while (second.row === first.row && second.col === first.col) second = { row: 1 + randomInt(rows), col: 1 + randomInt(cols) };
+  return { seats: [first, second] };
+}
+
+/**
+ * The issue's scenarios. Connections stay at 100+ on the contended ones: with fewer
+ * requests in flight the naive strategy rarely races and its oversell would go unseen.
+ */
+export function scenarios({ quick }: ScenarioSizes): Scenario[] {
+  const q = <T,>(full: T, small: T): T => (quick ? small : full);
+  return [
+    {
+      name: 'flash-sale',
+      description: '10,000 buyers -> 100 seats (10x10), 1-2 random specific seats each',
+      rows: 10, cols: 10, buyers: q(10_000, 1_500), connections: 100, endpoint: 'bookings',
+      body: randomSeats,
+      ...(quick ? { scaledFrom: '10,000 buyers' } : {}),
+    },
+    {
+      name: 'hot-seat',
+      description: 'every buyer wants the same 2 seats (row 1, cols 1-2) of 10x10',
+      ...(quick ? { scaledFrom: '3,000 buyers' } : {}),
+      rows: 10, cols: 10, buyers: q(3_000, 600), connections: 100, endpoint: 'bookings',
+      body: () => ({ seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }),
+    },
+    {
+      name: 'best-available',
+      description: '5,000 buyers ask {quantity: 2} on 50x40 (2,000 seats)',
+      rows: 50, cols: 40, buyers: q(5_000, 600), connections: 100, endpoint: 'bookings',
+      body: () => ({ quantity: 2 }),
+      ...(quick ? { scaledFrom: '5,000 buyers' } : {}),
+    },
+    {
+      name: 'sold-out-storm',
+      description: '20,000 requests to an event already sold out (10x10)',
+      rows: 10, cols: 10, buyers: q(20_000, 2_000), connections: 100, endpoint: 'bookings',
+      body: () => ({ quantity: 1 }), sellOutFirst: true,
+      ...(quick ? { scaledFrom: '20,000 requests' } : {}),
+    },
+    {
+      name: 'seed-003',
+      description: '1,000 buyers -> 10 seats (1x10), 1-2 random seats each',
+      rows: 1, cols: 10, buyers: q(1_000, 300), connections: 100, endpoint: 'bookings',
+      body: randomSeats,
+      ...(quick ? { scaledFrom: '1,000 buyers' } : {}),
+    },
+    {
+      name: 'seed-004',
+      description: '300 buyers -> 299 seats (13x23), {quantity: 1} each',
+      rows: 13, cols: 23, buyers: 300, connections: 150, endpoint: 'bookings',
+      body: () => ({ quantity: 1 }),
+    },
+    {
+      name: 'two-phase',
+      description: 'holds on 20x10, then 70% of holders confirm (payment succeeds 80%), 30% never do; 3 s holds',
+      rows: 20, cols: 10, buyers: q(2_000, 400), connections: 100, endpoint: 'holds',
+      body: randomSeats, confirmShare: 0.7, holdTtlSeconds: 3, paymentSuccessRate: 0.8,
+      ...(quick ? { scaledFrom: '2,000 holders' } : {}),
+    },
+    {
+      name: 'big-venue',
+      description: q('12,000 buyers -> 10,000 seats (100x100), 1-2 random seats each', '1,500 buyers -> 1,250 seats (50x25)'),
+      rows: q(100, 50), cols: q(100, 25), buyers: q(12_000, 1_500), connections: 100, endpoint: 'bookings',
+      body: randomSeats,
+      scaledFrom: '60,000 buyers -> 50,000 seats (to fit a few minutes on 2 cores; same 1.2 buyers per seat)',
+    },
+  ];
+}
