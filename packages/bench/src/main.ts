@@ -2,6 +2,7 @@ import { createAdmission } from '@seatgrid/admission';
 import type { BenchContext } from './bench-context.ts';
 import { BenchEvents } from './bench-events.ts';
 import { collectCaveats } from './caveats.ts';
+import { optionsOrExitCode } from './cli-entry.ts';
 import { parseCliOptions, USAGE, type BenchOptions } from './cli-options.ts';
 import { describeEnvironment } from './environment.ts';
 import { measureLibrary, type LibraryMeasurement } from './library-measurement.ts';
@@ -25,17 +26,8 @@ const IN_FLIGHT_LEVELS = [50, 200] as const;
 const RB_CLIENTS = 50;
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options: BenchOptions | 'help';
-  try {
-    options = parseCliOptions(argv);
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = optionsOrExitCode<BenchOptions>(() => parseCliOptions(argv), USAGE);
+  if (typeof options === 'number') return options;
 
   let target: RedisTarget;
   try {

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connectDatabase, type StrategyName } from '@seatgrid/admission';
+import { optionsOrExitCode } from '../cli-entry.ts';
 import { renderText } from '../text-table.ts';
 import { measureBareExpress, measureRedisBenchmarkBaseline, type Baselines } from './baselines.ts';
 import { parseStressOptions, USAGE, type StressOptions } from './cli.ts';
@@ -18,17 +19,8 @@ import { baselineLines, runsTable } from './summary-table.ts';
 const progress = (line: string) => process.stderr.write(`[stress ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options: StressOptions | 'help';
-  try {
-    options = parseStressOptions(argv, scenarios({ quick: false }).map((s) => s.name));
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
-    return 2;
-  }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const options = optionsOrExitCode<StressOptions>(() => parseStressOptions(argv, scenarios({ quick: false }).map((s) => s.name)), USAGE);
+  if (typeof options === 'number') return options;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid';
   const selected = scenarios({ quick: options.quick }).filter((s) => options.scenarios?.includes(s.name) ?? true);

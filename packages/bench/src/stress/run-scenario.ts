@@ -8,7 +8,6 @@ import { startChildServer } from './child-server.ts';
 import { freePort } from './free-port.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
 import { warmUp } from './warm-up.ts';
-import type { Outcome } from './outcome.ts';
 import { pgStatsDelta, readPgDatabaseStats, type PgDatabaseStats } from './pg-stats.ts';
 import type { Scenario } from './scenarios.ts';
 import type { Percentiles } from './stats.ts';
@@ -24,17 +23,12 @@ const TRANSACTIONS = 'seatgrid_pg_transactions_total';
 
 export const CORRECT_STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
 
-export interface RunResult {
+/** One scenario × strategy. Its load figures are those of the first phase (the claims). */
+export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' | 'throughput' | 'byStatus' | 'latency' | 'byOutcome'> {
   readonly scenario: string;
   readonly strategy: StrategyName;
   readonly eventId: string;
-  readonly requests: number;
-  readonly durationSec: number;
-  readonly throughput: number;
-  readonly byStatus: Record<string, number>;
-  readonly latency: Percentiles;
-  readonly byOutcome: Record<Outcome, Percentiles>;
-  /** Every load phase (two-phase has holds, then confirms). The fields above are the first (the claims). */
+  /** Every load phase (two-phase has holds, then confirms). */
   readonly phases: readonly LoadResult[];
   /** Statements the API sent to PostgreSQL during the load and settle (its seatgrid_pg_queries_total). */
   readonly pgQueries: number;
