@@ -28,6 +28,10 @@ export interface ApiConfig {
   readonly sweepIntervalMs: number;
   /** RECONCILE_INTERVAL_MS (5000): how often Redis is compared with PostgreSQL. */
   readonly reconcileIntervalMs: number;
+  /** BREAKER_TIMEOUT_MS (250): a Redis call slower than this counts as a failure. */
+  readonly breakerTimeoutMs: number;
+  /** BREAKER_RESET_MS (2000): how long the breaker stays open before it tries Redis again. */
+  readonly breakerResetMs: number;
   /** PG_POOL_SIZE (20). */
   readonly pgPoolSize: number;
   /** SHUTDOWN_GRACE_MS (10000): in-flight requests get this long after SIGTERM. */
@@ -52,6 +56,8 @@ const environment = z.object({
   BODY_LIMIT_BYTES: number(16_384, 1_024, 1_048_576),
   SWEEP_INTERVAL_MS: number(1_000, 100, 3_600_000),
   RECONCILE_INTERVAL_MS: number(5_000, 100, 3_600_000),
+  BREAKER_TIMEOUT_MS: number(250, 10, 60_000),
+  BREAKER_RESET_MS: number(2_000, 100, 600_000),
   PG_POOL_SIZE: number(20, 1, 500),
   SHUTDOWN_GRACE_MS: number(10_000, 0, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -79,6 +85,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    breakerTimeoutMs: e.BREAKER_TIMEOUT_MS,
+    breakerResetMs: e.BREAKER_RESET_MS,
     pgPoolSize: e.PG_POOL_SIZE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,

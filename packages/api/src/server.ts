@@ -33,6 +33,7 @@ const strategy = createStrategy(config.strategy, {
   metrics,
   admission: {
     reconcile: { intervalMs: config.reconcileIntervalMs },
+    breaker: { timeoutMs: config.breakerTimeoutMs, resetTimeoutMs: config.breakerResetMs },
     onBackgroundError: (err) => logger.error({ err }, 'background task failed'),
     onWarning: (message) => logger.warn(message),
   },
