@@ -3,9 +3,8 @@ import { eventKeys, type Admission } from '@seatgrid/admission';
 import type { Redis } from 'ioredis';
 
 /**
- * The events a run creates, each fresh and uniquely named, and their removal: every key
- * under the event's hash tag `{ev:<id>}`, found with SCAN MATCH, so nothing is left behind
- * (staging or idempotency keys included).
+ * The events a run creates, each fresh and uniquely named, and their removal from Redis
+ * (deleteEventKeys), so nothing is left behind.
  */
 export class BenchEvents {
   readonly #admission: Admission;
@@ -34,14 +33,7 @@ export class BenchEvents {
 
   /** Deletes every key under the event's hash tag; returns how many it deleted. */
   async remove(eventId: string): Promise<number> {
-    const pattern = `${globEscape(tagOf(this.keys(eventId)))}*`;
-    let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, found] = await this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (found.length > 0) deleted += await this.#redis.del(...found);
-    } while (cursor !== '0');
+    const deleted = await deleteEventKeys(this.#redis, this.#admission.settings.keyPrefix, eventId);
     this.#live.delete(eventId);
     this.#deleted += deleted;
     return deleted;
@@ -57,6 +49,22 @@ export class BenchEvents {
     for (const eventId of [...this.#live]) deleted += await this.remove(eventId);
     return deleted;
   }
+}
+
+/**
+ * Deletes every key under the event's hash tag `{ev:<id>}` (live, staging and idempotency
+ * keys alike), found with SCAN MATCH; returns how many it deleted.
+ */
+export async function deleteEventKeys(redis: Redis, keyPrefix: string, eventId: string): Promise<number> {
+  const pattern = `${globEscape(tagOf(eventKeys(keyPrefix, eventId)))}*`;
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) deleted += await redis.del(...found);
+  } while (cursor !== '0');
+  return deleted;
 }
 
 /** `<prefix>:{ev:<id>}`: the part every key of the event starts with. */

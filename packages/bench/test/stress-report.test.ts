@@ -8,7 +8,7 @@ import { writeStressReport } from '../src/stress/report.ts';
 import { computeRatios, type StressResults } from '../src/stress/results.ts';
 import type { RunResult } from '../src/stress/run-scenario.ts';
 import { percentiles } from '../src/stress/stats.ts';
-import { violations } from '../src/stress/audit.ts';
+import { goodputViolations, seatsOwed, violations } from '../src/stress/audit.ts';
 import { outcomeOf } from '../src/stress/outcome.ts';
 
 const p = (ms: number, count = 10) => ({ count, p50: ms, p95: ms * 2, p99: ms * 3, max: ms * 4 });
@@ -20,7 +20,7 @@ function run(strategy: RunResult['strategy'], oversold: number, throughput: numb
     byStatus: { '201': 100, '409': 900 }, latency: p(2), byOutcome: { won: p(5, 100), refused: p(1, 900), error: p(0, 0) },
     phases: [], pgQueries: 200, pgTransactions: 100, pgQueriesPerRequest: 0.2, pgQueriesPerSoldSeat: 2,
     pgServer: { transactions: 120, tuplesRead: 1, tuplesWritten: 2 }, seatsSold: 100, seatsHeld: 0, capacity: 100,
-    audit, violations: violations(audit), mustBeCorrect: strategy !== 'naive', timeLimitSec: 10,
+    audit, mustSell: 100, violations: violations(audit), mustBeCorrect: strategy !== 'naive', timeLimitSec: 10,
   };
 }
 
@@ -29,6 +29,20 @@ test('percentiles use nearest rank and leave the input alone', () => {
   assert.deepEqual(percentiles(samples), { count: 5, p50: 3, p95: 5, p99: 5, max: 5 });
   assert.deepEqual(samples, [5, 1, 4, 2, 3]);
   assert.equal(percentiles([]).p50, null);
+});
+
+test('goodput is owed by admission and pessimistic once every buyer was heard, and only then', () => {
+  const heard = { stoppedByTimeLimit: false, transportErrors: 0 };
+  assert.equal(seatsOwed({ mustSell: 299 }, 'admission', heard), 299);
+  assert.equal(seatsOwed({ mustSell: 299 }, 'pessimistic', heard), 299);
+  assert.equal(seatsOwed({ mustSell: 299 }, 'optimistic', heard), null);
+  assert.equal(seatsOwed({ mustSell: 299 }, 'naive', heard), null);
+  assert.equal(seatsOwed({ mustSell: 299 }, 'admission', { stoppedByTimeLimit: true, transportErrors: 0 }), null);
+  assert.equal(seatsOwed({ mustSell: 299 }, 'admission', { stoppedByTimeLimit: false, transportErrors: 3 }), null);
+  assert.equal(seatsOwed({}, 'admission', heard), null);
+  assert.deepEqual(goodputViolations(299, 8), ['sold 8 of the 299 seats demanded']);
+  assert.deepEqual(goodputViolations(299, 299), []);
+  assert.deepEqual(goodputViolations(null, 0), []);
 });
 
 test('outcomes: 2xx won, 409 refused, anything else an error', () => {

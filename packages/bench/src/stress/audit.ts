@@ -1,6 +1,11 @@
 import { auditEvent, findEvent, seatStates, type Database, type StrategyName } from '@seatgrid/admission';
 import type { Kysely } from 'kysely';
 import { seatGrid } from './api-client.ts';
+import type { LoadResult } from './load.ts';
+import type { Scenario } from './scenarios.ts';
+
+/** Optimistic locking may refuse a buyer after its bounded retries (a false conflict): its goodput is reported, not owed. */
+const OWE_GOODPUT: readonly StrategyName[] = ['admission', 'pessimistic'];
 
 export interface StressAudit {
   readonly oversold: number;
@@ -63,4 +68,23 @@ export function violations(audit: StressAudit): string[] {
   if (audit.leaked > 0) found.push(`${audit.leaked} leaked`);
   if (audit.redisMatchesPg === false) found.push('Redis != PostgreSQL');
   return found;
+}
+
+/**
+ * Seats the strategy had to sell in this run, or null when none are owed. Owed only when
+ * every buyer was heard: a run cut by its time limit or by transport errors may leave seats
+ * unsold for want of buyers, not through false conflicts.
+ */
+export function seatsOwed(
+  scenario: Pick<Scenario, 'mustSell'>,
+  strategy: StrategyName,
+  claims: Pick<LoadResult, 'stoppedByTimeLimit' | 'transportErrors'>,
+): number | null {
+  const everyBuyerHeard = !claims.stoppedByTimeLimit && claims.transportErrors === 0;
+  return scenario.mustSell !== undefined && everyBuyerHeard && OWE_GOODPUT.includes(strategy) ? scenario.mustSell : null;
+}
+
+/** Goodput (invariant 7): every owed seat sold. */
+export function goodputViolations(owed: number | null, seatsSold: number): string[] {
+  return owed !== null && seatsSold < owed ? [`sold ${seatsSold} of the ${owed} seats demanded`] : [];
 }

@@ -7,6 +7,7 @@ export interface StressOptions {
   readonly quick: boolean;
   readonly outDir: string | undefined;
   readonly baselines: boolean;
+  readonly keepEvents: boolean;
 }
 
 export const USAGE = `usage: pnpm --filter @seatgrid/bench stress [options]
@@ -14,6 +15,7 @@ export const USAGE = `usage: pnpm --filter @seatgrid/bench stress [options]
   --strategy NAME    admission, optimistic, pessimistic, naive (repeatable or comma list; default: all)
   --quick            small sizes, seconds a run; exits 1 on any audit violation of a correct strategy
   --no-baselines     skip bare Express and redis-benchmark
+  --keep-events      leave each run's event in PostgreSQL and Redis (default: removed after its audit)
   --out DIR          where to write report.md, results.json, charts (default bench-results/<timestamp>)`;
 
 export function parseStressOptions(argv: readonly string[], knownScenarios: readonly string[]): StressOptions | 'help' {
@@ -24,6 +26,7 @@ export function parseStressOptions(argv: readonly string[], knownScenarios: read
       strategy: { type: 'string', multiple: true },
       quick: { type: 'boolean', default: false },
       'no-baselines': { type: 'boolean', default: false },
+      'keep-events': { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,5 +49,6 @@ export function parseStressOptions(argv: readonly string[], knownScenarios: read
     quick: values.quick,
     outDir: values.out,
     baselines: !values['no-baselines'],
+    keepEvents: values['keep-events'],
   };
 }

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connectDatabase, type StrategyName } from '@seatgrid/admission';
+import { Redis } from 'ioredis';
 import { optionsOrExitCode } from '../cli-entry.ts';
 import { renderText } from '../text-table.ts';
 import { measureBareExpress, measureRedisBenchmarkBaseline, type Baselines } from './baselines.ts';
@@ -28,6 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const t0 = performance.now();
   const timeLimitSec = options.quick ? 8 : 12;
   const db = connectDatabase({ connectionString: databaseUrl, maxConnections: 2 });
+  const redis = new Redis(redisUrl, { lazyConnect: true });
   const failures: string[] = [];
   const runs: RunResult[] = [];
   try {
@@ -35,15 +37,18 @@ async function main(argv: readonly string[]): Promise<number> {
     const baselines = await measureBaselines(options, redisUrl);
     for (const scenario of selected) {
       for (const strategy of options.strategies) {
-        const run = await runScenario({ db, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, timeLimitSec, progress }, scenario, strategy as StrategyName);
+        const context = { db, redis, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, timeLimitSec, keepEvents: options.keepEvents, progress };
+        const run = await runScenario(context, scenario, strategy as StrategyName);
         runs.push(run);
         if (run.mustBeCorrect && run.violations.length > 0) failures.push(`${scenario.name}/${strategy}: ${run.violations.join(', ')}`);
       }
     }
     const ratios = computeRatios(runs, baselines);
     const scaling = selected.filter((s) => s.scaledFrom !== undefined).map((s) => `${s.name}: ${s.description} (scaled down from ${s.scaledFrom})`);
-    scaling.push(`each load phase is capped at ${timeLimitSec} s (runs that hit it say "time limit" below)`);
-    scaling.push('the API runs with RATE_LIMIT_PER_SECOND=0 and LOG_LEVEL=warn (at info it logs every request), on a port the bench picks');
+    const ownLimits = selected.filter((s) => s.timeLimitSec !== undefined).map((s) => `${s.name} ${s.timeLimitSec} s`);
+    scaling.push(`each load phase is capped at ${timeLimitSec} s${ownLimits.length > 0 ? ` (${ownLimits.join(', ')})` : ''}; runs that hit it say "time limit" below`);
+    scaling.push('goodput: where demand exceeds supply, admission and pessimistic must sell every seat demanded once every buyer was heard (optimistic may refuse after its bounded retries: reported only)');
+    scaling.push('the API runs with rate limiting off (RATE_LIMIT_PER_SECOND=0, RATE_LIMIT_IP_PER_SECOND=0: one load generator, one IP) and LOG_LEVEL=warn (at info it logs every request), on a port the bench picks');
     scaling.push('the load generator, the API, Redis and PostgreSQL share the same cores: absolute figures are lower than on separate machines');
     const results: StressResults = {
       startedAt: startedAt.toISOString(),
@@ -68,6 +73,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } finally {
     await db.destroy();
+    redis.disconnect();
   }
 }
 

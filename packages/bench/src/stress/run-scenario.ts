@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { Database, StrategyName } from '@seatgrid/admission';
+import { defaultSettings, type Database, type StrategyName } from '@seatgrid/admission';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
+import { deleteEventKeys } from '../bench-events.ts';
 import { createEventOverHttp, postJson, scrapeCounters, seatGrid } from './api-client.ts';
-import { auditRun, violations, type StressAudit } from './audit.ts';
+import { auditRun, goodputViolations, seatsOwed, violations, type StressAudit } from './audit.ts';
 import { startChildServer } from './child-server.ts';
 import { freePort } from './free-port.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
@@ -41,6 +43,8 @@ export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' |
   readonly seatsHeld: number;
   readonly capacity: number;
   readonly audit: StressAudit;
+  /** Seats a correct strategy had to sell (every request served, demand above supply); null: not checked. */
+  readonly mustSell: number | null;
   readonly violations: readonly string[];
   /** Whether violations fail the run (naive's oversell is expected and only reported). */
   readonly mustBeCorrect: boolean;
@@ -49,8 +53,13 @@ export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' |
 
 export interface RunContext {
   readonly db: Kysely<Database>;
+  /** Used only to remove the run's event keys afterwards. */
+  readonly redis: Redis;
   readonly env: Record<string, string>;
+  /** Cap of each load phase, unless the scenario sets its own. */
   readonly timeLimitSec: number;
+  /** Leave each run's event in PostgreSQL and Redis (to inspect it) instead of removing it. */
+  readonly keepEvents: boolean;
   readonly progress: (line: string) => void;
 }
 
@@ -58,6 +67,7 @@ export interface RunContext {
 export async function runScenario(ctx: RunContext, scenario: Scenario, strategy: StrategyName): Promise<RunResult> {
   const { progress } = ctx;
   const label = `${scenario.name}/${strategy}`;
+  const timeLimitSec = scenario.timeLimitSec ?? ctx.timeLimitSec;
   const pgBefore = await readPgDatabaseStats(ctx.db);
   const api = await startChildServer({
     script: API_SERVER,
@@ -70,12 +80,14 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       ADMIN_TOKEN,
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_SECOND: '0',
+      RATE_LIMIT_IP_PER_SECOND: '0',
       PAYMENT_SUCCESS_RATE: String(scenario.paymentSuccessRate ?? 1),
       SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
       RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
     },
   });
   let stopped = false;
+  let eventId: string | undefined;
   try {
     const event = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, {
       name: `stress ${label}`,
@@ -83,6 +95,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       cols: scenario.cols,
       ...(scenario.holdTtlSeconds === undefined ? {} : { holdTtlSeconds: scenario.holdTtlSeconds }),
     });
+    eventId = event.eventId;
     const capacity = scenario.rows * scenario.cols;
     if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario);
     progress(`${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`);
@@ -96,7 +109,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       baseUrl: api.baseUrl,
       connections: scenario.connections,
       amount: scenario.buyers,
-      timeLimitSec: ctx.timeLimitSec,
+      timeLimitSec,
       progress,
       next: (n): PlannedRequest => ({
         method: 'POST',
@@ -111,7 +124,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       },
     });
     const phases: LoadResult[] = [claims];
-    if (scenario.confirmShare !== undefined) phases.push(await confirmPhase(ctx, api.baseUrl, label, scenario, held));
+    if (scenario.confirmShare !== undefined) phases.push(await confirmPhase(ctx, timeLimitSec, api.baseUrl, label, scenario, held));
 
     // Settle: bookings need only in-flight writes to land; holds must also expire in
     // PostgreSQL (sweeper) and then in Redis (reaped after the grace).
@@ -131,6 +144,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     const requests = phases.reduce((sum, p) => sum + p.requests, 0);
     const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
     const mustBeCorrect = CORRECT_STRATEGIES.includes(strategy);
+    const mustSell = seatsOwed(scenario, strategy, claims);
     const result: RunResult = {
       scenario: scenario.name,
       strategy,
@@ -151,9 +165,10 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       seatsHeld: audit.seatsHeld,
       capacity,
       audit,
-      violations: violations(audit),
+      mustSell,
+      violations: [...violations(audit), ...goodputViolations(mustSell, audit.seatsSold)],
       mustBeCorrect,
-      timeLimitSec: ctx.timeLimitSec,
+      timeLimitSec,
     };
     progress(
       `${label}: ${claims.throughput.toFixed(0)} req/s, sold ${audit.seatsSold}/${capacity}, ` +
@@ -162,7 +177,14 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     return result;
   } finally {
     if (!stopped) await api.stop();
+    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx, eventId);
   }
+}
+
+/** Removes a run's event: its rows go with it (foreign keys cascade), then its Redis keys. */
+async function removeEvent(ctx: RunContext, eventId: string): Promise<void> {
+  await ctx.db.deleteFrom('events').where('id', '=', eventId).execute();
+  await deleteEventKeys(ctx.redis, defaultSettings.keyPrefix, eventId);
 }
 
 /** Sells every seat before the storm, one row a request. */
@@ -178,6 +200,7 @@ async function sellOut(baseUrl: string, eventId: string, scenario: Scenario): Pr
 /** Two-phase, second step: a share of the holders confirm (mock payment), the rest walk away. */
 async function confirmPhase(
   ctx: RunContext,
+  timeLimitSec: number,
   baseUrl: string,
   label: string,
   scenario: Scenario,
@@ -193,7 +216,7 @@ async function confirmPhase(
     baseUrl,
     connections: Math.min(scenario.connections, confirming.length),
     amount: confirming.length,
-    timeLimitSec: ctx.timeLimitSec,
+    timeLimitSec,
     progress: ctx.progress,
     next: (n): PlannedRequest => {
       const hold = confirming[n % confirming.length] ?? { holdId: 'none', userId: 'none' };
