@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the README's two commands run, from a machine with only Node and npm:
-#   bash scripts/run.sh test     every check and test
+#   bash scripts/run.sh test     every check and test, then the short stress run
 #   bash scripts/run.sh stress   the main job (extra arguments go to it)
 # Each sets itself up: pnpm, the dependencies (among them the Node 24 the project runs on),
 # then Redis and PostgreSQL (reused when already up, else installed and started).
@@ -25,6 +25,8 @@ case "$job" in
     turbo run build typecheck --output-logs=errors-only
     # One runner over every package's tests: one summary at the end.
     node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts
+    # The short stress run: exits 1 when a correct strategy breaks an invariant or owes goodput.
+    pnpm --filter @seatgrid/bench --silent run stress --quick --out "$root/bench-results/ci-quick"
     ;;
   stress)
     turbo run build --output-logs=errors-only
