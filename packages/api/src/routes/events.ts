@@ -1,20 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createEvent, findEvent, seatMapRows, type EventInfo } from '@seatgrid/admission';
-import { Router, type Request } from 'express';
+import { Router } from 'express';
+import { isAdminRequest } from '../admin-token.ts';
 import type { AppDependencies } from '../app.ts';
 import { ProblemError } from '../http-problem.ts';
 import { bodyOf, paramOf } from '../request-input.ts';
 import { createEventBody, eventIdParam } from '../schemas.ts';
 
 const DEFAULT_HOLD_TTL_SECONDS = 600;
-
-function isAdmin(req: Request, token: string | undefined): boolean {
-  const header = req.headers.authorization;
-  if (token === undefined || typeof header !== 'string' || !header.startsWith('Bearer ')) return false;
-  const given = Buffer.from(header.slice('Bearer '.length));
-  const expected = Buffer.from(token);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 function eventBody(event: EventInfo, available: number) {
   return {
@@ -33,7 +25,7 @@ export function eventRoutes(deps: AppDependencies): Router {
   const router = Router();
 
   router.post('/events', async (req, res) => {
-    if (!isAdmin(req, deps.config.adminToken)) throw new ProblemError('unauthorized', {}, { 'WWW-Authenticate': 'Bearer' });
+    if (!isAdminRequest(req, deps.config.adminToken)) throw new ProblemError('unauthorized', {}, { 'WWW-Authenticate': 'Bearer' });
     const body = bodyOf(createEventBody, req);
     const event = await createEvent(deps.db, {
       name: body.name,
