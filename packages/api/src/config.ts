@@ -22,6 +22,15 @@ export interface ApiConfig {
   /** RATE_LIMIT_PER_SECOND (50) and RATE_LIMIT_BURST (100): claims per user; 0 disables. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
+  /**
+   * AUTH_JWT_SECRET (none: the caller is the X-User-Id header). When set (at least 32
+   * characters), the caller is the `sub` of an HS256 JWT in Authorization: Bearer.
+   */
+  readonly jwtSecret: string | undefined;
+  /** AUTH_JWT_ISSUER (none): when set, a JWT must carry this `iss`. */
+  readonly jwtIssuer: string | undefined;
+  /** AUTH_JWT_AUDIENCE (none): when set, a JWT's `aud` must name it. */
+  readonly jwtAudience: string | undefined;
   /** BODY_LIMIT_BYTES (16384). */
   readonly bodyLimitBytes: number;
   /** SWEEP_INTERVAL_MS (1000): how often expired holds are swept in PostgreSQL. */
@@ -53,6 +62,10 @@ const environment = z.object({
   PAYMENT_DELAY_MS: number(0, 0, 60_000),
   RATE_LIMIT_PER_SECOND: number(50, 0, 1_000_000),
   RATE_LIMIT_BURST: number(100, 1, 1_000_000),
+  // HS256 wants a key of at least 256 bits.
+  AUTH_JWT_SECRET: z.string().min(32, 'AUTH_JWT_SECRET must be at least 32 characters').optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(),
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
   BODY_LIMIT_BYTES: number(16_384, 1_024, 1_048_576),
   SWEEP_INTERVAL_MS: number(1_000, 100, 3_600_000),
   RECONCILE_INTERVAL_MS: number(5_000, 100, 3_600_000),
@@ -61,7 +74,17 @@ const environment = z.object({
   PG_POOL_SIZE: number(20, 1, 500),
   SHUTDOWN_GRACE_MS: number(10_000, 0, 600_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+})
+  // An issuer or audience without a secret would look like JWT checks that are not happening.
+  .refine((e) => e.AUTH_JWT_SECRET !== undefined || (e.AUTH_JWT_ISSUER === undefined && e.AUTH_JWT_AUDIENCE === undefined), {
+    path: ['AUTH_JWT_SECRET'],
+    message: 'AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET',
+  })
+  // One leaked secret must not give away both: admin rights and every user's identity.
+  .refine((e) => e.AUTH_JWT_SECRET === undefined || e.AUTH_JWT_SECRET !== e.ADMIN_TOKEN, {
+    path: ['AUTH_JWT_SECRET'],
+    message: 'AUTH_JWT_SECRET must differ from ADMIN_TOKEN',
+  });
 
 /** Reads the configuration; throws with every bad variable named. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
@@ -82,6 +105,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     paymentDelayMs: e.PAYMENT_DELAY_MS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
+    jwtSecret: e.AUTH_JWT_SECRET,
+    jwtIssuer: e.AUTH_JWT_ISSUER,
+    jwtAudience: e.AUTH_JWT_AUDIENCE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,

@@ -6,6 +6,7 @@ export const problemTypes = Object.freeze({
   'invalid-input': { status: 400, title: 'The request is not valid' },
   'unprocessable-input': { status: 422, title: 'The request cannot be processed' },
   unauthorized: { status: 401, title: 'A valid admin token is required' },
+  unauthenticated: { status: 401, title: 'A valid user token is required' },
   'payment-declined': { status: 402, title: 'The payment was declined' },
   'not-found': { status: 404, title: 'No such resource' },
   'event-not-found': { status: 404, title: 'No such event' },

@@ -1,9 +1,10 @@
 import type { ClaimResult } from '@seatgrid/admission';
 import { Router, type Request, type Response } from 'express';
 import type { AppDependencies } from '../app.ts';
+import { callerIdentity } from '../caller-identity.ts';
 import type { z } from 'zod';
 import { claimRefusalProblem, ProblemError } from '../http-problem.ts';
-import { bodyOf, idempotencyKeyOf, paramOf, userIdOf } from '../request-input.ts';
+import { bodyOf, idempotencyKeyOf, paramOf } from '../request-input.ts';
 import { claimBody, eventIdParam } from '../schemas.ts';
 
 /**
@@ -13,12 +14,13 @@ import { claimBody, eventIdParam } from '../schemas.ts';
  */
 export function claimRoutes(deps: AppDependencies): Router {
   const router = Router();
+  const identify = callerIdentity(deps.config);
   /** Keys (user, event, key) of requests this process is still answering. */
   const inFlight = new Set<string>();
 
   async function claim(req: Request, res: Response, mode: 'hold' | 'book'): Promise<ClaimResult> {
     const eventId = paramOf(eventIdParam, req, 'eventId');
-    const userId = userIdOf(req);
+    const userId = await identify(req);
     deps.rateLimiter.take(userId, res);
     const body = bodyOf(claimBody, req);
     const idempotencyKey = idempotencyKeyOf(req);

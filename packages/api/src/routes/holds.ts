@@ -1,17 +1,19 @@
 import { findHold, type HoldRecord } from '@seatgrid/admission';
 import { Router, type Request } from 'express';
 import type { AppDependencies } from '../app.ts';
+import { callerIdentity } from '../caller-identity.ts';
 import { holdRefusalProblem, ProblemError } from '../http-problem.ts';
-import { paramOf, userIdOf } from '../request-input.ts';
+import { paramOf } from '../request-input.ts';
 import { holdIdParam } from '../schemas.ts';
 
 /** Confirm and release a hold, cancel a booking: the owner only; to anyone else it does not exist. */
 export function holdRoutes(deps: AppDependencies): Router {
   const router = Router();
+  const identify = callerIdentity(deps.config);
 
   async function ownHold(req: Request, param: string): Promise<HoldRecord> {
     const holdId = paramOf(holdIdParam, req, param);
-    const userId = userIdOf(req);
+    const userId = await identify(req);
     const hold = await findHold(deps.db, holdId);
     if (hold === undefined || hold.userId !== userId) throw new ProblemError('hold-not-found');
     return hold;
