@@ -4,6 +4,7 @@
 import { sql } from 'kysely';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
 import {
   AdmissionStrategy,
   connectDatabase,
@@ -21,6 +22,8 @@ import { RateLimiter } from './rate-limiter.ts';
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
 const metrics = createMetrics();
+// Process memory, event-loop lag and GC beside seatgrid_*: what a soak (and an operator) watches.
+collectDefaultMetrics({ register: metrics.registry });
 const db = connectDatabase({ connectionString: config.databaseUrl, maxConnections: config.pgPoolSize, metrics });
 await migrateToLatest(db);
 
