@@ -11,7 +11,8 @@ export interface ReconcileSettings {
   readonly intervalMs: number;
   /**
    * A difference is checked again after this long before it is repaired: a winner whose
-   * PostgreSQL write is in flight looks like drift for a few milliseconds.
+   * PostgreSQL write is in flight looks like drift for a few milliseconds. Only seats that
+   * differ the same way at both readings count.
    */
   readonly confirmAfterMs: number;
 }
@@ -23,14 +24,29 @@ export const defaultReconcileSettings: Readonly<ReconcileSettings> = Object.free
 
 export interface EventDrift {
   readonly eventId: string;
-  /** Seats whose Redis state differed from PostgreSQL's, when the repair started. */
+  /** Seats whose Redis state differed from PostgreSQL's the same way at both readings. */
   readonly seats: number;
 }
 
-function differingSeats(a: string, b: string): number {
-  let differ = Math.abs(a.length - b.length);
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) differ++;
-  return differ;
+/** Each seat where Redis's state string differs from PostgreSQL's, as "<index>:<redis><pg>". */
+export function seatDifferences(redis: string, postgres: string): Set<string> {
+  const found = new Set<string>();
+  for (let i = 0; i < Math.max(redis.length, postgres.length); i++) {
+    if (redis[i] !== postgres[i]) found.add(`${i}:${redis[i] ?? '-'}${postgres[i] ?? '-'}`);
+  }
+  return found;
+}
+
+/**
+ * The differences seen at both readings. On a busy event some seat is always in transit (a
+ * write in flight, a cancel between PostgreSQL and Redis, a hold awaiting its reap), so
+ * "still some difference" would repair every pass; only the same seat differing the same
+ * way twice is drift.
+ */
+export function lastingDifferences(first: ReadonlySet<string>, second: ReadonlySet<string>): number {
+  let lasting = 0;
+  for (const difference of first) if (second.has(difference)) lasting++;
+  return lasting;
 }
 
 /**
@@ -86,10 +102,11 @@ export class Reconciler {
   async #reconcileAll(): Promise<readonly EventDrift[]> {
     const drifts: EventDrift[] = [];
     for (const event of this.#activeEvents()) {
-      const seats = await this.#driftOf(event);
-      if (seats === 0) continue;
+      const first = await this.#differencesOf(event);
+      if (first.size === 0) continue;
       await new Promise((resolve) => setTimeout(resolve, this.settings.confirmAfterMs));
-      if ((await this.#driftOf(event)) === 0) continue;
+      const seats = lastingDifferences(first, await this.#differencesOf(event));
+      if (seats === 0) continue;
       this.#metrics?.reconcileDrift.inc(seats);
       await this.#hydrator.hydrate(event, 'drift');
       drifts.push({ eventId: event.eventId, seats });
@@ -97,12 +114,12 @@ export class Reconciler {
     return drifts;
   }
 
-  async #driftOf(event: EventInfo): Promise<number> {
+  async #differencesOf(event: EventInfo): Promise<Set<string>> {
     const inPostgres = await seatStates(this.#db, event, this.#heldGraceMs);
     try {
-      return differingSeats((await this.#gate.seatMap(event.eventId)).states, inPostgres);
+      return seatDifferences((await this.#gate.seatMap(event.eventId)).states, inPostgres);
     } catch (error) {
-      if (error instanceof EventNotLoadedError) return 0; // the next claim hydrates it
+      if (error instanceof EventNotLoadedError) return new Set(); // the next claim hydrates it
       throw error;
     }
   }
