@@ -10,7 +10,7 @@ import {
   migrateToLatest,
   type StrategyName,
 } from '@seatgrid/admission';
-import { createApp, listen } from '../src/app.ts';
+import { createApp, listen, type AppDependencies } from '../src/app.ts';
 import { loadConfig, type ApiConfig } from '../src/config.ts';
 import { mockPayment } from '../src/payment.ts';
 import { RateLimiter } from '../src/rate-limiter.ts';
@@ -31,53 +31,66 @@ after(async () => {
   for (const close of closers.reverse()) await close();
 });
 
+/** The configuration of a test app: this environment, the test admin token, a free port, no logs; `env` overrides. */
+export function testConfig(env: Record<string, string> = {}): ApiConfig {
+  return loadConfig({ ...process.env, ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'silent', ...env });
+}
+
 /**
  * The real app on a real socket (127.0.0.1, a free port), with real PostgreSQL and, for the
- * admission strategy, real Redis. `env` overrides the configuration's environment.
+ * admission strategy, real Redis. `env` overrides the configuration's environment, `overrides`
+ * the dependencies built from it.
  */
-export async function startApi(strategyName: StrategyName = 'admission', env: Record<string, string> = {}): Promise<RunningApi> {
-  const config = loadConfig({
-    ...process.env,
-    ADMIN_TOKEN,
-    BOOKING_STRATEGY: strategyName,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    ...env,
-  });
+export async function startApi(
+  strategyName: StrategyName = 'admission',
+  env: Record<string, string> = {},
+  overrides: Partial<AppDependencies> = {},
+): Promise<RunningApi> {
+  const config = testConfig({ BOOKING_STRATEGY: strategyName, ...env });
   const metrics = createMetrics();
   const db = connectDatabase({ connectionString: config.databaseUrl, maxConnections: config.pgPoolSize, metrics });
   await migrateToLatest(db);
   const redis = strategyName === 'admission' ? new Redis(config.redisUrl, { enableAutoPipelining: true }) : undefined;
   const strategy = createStrategy(strategyName, { db, ...(redis === undefined ? {} : { redis }), metrics });
   await strategy.start();
-  const app = createApp({
-    config,
-    db,
-    strategy,
-    metrics,
-    logger: pino({ level: 'silent' }),
-    rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
-    payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
-    readiness: async () => ({
-      ready: true,
-      strategy: strategyName,
-      postgres: 'up',
-      redis: redis === undefined ? 'unused' : 'up',
-      breaker: strategy instanceof AdmissionStrategy ? strategy.breaker.state : 'unused',
-      redisEvictionPolicy: 'noeviction',
-      redisEvictionSafe: true,
-    }),
-  });
-  const server = await listen(app, 0, '127.0.0.1');
+  return serveApp(
+    {
+      config,
+      db,
+      strategy,
+      metrics,
+      logger: pino({ level: 'silent' }),
+      rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
+      payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
+      readiness: async () => ({
+        ready: true,
+        strategy: strategyName,
+        postgres: 'up',
+        redis: redis === undefined ? 'unused' : 'up',
+        breaker: strategy instanceof AdmissionStrategy ? strategy.breaker.state : 'unused',
+        redisEvictionPolicy: 'noeviction',
+        redisEvictionSafe: true,
+      }),
+      ...overrides,
+    },
+    async () => {
+      strategy.close();
+      await db.destroy();
+      redis?.disconnect();
+    },
+  );
+}
+
+/** The app built on `deps`, on a real socket (127.0.0.1, a free port); `release` runs after the server closes. */
+export async function serveApp(deps: AppDependencies, release: () => Promise<void> = async () => {}): Promise<RunningApi> {
+  const server = await listen(createApp(deps), 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   closers.push(async () => {
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    strategy.close();
-    await db.destroy();
-    redis?.disconnect();
+    await release();
   });
 
   const request: RunningApi['request'] = (method, path, options = {}) => {
@@ -90,7 +103,7 @@ export async function startApi(strategyName: StrategyName = 'admission', env: Re
   };
   return {
     baseUrl,
-    config,
+    config: deps.config,
     request,
     async createEvent(body) {
       const response = await request('POST', '/events', { body, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
