@@ -2,6 +2,7 @@
 # What the README's two commands run, from a machine with only Node and npm:
 #   bash scripts/run.sh test     every check and test, then the short stress run
 #   bash scripts/run.sh stress   the main job (extra arguments go to it)
+#   bash scripts/run.sh soak     steady mixed load for --minutes M, memory and drift over time
 # Each sets itself up: pnpm, the dependencies (among them the Node 24 the project runs on),
 # then Redis and PostgreSQL (reused when already up, else installed and started).
 set -euo pipefail
@@ -32,8 +33,12 @@ case "$job" in
     turbo run build --output-logs=errors-only
     pnpm --filter @seatgrid/bench --silent run stress "$@"
     ;;
+  soak)
+    turbo run build --output-logs=errors-only
+    pnpm --filter @seatgrid/bench --silent run soak "$@"
+    ;;
   *)
-    echo "usage: scripts/run.sh test|stress [arguments]" >&2
+    echo "usage: scripts/run.sh test|stress|soak [arguments]" >&2
     exit 2
     ;;
 esac

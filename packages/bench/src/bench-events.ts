@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { eventKeys, type Admission } from '@seatgrid/admission';
+import { defaultSettings, eventKeys, type Admission, type Database } from '@seatgrid/admission';
 import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 
 /**
  * The events a run creates, each fresh and uniquely named, and their removal from Redis
@@ -65,6 +66,12 @@ export async function deleteEventKeys(redis: Redis, keyPrefix: string, eventId: 
     if (found.length > 0) deleted += await redis.del(...found);
   } while (cursor !== '0');
   return deleted;
+}
+
+/** Removes an event the API created: its rows go with it (foreign keys cascade), then its Redis keys. */
+export async function removeEvent(db: Kysely<Database>, redis: Redis, eventId: string): Promise<void> {
+  await db.deleteFrom('events').where('id', '=', eventId).execute();
+  await deleteEventKeys(redis, defaultSettings.keyPrefix, eventId);
 }
 
 /** `<prefix>:{ev:<id>}`: the part every key of the event starts with. */

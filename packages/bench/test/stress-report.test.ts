@@ -10,6 +10,7 @@ import type { RunResult } from '../src/stress/run-scenario.ts';
 import { percentiles } from '../src/stress/stats.ts';
 import { goodputViolations, seatsOwed, violations } from '../src/stress/audit.ts';
 import { outcomeOf } from '../src/stress/outcome.ts';
+import { trendAfterWarmUp } from '../src/soak/memory-trend.ts';
 
 const p = (ms: number, count = 10) => ({ count, p50: ms, p95: ms * 2, p99: ms * 3, max: ms * 4 });
 
@@ -83,4 +84,19 @@ test('the report writes results.json, the charts and a report.md that links them
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a soak trend: flat through a GC sawtooth, growing with a leak, warm-up left out', () => {
+  const minutes = Array.from({ length: 120 }, (_, i) => i / 10);
+  // A sawtooth between 50 and 90 MB with a steep warm-up: flat.
+  const sawtooth = minutes.map((minute, i) => ({ minute, value: minute < 2 ? 10 + minute * 20 : 50 + (i % 7) * 6 }));
+  const flat = trendAfterWarmUp(sawtooth);
+  assert.equal(flat.verdict, 'flat');
+  assert.ok(flat.warmUpMinutes > 2, 'the first quarter is warm-up');
+  // The same sawtooth on a floor that rises 5 MB a minute: growing.
+  const leak = sawtooth.map((r) => ({ minute: r.minute, value: r.value + r.minute * 5 }));
+  const growing = trendAfterWarmUp(leak);
+  assert.equal(growing.verdict, 'growing');
+  assert.ok(Math.abs(growing.slopePerMinute - 5) < 1, `slope ${growing.slopePerMinute} is about 5 MB/min`);
+  assert.equal(trendAfterWarmUp([]).verdict, 'flat');
 });

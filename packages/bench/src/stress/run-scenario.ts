@@ -1,25 +1,17 @@
 import { randomInt } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { defaultSettings, type Database, type StrategyName } from '@seatgrid/admission';
+import type { Database, StrategyName } from '@seatgrid/admission';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { deleteEventKeys } from '../bench-events.ts';
+import { removeEvent } from '../bench-events.ts';
 import { createEventOverHttp, postJson, scrapeCounters, seatGrid } from './api-client.ts';
 import { auditRun, goodputViolations, seatsOwed, violations, type StressAudit } from './audit.ts';
-import { startChildServer } from './child-server.ts';
-import { freePort } from './free-port.ts';
+import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from './api-server.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
 import { warmUp } from './warm-up.ts';
 import { pgStatsDelta, readPgDatabaseStats, type PgDatabaseStats } from './pg-stats.ts';
 import type { Scenario } from './scenarios.ts';
 import type { Percentiles } from './stats.ts';
 
-const API_SERVER = fileURLToPath(new URL('../../../api/src/server.ts', import.meta.url));
-const ADMIN_TOKEN = 'stress-bench-admin-token';
-const SWEEP_INTERVAL_MS = 1_000;
-const RECONCILE_INTERVAL_MS = 5_000;
-/** The admission strategy reaps in Redis this long after PostgreSQL's expiry. */
-const REDIS_EXPIRY_GRACE_MS = 500;
 const QUERIES = 'seatgrid_pg_queries_total';
 const TRANSACTIONS = 'seatgrid_pg_transactions_total';
 
@@ -69,23 +61,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
   const label = `${scenario.name}/${strategy}`;
   const timeLimitSec = scenario.timeLimitSec ?? ctx.timeLimitSec;
   const pgBefore = await readPgDatabaseStats(ctx.db);
-  const api = await startChildServer({
-    script: API_SERVER,
-    port: await freePort(),
-    readyPath: '/readyz',
-    readyTimeoutMs: 30_000,
-    env: {
-      ...ctx.env,
-      BOOKING_STRATEGY: strategy,
-      ADMIN_TOKEN,
-      LOG_LEVEL: 'warn',
-      RATE_LIMIT_PER_SECOND: '0',
-      RATE_LIMIT_IP_PER_SECOND: '0',
-      PAYMENT_SUCCESS_RATE: String(scenario.paymentSuccessRate ?? 1),
-      SWEEP_INTERVAL_MS: String(SWEEP_INTERVAL_MS),
-      RECONCILE_INTERVAL_MS: String(RECONCILE_INTERVAL_MS),
-    },
-  });
+  const api = await startApi(ctx.env, strategy, { PAYMENT_SUCCESS_RATE: String(scenario.paymentSuccessRate ?? 1) });
   let stopped = false;
   let eventId: string | undefined;
   try {
@@ -177,14 +153,8 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     return result;
   } finally {
     if (!stopped) await api.stop();
-    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx, eventId);
+    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.db, ctx.redis, eventId);
   }
-}
-
-/** Removes a run's event: its rows go with it (foreign keys cascade), then its Redis keys. */
-async function removeEvent(ctx: RunContext, eventId: string): Promise<void> {
-  await ctx.db.deleteFrom('events').where('id', '=', eventId).execute();
-  await deleteEventKeys(ctx.redis, defaultSettings.keyPrefix, eventId);
 }
 
 /** Sells every seat before the storm, one row a request. */

@@ -8,8 +8,8 @@ export interface BarChart {
   readonly log?: boolean;
 }
 
-const COLORS = ['#2b6cb0', '#dd6b20', '#38a169', '#c53030', '#805ad5', '#718096'];
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export const COLORS = ['#2b6cb0', '#dd6b20', '#38a169', '#c53030', '#805ad5', '#718096'];
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderBarChart(chart: BarChart): string {
   const barW = 14;
@@ -63,7 +63,7 @@ export function renderBarChart(chart: BarChart): string {
   return parts.join('\n');
 }
 
-function niceCeil(v: number): number {
+export function niceCeil(v: number): number {
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
   return 10 * p;
@@ -73,7 +73,7 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-function formatTick(v: number): string {
+export function formatTick(v: number): string {
   if (v >= 1_000) return `${v / 1_000}k`;
   return Number.isInteger(v) ? String(v) : v.toPrecision(2);
 }
