@@ -16,3 +16,16 @@ export function optionsOrExitCode<T>(parse: () => T | 'help', usage: string): T 
   }
   return options;
 }
+
+/** Runs a command's main: what it resolves is the exit code; a throw prints its stack and exits 1. */
+export function runMain(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -2,7 +2,7 @@ import { createAdmission } from '@seatgrid/admission';
 import type { BenchContext } from './bench-context.ts';
 import { BenchEvents } from './bench-events.ts';
 import { collectCaveats } from './caveats.ts';
-import { optionsOrExitCode } from './cli-entry.ts';
+import { optionsOrExitCode, runMain } from './cli-entry.ts';
 import { parseCliOptions, USAGE, type BenchOptions } from './cli-options.ts';
 import { describeEnvironment } from './environment.ts';
 import { measureLibrary, type LibraryMeasurement } from './library-measurement.ts';
@@ -135,12 +135,4 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('bench', () => main(process.argv.slice(2)));

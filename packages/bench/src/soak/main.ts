@@ -4,7 +4,7 @@ import { connectDatabase, type Database } from '@seatgrid/admission';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
-import { optionsOrExitCode } from '../cli-entry.ts';
+import { optionsOrExitCode, runMain } from '../cli-entry.ts';
 import { defaultOutDir } from '../report.ts';
 import { renderText } from '../text-table.ts';
 import { createEventOverHttp, postJson, scrapeCounters, type CreatedEvent } from '../stress/api-client.ts';
@@ -175,12 +175,4 @@ function summarize(
   };
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`soak failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('soak', () => main(process.argv.slice(2)));

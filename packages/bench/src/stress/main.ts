@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connectDatabase, type StrategyName } from '@seatgrid/admission';
 import { Redis } from 'ioredis';
-import { optionsOrExitCode } from '../cli-entry.ts';
+import { optionsOrExitCode, runMain } from '../cli-entry.ts';
 import { renderText } from '../text-table.ts';
 import { measureBareExpress, measureRedisBenchmarkBaseline, type Baselines } from './baselines.ts';
 import { parseStressOptions, USAGE, type StressOptions } from './cli.ts';
@@ -91,12 +91,4 @@ async function measureBaselines(options: StressOptions, redisUrl: string): Promi
   return { bareExpress, redisBenchmark, notes };
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`stress failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('stress', () => main(process.argv.slice(2)));
