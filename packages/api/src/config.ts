@@ -7,7 +7,7 @@ export interface ApiConfig {
   readonly port: number;
   /** HOST (127.0.0.1): the interface to listen on. */
   readonly host: string;
-  /** REDIS_URL (redis://127.0.0.1:6379): used by the admission strategy. */
+  /** REDIS_URL (redis://127.0.0.1:6379): the admission strategy's gate and the rate limiter's buckets. */
   readonly redisUrl: string;
   /** DATABASE_URL (postgres://postgres@127.0.0.1:5432/seatgrid). */
   readonly databaseUrl: string;
@@ -22,6 +22,9 @@ export interface ApiConfig {
   /** RATE_LIMIT_PER_SECOND (50) and RATE_LIMIT_BURST (100): claims per user; 0 disables. */
   readonly rateLimitPerSecond: number;
   readonly rateLimitBurst: number;
+  /** RATE_LIMIT_IP_PER_SECOND (500) and RATE_LIMIT_IP_BURST (1000): claims per client address; 0 disables. */
+  readonly rateLimitIpPerSecond: number;
+  readonly rateLimitIpBurst: number;
   /**
    * AUTH_JWT_SECRET (none: the caller is the X-User-Id header). When set (at least 32
    * characters), the caller is the `sub` of an HS256 JWT in Authorization: Bearer.
@@ -62,6 +65,8 @@ const environment = z.object({
   PAYMENT_DELAY_MS: number(0, 0, 60_000),
   RATE_LIMIT_PER_SECOND: number(50, 0, 1_000_000),
   RATE_LIMIT_BURST: number(100, 1, 1_000_000),
+  RATE_LIMIT_IP_PER_SECOND: number(500, 0, 1_000_000),
+  RATE_LIMIT_IP_BURST: number(1_000, 1, 1_000_000),
   // HS256 wants a key of at least 256 bits.
   AUTH_JWT_SECRET: z.string().min(32, 'AUTH_JWT_SECRET must be at least 32 characters').optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
@@ -105,6 +110,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     paymentDelayMs: e.PAYMENT_DELAY_MS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
+    rateLimitIpPerSecond: e.RATE_LIMIT_IP_PER_SECOND,
+    rateLimitIpBurst: e.RATE_LIMIT_IP_BURST,
     jwtSecret: e.AUTH_JWT_SECRET,
     jwtIssuer: e.AUTH_JWT_ISSUER,
     jwtAudience: e.AUTH_JWT_AUDIENCE,

@@ -1,45 +1,126 @@
 import type { Response } from 'express';
-import { LRUCache } from 'lru-cache';
+import type { Cluster, Redis } from 'ioredis';
+import { addressKey } from './client-address.ts';
+import type { ApiConfig } from './config.ts';
 import { ProblemError } from './http-problem.ts';
+import { RedisTokenBuckets } from './redis-token-buckets.ts';
+import { LocalTokenBuckets, type BucketRate, type BucketVerdict } from './token-bucket.ts';
 
-interface Bucket {
-  tokens: number;
-  refilledAt: number;
+export interface RateLimitSettings {
+  /** Claims per user (RATE_LIMIT_PER_SECOND, RATE_LIMIT_BURST); perSecond 0 turns it off. */
+  readonly user: BucketRate;
+  /** Claims per client address (RATE_LIMIT_IP_PER_SECOND, RATE_LIMIT_IP_BURST); perSecond 0 turns it off. */
+  readonly address: BucketRate;
+  /** The bucket keys in Redis: <prefix>user:<userId> and <prefix>ip:<address>. */
+  readonly keyPrefix: string;
+  /** The longest a take waits for Redis before it falls back to this process's buckets. */
+  readonly redisTimeoutMs: number;
+  /** After Redis failed or was slow, takes skip it for this long (a sick Redis costs no request a wait). */
+  readonly redisRetryMs: number;
+}
+
+export const defaultRateLimitSettings: RateLimitSettings = Object.freeze({
+  user: Object.freeze({ perSecond: 50, burst: 100 }),
+  address: Object.freeze({ perSecond: 500, burst: 1_000 }),
+  keyPrefix: 'sg:rl:',
+  redisTimeoutMs: 75,
+  redisRetryMs: 1_000,
+});
+
+/** The limits the environment asks for. */
+export function rateLimitSettings(config: ApiConfig): Pick<RateLimitSettings, 'user' | 'address'> {
+  return {
+    user: { perSecond: config.rateLimitPerSecond, burst: config.rateLimitBurst },
+    address: { perSecond: config.rateLimitIpPerSecond, burst: config.rateLimitIpBurst },
+  };
+}
+
+/** Who a claim counts against. */
+export interface RateLimitedCaller {
+  readonly userId: string;
+  /** The socket's peer address (req.socket.remoteAddress). */
+  readonly address: string | undefined;
+}
+
+/** Redis did not answer within redisTimeoutMs. */
+export class RateLimitStoreTimeout extends Error {
+  constructor(ms: number) {
+    super(`the rate-limit store did not answer within ${ms} ms`);
+    this.name = 'RateLimitStoreTimeout';
+  }
+}
+
+function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new RateLimitStoreTimeout(ms)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
- * Per-user token buckets, in this process: `burst` claims at once, refilled at `perSecond`.
- * Every answer carries RateLimit-Limit / -Remaining / -Reset (IETF draft); a refusal is 429
- * with Retry-After. Idle users are forgotten (LRU), which only ever gives them a full bucket.
+ * Token buckets for claims, per user and per client address, kept in Redis so every API
+ * process shares them. When Redis is down, slow or failing, a take falls back to buckets in
+ * this process: still limited (per process, so at most the number of processes times the
+ * limit), never refused for everyone. Every answer carries RateLimit-Limit / -Remaining /
+ * -Reset (IETF draft) of the bucket that binds; a refusal is 429 with Retry-After. With both
+ * limits at 0 a take does nothing at all: no Redis round trip, no headers.
  */
 export class RateLimiter {
-  readonly #perSecond: number;
-  readonly #burst: number;
-  readonly #buckets = new LRUCache<string, Bucket>({ max: 100_000 });
+  readonly #settings: RateLimitSettings;
+  readonly #shared: RedisTokenBuckets | undefined;
+  readonly #local = new LocalTokenBuckets();
+  readonly #onRedisFailure: (error: unknown) => void;
+  #skipRedisUntil = 0;
 
-  constructor(perSecond: number, burst: number) {
-    this.#perSecond = perSecond;
-    this.#burst = burst;
+  constructor(redis: Redis | Cluster | undefined, settings: Partial<RateLimitSettings> = {}, onRedisFailure: (error: unknown) => void = () => {}) {
+    this.#settings = Object.freeze({ ...defaultRateLimitSettings, ...settings });
+    this.#shared = redis === undefined ? undefined : new RedisTokenBuckets(redis);
+    this.#onRedisFailure = onRedisFailure;
   }
 
-  /** Takes one token for the user or throws the 429 problem; sets the headers either way. */
-  take(userId: string, res: Response, now = Date.now()): void {
-    if (this.#perSecond <= 0) return;
-    const bucket = this.#buckets.get(userId) ?? { tokens: this.#burst, refilledAt: now };
-    bucket.tokens = Math.min(this.#burst, bucket.tokens + ((now - bucket.refilledAt) / 1_000) * this.#perSecond);
-    bucket.refilledAt = now;
-    this.#buckets.set(userId, bucket);
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
-    const secondsToFull = Math.ceil((this.#burst - bucket.tokens) / this.#perSecond);
+  /** Whether any limit is on (both at 0: takes are free, and no Redis client is needed). */
+  get enabled(): boolean {
+    return this.#settings.user.perSecond > 0 || this.#settings.address.perSecond > 0;
+  }
+
+  /** Takes one token from each bucket of the caller or throws the 429 problem; sets the headers either way. */
+  async take(caller: RateLimitedCaller, res: Response): Promise<void> {
+    const { user, address, keyPrefix } = this.#settings;
+    const buckets: { key: string; rate: BucketRate }[] = [];
+    if (user.perSecond > 0) buckets.push({ key: `${keyPrefix}user:${caller.userId}`, rate: user });
+    if (address.perSecond > 0) buckets.push({ key: `${keyPrefix}ip:${addressKey(caller.address)}`, rate: address });
+    if (buckets.length === 0) return;
+    const verdict = binding(await this.#takeAll(buckets));
     res.set({
-      'RateLimit-Limit': String(this.#burst),
-      'RateLimit-Remaining': String(Math.floor(bucket.tokens)),
-      'RateLimit-Reset': String(secondsToFull),
+      'RateLimit-Limit': String(verdict.limit),
+      'RateLimit-Remaining': String(verdict.remaining),
+      'RateLimit-Reset': String(verdict.resetSeconds),
     });
-    if (!allowed) {
-      const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / this.#perSecond));
-      throw new ProblemError('rate-limited', {}, { 'Retry-After': String(retryAfter) });
+    if (!verdict.allowed) {
+      throw new ProblemError('rate-limited', {}, { 'Retry-After': String(Math.max(1, verdict.retryAfterSeconds)) });
     }
   }
+
+  async #takeAll(buckets: readonly { key: string; rate: BucketRate }[]): Promise<BucketVerdict[]> {
+    const shared = this.#shared;
+    if (shared !== undefined && shared.connected && Date.now() >= this.#skipRedisUntil) {
+      try {
+        return await within(Promise.all(buckets.map(({ key, rate }) => shared.take(key, rate))), this.#settings.redisTimeoutMs);
+      } catch (error) {
+        this.#skipRedisUntil = Date.now() + this.#settings.redisRetryMs;
+        this.#onRedisFailure(error);
+      }
+    }
+    return buckets.map(({ key, rate }) => this.#local.take(key, rate));
+  }
+}
+
+/** The verdict that decides: a refusal (the longest wait), else the bucket with the fewest tokens left. */
+function binding(verdicts: readonly BucketVerdict[]): BucketVerdict {
+  return verdicts.reduce((worst, v) => {
+    if (v.allowed !== worst.allowed) return v.allowed ? worst : v;
+    if (!v.allowed) return v.retryAfterSeconds > worst.retryAfterSeconds ? v : worst;
+    return v.remaining < worst.remaining ? v : worst;
+  });
 }

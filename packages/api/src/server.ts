@@ -17,7 +17,7 @@ import {
 import { createApp, listen, type Readiness } from './app.ts';
 import { loadConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
-import { RateLimiter } from './rate-limiter.ts';
+import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
@@ -66,13 +66,22 @@ async function readiness(): Promise<Readiness> {
   };
 }
 
+// The rate limiter keeps its buckets in Redis whatever the strategy; with every limit at 0 it needs none.
+const limits = rateLimitSettings(config);
+const limitsOn = limits.user.perSecond > 0 || limits.address.perSecond > 0;
+const ownLimiterRedis = limitsOn && redis === undefined ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 }) : undefined;
+ownLimiterRedis?.on('error', (err) => logger.warn({ err: err.message }, 'rate-limit redis connection error'));
+const rateLimiter = new RateLimiter(limitsOn ? (redis ?? ownLimiterRedis) : undefined, limits, (err) =>
+  logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limiting from this process only: Redis failed or was slow'),
+);
+
 const app = createApp({
   config,
   db,
   strategy,
   metrics,
   logger,
-  rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
+  rateLimiter,
   payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
   readiness,
 });
@@ -101,6 +110,7 @@ async function shutdown(signal: string): Promise<void> {
   strategy.close();
   await db.destroy();
   await redis?.quit();
+  await ownLimiterRedis?.quit();
   logger.info('stopped');
   process.exit(0);
 }

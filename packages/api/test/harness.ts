@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
 import { Redis } from 'ioredis';
@@ -13,7 +14,7 @@ import {
 import { createApp, listen, type AppDependencies } from '../src/app.ts';
 import { loadConfig, type ApiConfig } from '../src/config.ts';
 import { mockPayment } from '../src/payment.ts';
-import { RateLimiter } from '../src/rate-limiter.ts';
+import { RateLimiter, rateLimitSettings } from '../src/rate-limiter.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -53,6 +54,9 @@ export async function startApi(
   const redis = strategyName === 'admission' ? new Redis(config.redisUrl, { enableAutoPipelining: true }) : undefined;
   const strategy = createStrategy(strategyName, { db, ...(redis === undefined ? {} : { redis }), metrics });
   await strategy.start();
+  // Its own bucket keys: every test app comes from 127.0.0.1, and must not share its address's bucket.
+  const limiterRedis = overrides.rateLimiter === undefined ? (redis ?? new Redis(config.redisUrl, { enableAutoPipelining: true })) : undefined;
+  const rateLimiter = new RateLimiter(limiterRedis, { ...rateLimitSettings(config), keyPrefix: `sg:rl:test-${randomUUID()}:` });
   return serveApp(
     {
       config,
@@ -60,7 +64,7 @@ export async function startApi(
       strategy,
       metrics,
       logger: pino({ level: 'silent' }),
-      rateLimiter: new RateLimiter(config.rateLimitPerSecond, config.rateLimitBurst),
+      rateLimiter,
       payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
       readiness: async () => ({
         ready: true,
@@ -77,6 +81,7 @@ export async function startApi(
       strategy.close();
       await db.destroy();
       redis?.disconnect();
+      limiterRedis?.disconnect();
     },
   );
 }

@@ -585,7 +585,7 @@ describe('malformed requests', () => {
 
   before(async () => {
     // Rate limiting off, so every request reaches the checks behind the limiter.
-    api = await startApi('admission', { RATE_LIMIT_PER_SECOND: '0' });
+    api = await startApi('admission', { RATE_LIMIT_PER_SECOND: '0', RATE_LIMIT_IP_PER_SECOND: '0' });
     port = Number(new URL(api.baseUrl).port);
     const event = await api.createEvent({ name: 'Fuzz target', rows: ROWS, cols: COLS });
     const owner = { 'x-user-id': OWNER };

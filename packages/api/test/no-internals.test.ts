@@ -31,7 +31,7 @@ async function appOnDatabase(connectionString: string): Promise<{ api: RunningAp
     strategy: createStrategy('pessimistic', { db, metrics }),
     metrics,
     logger,
-    rateLimiter: new RateLimiter(0, 1),
+    rateLimiter: new RateLimiter(undefined, { user: { perSecond: 0, burst: 1 }, address: { perSecond: 0, burst: 1 } }),
     payment: mockPayment(1, 0),
     readiness: async () => {
       throw new Error('not asked');

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
@@ -70,4 +71,34 @@ test('bad configuration is refused at start with every bad variable named', asyn
   assert.notEqual(code, 0);
   assert.match(stderr, /BOOKING_STRATEGY/);
   assert.match(stderr, /PORT/);
+});
+
+test('two server processes on a PostgreSQL strategy share the per-user limit through Redis, and close it on SIGTERM', async () => {
+  // The address limit is off: other processes on this machine share 127.0.0.1's bucket.
+  const env = { BOOKING_STRATEGY: 'pessimistic', RATE_LIMIT_PER_SECOND: '0.01', RATE_LIMIT_BURST: '1', RATE_LIMIT_IP_PER_SECOND: '0' };
+  const [a, b] = await Promise.all([startServer(env), startServer(env)]);
+  const json = { 'content-type': 'application/json' };
+  const created = await fetch(`${a.baseUrl}/events`, {
+    method: 'POST',
+    headers: { ...json, authorization: `Bearer ${ADMIN}` },
+    body: JSON.stringify({ name: 'two servers', rows: 1, cols: 3 }),
+  });
+  const event = (await created.json()) as { id: string };
+  const claim = async (baseUrl: string, userId: string) => {
+    const response = await fetch(`${baseUrl}/events/${event.id}/holds`, {
+      method: 'POST',
+      headers: { ...json, 'x-user-id': userId },
+      body: JSON.stringify({ quantity: 1 }),
+    });
+    await response.body?.cancel();
+    return [response.status, response.headers.get('ratelimit-remaining')];
+  };
+  const userId = `two-servers-${randomUUID()}`;
+  assert.deepEqual(await claim(a.baseUrl, userId), [201, '0']);
+  assert.deepEqual(await claim(b.baseUrl, userId), [429, '0'], 'the other process knows the bucket is empty');
+  assert.deepEqual(await claim(b.baseUrl, `${userId}-other`), [201, '0']);
+  const exits = [once(a.child, 'exit'), once(b.child, 'exit')];
+  a.child.kill('SIGTERM');
+  b.child.kill('SIGTERM');
+  assert.deepEqual((await Promise.all(exits)).map(([code]) => code), [0, 0]);
 });

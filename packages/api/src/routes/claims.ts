@@ -21,7 +21,7 @@ export function claimRoutes(deps: AppDependencies): Router {
   async function claim(req: Request, res: Response, mode: 'hold' | 'book'): Promise<ClaimResult> {
     const eventId = paramOf(eventIdParam, req, 'eventId');
     const userId = await identify(req);
-    deps.rateLimiter.take(userId, res);
+    await deps.rateLimiter.take({ userId, address: req.socket.remoteAddress }, res);
     const body = bodyOf(claimBody, req);
     const idempotencyKey = idempotencyKeyOf(req);
     if (idempotencyKey === undefined) return decide(body, { eventId, userId, mode });
