@@ -8,6 +8,13 @@ import { userIdHeader } from './schemas.ts';
 /** Who is calling: a user id, checked before it reaches any key or query. */
 export type CallerIdentity = (req: Request) => Promise<string>;
 
+/** How callers say who they are: the X-User-Id header, or (AUTH_JWT_SECRET) the `sub` of a bearer JWT. */
+export type IdentityScheme = 'x-user-id' | 'jwt';
+
+export function identitySchemeOf(config: ApiConfig): IdentityScheme {
+  return config.jwtSecret === undefined ? 'x-user-id' : 'jwt';
+}
+
 /** The JWT checks: HS256 only, `exp` and `sub` required, `nbf` honoured; `iss` and `aud` when configured. */
 export interface JwtSettings {
   readonly secret: string;

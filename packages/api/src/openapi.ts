@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import packageJson from '../package.json' with { type: 'json' };
+import type { IdentityScheme } from './caller-identity.ts';
 import { problemTypes, problemUri, type ProblemType } from './problems.ts';
 import {
   bookingResponse,
@@ -23,9 +24,11 @@ import {
  * The OpenAPI 3.1 document of the API. Every body schema is generated from the zod schemas in
  * schemas.ts with z.toJSONSchema (JSON Schema 2020-12, the dialect of OpenAPI 3.1): request
  * bodies in their input shape, responses in their output shape. Nothing here restates a body.
+ * There is one document for each way callers say who they are (caller-identity.ts).
  */
 
 type JsonSchema = Record<string, unknown>;
+
 type Io = 'input' | 'output';
 
 const componentRef = (name: string) => `#/components/schemas/${name}`;
@@ -135,7 +138,7 @@ const seconds = z.number().int().min(0);
 
 type ParameterName = 'EventId' | 'HoldId' | 'BookingId' | 'UserId' | 'IdempotencyKey';
 
-function parameterComponents(): Record<ParameterName, object> {
+function parameterComponents(identity: IdentityScheme): Partial<Record<ParameterName, object>> {
   const inPath = (name: string, description: string, schema: z.ZodType) =>
     ({ name, in: 'path', required: true, description, schema: scalar(schema) });
   return {
@@ -143,13 +146,18 @@ function parameterComponents(): Record<ParameterName, object> {
     HoldId: inPath('holdId', 'The hold id.', holdIdParam),
     // A booking's id is the id of the claim that made it (schemas.ts: bookingResponse.bookingId).
     BookingId: inPath('bookingId', 'The booking id.', bookingResponse.shape.bookingId),
-    UserId: {
-      name: 'X-User-Id',
-      in: 'header',
-      required: true,
-      description: 'The caller: 1-128 characters, no control characters. Holds and bookings are scoped to it.',
-      schema: scalar(userIdHeader),
-    },
+    // With JWT identity the header is ignored, so it is not a parameter at all.
+    ...(identity === 'x-user-id'
+      ? {
+          UserId: {
+            name: 'X-User-Id',
+            in: 'header',
+            required: true,
+            description: 'The caller: 1-128 characters, no control characters. Holds and bookings are scoped to it.',
+            schema: scalar(userIdHeader),
+          },
+        }
+      : {}),
     IdempotencyKey: {
       name: 'Idempotency-Key',
       in: 'header',
@@ -175,13 +183,18 @@ function headerComponents(): Record<HeaderName, object> {
   return {
     RetryAfter: { description: 'Seconds to wait before trying again.', schema: scalar(seconds) },
     RateLimitLimit: {
-      description: "The caller's claim budget: claims it may make at once (sent while rate limiting is on).",
+      description:
+        'The claim budget: claims that may be made at once, per user and per client address; these headers ' +
+        'describe the tighter of the two (sent while rate limiting is on).',
       schema: scalar(seconds),
     },
     RateLimitRemaining: { description: 'Claims left in the budget now.', schema: scalar(seconds) },
     RateLimitReset: { description: 'Seconds until the budget is full again.', schema: scalar(seconds) },
     Location: { description: 'The URL of the new event.', schema: { type: 'string' } },
-    WwwAuthenticate: { description: 'The scheme to authenticate with: Bearer.', schema: { type: 'string' } },
+    WwwAuthenticate: {
+      description: 'The scheme to authenticate with: Bearer; with error="invalid_token" when a user token was sent and refused (RFC 6750).',
+      schema: { type: 'string' },
+    },
   };
 }
 
@@ -207,9 +220,9 @@ interface OperationSpec {
   readonly description?: string;
   /** Requires the admin bearer token. */
   readonly admin?: boolean;
-  /** Requires X-User-Id. */
+  /** Acts as a user: X-User-Id, or with JWT identity a bearer JWT. */
   readonly user?: boolean;
-  /** A claim: accepts Idempotency-Key and is rate limited per user. */
+  /** A claim: accepts Idempotency-Key and is rate limited per user and per client address. */
   readonly claim?: boolean;
   readonly body?: { readonly schema: keyof typeof requestBodySchemas; readonly description: string };
   /** The answers that are not problems. */
@@ -218,7 +231,15 @@ interface OperationSpec {
   readonly problems: readonly ProblemType[];
   /** What a problem type means here, when its title does not say it all. */
   readonly notes?: Partial<Record<ProblemType, string>>;
+  /** Notes that read otherwise with JWT identity (no X-User-Id to get wrong). */
+  readonly jwtNotes?: Partial<Record<ProblemType, string>>;
 }
+
+type Notes = Partial<Record<ProblemType, string>>;
+
+/** What every user operation adds with JWT identity. */
+const jwtProblem: ProblemType = 'unauthenticated';
+const jwtProblemNote = 'no valid bearer JWT: missing, malformed, forged, expired, not yet valid, or for another issuer or audience';
 
 const claimProblems: readonly ProblemType[] = [
   'invalid-input',
@@ -245,13 +266,19 @@ const claimNotes: Partial<Record<ProblemType, string>> = {
   'no-adjacent-block': 'only without allowSplit',
   'user-limit': '`limit` is the per-user seat limit',
   'idempotency-in-flight': 'retry after Retry-After',
-  'rate-limited': 'retry after Retry-After',
+  'rate-limited': 'too many claims from this user or this client address; retry after Retry-After',
+};
+
+const claimJwtNotes: Notes = {
+  'invalid-input': 'a malformed id or Idempotency-Key header, body that is not JSON, or seats outside the grid; `field` names the culprit',
 };
 
 const holdNotes: Partial<Record<ProblemType, string>> = {
   'invalid-input': 'a malformed id or X-User-Id header',
   'hold-not-found': "unknown, released, or someone else's: a stranger learns nothing",
 };
+
+const holdJwtNotes: Notes = { 'invalid-input': 'a malformed id' };
 
 const operations: readonly OperationSpec[] = [
   {
@@ -311,6 +338,7 @@ const operations: readonly OperationSpec[] = [
     },
     problems: claimProblems,
     notes: claimNotes,
+    jwtNotes: claimJwtNotes,
   },
   {
     method: 'post',
@@ -328,6 +356,7 @@ const operations: readonly OperationSpec[] = [
       'wrong-state': 'the hold can no longer be confirmed',
       'hold-expired': 'its seats are free again',
     },
+    jwtNotes: holdJwtNotes,
   },
   {
     method: 'delete',
@@ -339,6 +368,7 @@ const operations: readonly OperationSpec[] = [
     responses: { 204: { description: 'Released: its seats are free.' } },
     problems: ['invalid-input', 'hold-not-found', 'wrong-state', 'hold-expired', 'unavailable'],
     notes: { ...holdNotes, 'wrong-state': 'it is confirmed: cancel the booking instead' },
+    jwtNotes: holdJwtNotes,
   },
   {
     method: 'post',
@@ -355,6 +385,7 @@ const operations: readonly OperationSpec[] = [
     },
     problems: claimProblems,
     notes: claimNotes,
+    jwtNotes: claimJwtNotes,
   },
   {
     method: 'delete',
@@ -370,6 +401,7 @@ const operations: readonly OperationSpec[] = [
       'wrong-state': 'it is a hold, not confirmed yet: release it instead',
       'hold-expired': 'the id names a hold that expired before it was confirmed',
     },
+    jwtNotes: holdJwtNotes,
   },
   {
     method: 'get',
@@ -419,16 +451,19 @@ const operations: readonly OperationSpec[] = [
   },
 ];
 
-function problemResponses(spec: OperationSpec): Record<string, object> {
+function problemResponses(spec: OperationSpec, identity: IdentityScheme): Record<string, object> {
+  const jwt = identity === 'jwt' && spec.user === true;
+  const problems = jwt ? [...spec.problems, jwtProblem] : spec.problems;
+  const notes: Notes = jwt ? { ...spec.notes, ...spec.jwtNotes, [jwtProblem]: jwtProblemNote } : (spec.notes ?? {});
   const byStatus = new Map<number, ProblemType[]>();
-  for (const type of [...spec.problems, 'internal' as const]) {
+  for (const type of [...problems, 'internal' as const]) {
     const { status } = problemTypes[type];
     byStatus.set(status, [...(byStatus.get(status) ?? []), type]);
   }
   const responses: Record<string, object> = {};
   for (const [status, types] of [...byStatus].sort(([a], [b]) => a - b)) {
     const lines = types.map((type) => {
-      const note = spec.notes?.[type];
+      const note = notes[type];
       return `- \`${type}\` (${problemUri(type)}): ${problemTypes[type].title}${note === undefined ? '' : ` (${note})`}`;
     });
     const responseHeaders = {
@@ -455,7 +490,7 @@ function problemResponses(spec: OperationSpec): Record<string, object> {
   return responses;
 }
 
-function operation(spec: OperationSpec): object {
+function operation(spec: OperationSpec, identity: IdentityScheme): object {
   const pathParams = [...spec.path.matchAll(/\{([^}]+)\}/g)].map(([, name]) => {
     const component = name === undefined ? undefined : pathParameters[name];
     if (component === undefined) throw new Error(`openapi: no parameter component for {${name}} in ${spec.path}`);
@@ -463,7 +498,7 @@ function operation(spec: OperationSpec): object {
   });
   const params = [
     ...pathParams,
-    ...(spec.user === true ? [{ $ref: '#/components/parameters/UserId' }] : []),
+    ...(spec.user === true && identity === 'x-user-id' ? [{ $ref: '#/components/parameters/UserId' }] : []),
     ...(spec.claim === true ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
   ];
   return {
@@ -472,20 +507,21 @@ function operation(spec: OperationSpec): object {
     summary: spec.summary,
     ...(spec.description === undefined ? {} : { description: spec.description }),
     ...(spec.admin === true ? { security: [{ adminToken: [] }] } : {}),
+    ...(spec.user === true && identity === 'jwt' ? { security: [{ userToken: [] }] } : {}),
     ...(params.length > 0 ? { parameters: params } : {}),
     ...(spec.body === undefined
       ? {}
       : { requestBody: { required: true, description: spec.body.description, content: json(ref(spec.body.schema)) } }),
-    responses: { ...spec.responses, ...problemResponses(spec) },
+    responses: { ...spec.responses, ...problemResponses(spec, identity) },
   };
 }
 
-function build(): object {
+function build(identity: IdentityScheme): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const spec of operations) {
     const item = (paths[spec.path] ??= {});
     if (item[spec.method] !== undefined) throw new Error(`openapi: ${spec.method} ${spec.path} twice`);
-    item[spec.method] = operation(spec);
+    item[spec.method] = operation(spec, identity);
   }
   const document = {
     openapi: '3.1.0',
@@ -496,7 +532,10 @@ function build(): object {
         'Events, seat maps, holds and bookings. Seats are 1-based { row, col }. Claims take every seat they name or ' +
         'none. Every error is application/problem+json (RFC 9457) whose `type` is ' +
         `${problemUri('not-found').replace(/not-found$/, '<problem type>')}; ` +
-        'an unknown path answers 404 `not-found`.',
+        'an unknown path answers 404 `not-found`. ' +
+        (identity === 'jwt'
+          ? 'The caller is the `sub` of an HS256 JWT sent as Authorization: Bearer (X-User-Id is ignored).'
+          : 'The caller is the X-User-Id header (the server can be set to take a bearer JWT instead).'),
     },
     tags: [
       { name: 'events', description: 'Events and their seat maps.' },
@@ -507,10 +546,26 @@ function build(): object {
     paths,
     components: {
       schemas: componentSchemas(),
-      parameters: parameterComponents(),
+      parameters: parameterComponents(identity),
       headers: headerComponents(),
       securitySchemes: {
-        adminToken: { type: 'http', scheme: 'bearer', description: 'The admin token (ADMIN_TOKEN): creating events.' },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'The admin token (ADMIN_TOKEN), a static secret and not a JWT: creating events, and nothing else.',
+        },
+        ...(identity === 'jwt'
+          ? {
+              userToken: {
+                type: 'http',
+                scheme: 'bearer',
+                bearerFormat: 'JWT',
+                description:
+                  'A JWT signed with HS256 (AUTH_JWT_SECRET) whose `sub` is the caller; `exp` is required, `nbf` honoured, ' +
+                  'and `iss` / `aud` checked when the server is configured with them. Never the admin token.',
+              },
+            }
+          : {}),
       },
     },
   };
@@ -526,10 +581,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-let built: object | undefined;
+const built = new Map<IdentityScheme, object>();
 
-/** The OpenAPI 3.1.0 document of the whole API, built once and deeply frozen. */
-export function openApiDocument(): object {
-  built ??= build();
-  return built;
+/** The OpenAPI 3.1.0 document of the whole API for one identity scheme, built once and deeply frozen. */
+export function openApiDocument(identity: IdentityScheme = 'x-user-id'): object {
+  let document = built.get(identity);
+  if (document === undefined) {
+    document = build(identity);
+    built.set(identity, document);
+  }
+  return document;
 }

@@ -12,6 +12,7 @@ import { loadConfig } from '../src/config.ts';
 import { componentSources, openApiDocument } from '../src/openapi.ts';
 import { problemTypes, problemUri, type ProblemType } from '../src/problems.ts';
 import { idempotencyKeyOf, userIdOf } from '../src/request-input.ts';
+import { JWT_ENV } from './jwt-tokens.ts';
 
 // The document, read through just enough types to walk it.
 interface MediaType {
@@ -740,5 +741,132 @@ describe('c) the component schemas, generated from zod, mean what zod means', ()
     assert.equal(must(componentSources.CreateEventRequest, 'CreateEventRequest').schema.safeParse(blank).success, false);
     assert.deepEqual(schemaErrors(component('CreateEventRequest'), blank), []);
     assert.match(String((component('CreateEventRequest').properties as Record<string, { description?: string }>).name?.description), /blank/);
+  });
+});
+
+describe('d) with JWT identity (AUTH_JWT_SECRET) the document says bearer JWT', () => {
+  const jwtDoc = openApiDocument('jwt') as OpenApi;
+  const jwtOp = (key: string) => {
+    const [method = '', path = ''] = key.split(' ');
+    return must(jwtDoc.paths[path]?.[method], key);
+  };
+  type Json = Record<string, unknown>;
+  const copy = (value: unknown): Json => JSON.parse(JSON.stringify(value)) as Json;
+  /** node[a][b]…, for pruning a copy of the document. */
+  const at = (node: Json, ...keys: string[]): Json => keys.reduce((n, key) => must(n[key] as Json | undefined, key), node);
+
+  test('one document per identity scheme, each built once and deeply frozen; X-User-Id is the default', () => {
+    assert.equal(openApiDocument('jwt'), jwtDoc);
+    assert.equal(openApiDocument('x-user-id'), doc);
+    assert.notDeepEqual(jwtDoc, doc);
+    const unfrozen: string[] = [];
+    (function walk(node: unknown, at: string): void {
+      if (typeof node !== 'object' || node === null) return;
+      if (!Object.isFrozen(node)) unfrozen.push(at);
+      for (const [key, child] of Object.entries(node)) walk(child, `${at}/${key}`);
+    })(jwtDoc, '#');
+    assert.deepEqual(unfrozen, []);
+  });
+
+  test('user operations need userToken (HTTP bearer, JWT) and take no X-User-Id; POST /events keeps the admin token', () => {
+    assert.deepEqual(
+      { ...must(jwtDoc.components.securitySchemes.userToken, 'userToken'), description: '' },
+      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: '' },
+    );
+    assert.equal(doc.components.securitySchemes.userToken, undefined, 'the X-User-Id document has no user token');
+    for (const key of Object.keys(expectedProblems)) {
+      const operation = jwtOp(key);
+      const expected = key === 'post /events' ? [{ adminToken: [] }] : userOperations.includes(key) ? [{ userToken: [] }] : undefined;
+      assert.deepEqual(operation.security, expected, key);
+      const refs = (operation.parameters ?? []).map((p) => (p as { $ref: string }).$ref);
+      assert.ok(!refs.includes('#/components/parameters/UserId'), `${key}: no X-User-Id`);
+      assert.equal(refs.includes('#/components/parameters/IdempotencyKey'), claimOperations.includes(key), `${key}: Idempotency-Key`);
+    }
+    assert.equal((jwtDoc.components as { parameters?: Record<string, unknown> }).parameters?.UserId, undefined);
+  });
+
+  test('user operations answer 401 unauthenticated with WWW-Authenticate; otherwise the documents differ only in prose', () => {
+    for (const key of userOperations) {
+      const unauthorized = must(jwtOp(key).responses['401'], `${key} 401`);
+      assert.deepEqual(Object.keys(unauthorized.content?.['application/problem+json']?.examples ?? {}), ['unauthenticated'], key);
+      assert.ok(Object.keys(unauthorized.headers ?? {}).includes('WWW-Authenticate'), key);
+      assert.ok(unauthorized.description.includes(problemUri('unauthenticated')), key);
+      assert.doesNotMatch(must(jwtOp(key).responses['400'], `${key} 400`).description, /X-User-Id/, key);
+    }
+    // Take the JWT differences out of the one and the X-User-Id ones out of the other: the rest is identical.
+    const jwtRest = copy(jwtDoc);
+    const headerRest = copy(doc);
+    for (const rest of [jwtRest, headerRest]) {
+      delete at(rest, 'info').description;
+      delete at(rest, 'components', 'parameters').UserId;
+      delete at(rest, 'components', 'securitySchemes').userToken;
+    }
+    for (const key of userOperations) {
+      const [method = '', path = ''] = key.split(' ');
+      const fromJwt = at(jwtRest, 'paths', path, method);
+      const fromHeader = at(headerRest, 'paths', path, method);
+      delete fromJwt.security;
+      delete at(fromJwt, 'responses')['401'];
+      fromHeader.parameters = (fromHeader.parameters as { $ref: string }[]).filter((p) => p.$ref !== '#/components/parameters/UserId');
+      delete at(fromJwt, 'responses', '400').description;
+      delete at(fromHeader, 'responses', '400').description;
+    }
+    assert.deepEqual(jwtRest, headerRest);
+  });
+
+  describe('an app with AUTH_JWT_SECRET', () => {
+    let base = '';
+    let close: () => Promise<void> = async () => {};
+
+    before(async () => {
+      const refuse = (name: string) => () => {
+        throw new Error(`the JWT OpenAPI test reached deps.${name}`);
+      };
+      const deps = {
+        config: loadConfig(JWT_ENV),
+        db: { selectFrom: refuse('db') },
+        strategy: { seatMap: refuse('strategy') },
+        metrics: createMetrics(new Registry()),
+        logger: pino({ level: 'silent' }),
+        rateLimiter: { take: refuse('rateLimiter') },
+        payment: { charge: refuse('payment') },
+        readiness: refuse('readiness'),
+      } as unknown as AppDependencies;
+      const server = createApp(deps).listen(0, '127.0.0.1');
+      await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      close = () => new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    after(() => close());
+
+    test('serves the JWT document', async () => {
+      const res = await fetch(`${base}/openapi.json`);
+      assert.deepEqual(await res.json(), jwtDoc);
+    });
+
+    test('a user operation without a valid token answers the documented 401, whatever X-User-Id says', async () => {
+      for (const [key, url] of [
+        ['post /events/{eventId}/holds', '/events/gig-1/holds'],
+        ['post /events/{eventId}/bookings', '/events/gig-1/bookings'],
+        ['post /holds/{holdId}/confirm', '/holds/h-1/confirm'],
+        ['delete /holds/{holdId}', '/holds/h-1'],
+        ['delete /bookings/{bookingId}', '/bookings/b-1'],
+      ] as const) {
+        const [method = ''] = key.split(' ');
+        for (const headers of [{ 'x-user-id': 'alice' }, { authorization: 'Bearer not.a.jwt' }]) {
+          const res = await fetch(`${base}${url}`, {
+            method: method.toUpperCase(),
+            headers: { 'content-type': 'application/json', ...headers },
+            ...(method === 'post' ? { body: '{"quantity":1}' } : {}),
+          });
+          assert.equal(res.status, 401, `${key} ${JSON.stringify(headers)}`);
+          assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer\b/);
+          const media = must(jwtOp(key).responses['401']?.content?.[res.headers.get('content-type')?.split(';')[0] ?? ''], `${key}: media type`);
+          const body: unknown = await res.json();
+          assert.deepEqual(schemaErrors(media.schema, body), []);
+          assert.equal((body as { type: string }).type, problemUri('unauthenticated'));
+        }
+      }
+    });
   });
 });

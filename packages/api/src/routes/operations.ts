@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDependencies } from '../app.ts';
+import { identitySchemeOf } from '../caller-identity.ts';
 import { openApiDocument } from '../openapi.ts';
 
 export function operationRoutes(deps: AppDependencies): Router {
@@ -18,8 +19,9 @@ export function operationRoutes(deps: AppDependencies): Router {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
+  const document = openApiDocument(identitySchemeOf(deps.config));
   router.get('/openapi.json', (_req, res) => {
-    res.json(openApiDocument());
+    res.json(document);
   });
 
   return router;
