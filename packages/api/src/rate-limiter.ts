@@ -79,11 +79,6 @@ export class RateLimiter {
     this.#onRedisFailure = onRedisFailure;
   }
 
-  /** Whether any limit is on (both at 0: takes are free, and no Redis client is needed). */
-  get enabled(): boolean {
-    return this.#settings.user.perSecond > 0 || this.#settings.address.perSecond > 0;
-  }
-
   /** Takes one token from each bucket of the caller or throws the 429 problem; sets the headers either way. */
   async take(caller: RateLimitedCaller, res: Response): Promise<void> {
     const { user, address, keyPrefix } = this.#settings;
