@@ -11,8 +11,9 @@ export interface ReconcileSettings {
   readonly intervalMs: number;
   /**
    * A difference is checked again after this long before it is repaired: a winner whose
-   * PostgreSQL write is in flight looks like drift for a few milliseconds. Only seats that
-   * differ the same way at both readings count.
+   * PostgreSQL write is in flight looks like drift for a few milliseconds. The second reading
+   * also waits for this process's operations under way at the first; only seats that differ
+   * the same way at both readings count.
    */
   readonly confirmAfterMs: number;
 }
@@ -27,6 +28,8 @@ export interface EventDrift {
   /** Seats whose Redis state differed from PostgreSQL's the same way at both readings. */
   readonly seats: number;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Each seat where Redis's state string differs from PostgreSQL's, as "<index>:<redis><pg>". */
 export function seatDifferences(redis: string, postgres: string): Set<string> {
@@ -60,6 +63,7 @@ export class Reconciler {
   readonly #hydrator: Hydrator;
   readonly #activeEvents: () => Iterable<EventInfo>;
   readonly #heldGraceMs: number;
+  readonly #inTransit: (eventId: string) => Promise<void>;
   readonly #metrics: AdmissionMetrics | undefined;
   readonly settings: Readonly<ReconcileSettings>;
   #timer: NodeJS.Timeout | undefined;
@@ -71,6 +75,8 @@ export class Reconciler {
     hydrator: Hydrator;
     activeEvents: () => Iterable<EventInfo>;
     heldGraceMs: number;
+    /** Resolves once this process's operations on the event under way now have settled. */
+    inTransit?: (eventId: string) => Promise<void>;
     metrics?: AdmissionMetrics;
     settings?: Partial<ReconcileSettings>;
   }) {
@@ -79,6 +85,7 @@ export class Reconciler {
     this.#hydrator = options.hydrator;
     this.#activeEvents = options.activeEvents;
     this.#heldGraceMs = options.heldGraceMs;
+    this.#inTransit = options.inTransit ?? (() => Promise.resolve());
     this.#metrics = options.metrics;
     this.settings = Object.freeze({ ...defaultReconcileSettings, ...options.settings });
   }
@@ -104,7 +111,7 @@ export class Reconciler {
     for (const event of this.#activeEvents()) {
       const first = await this.#differencesOf(event);
       if (first.size === 0) continue;
-      await new Promise((resolve) => setTimeout(resolve, this.settings.confirmAfterMs));
+      await Promise.all([sleep(this.settings.confirmAfterMs), this.#settledOrTimedOut(event.eventId)]);
       const seats = lastingDifferences(first, await this.#differencesOf(event));
       if (seats === 0) continue;
       this.#metrics?.reconcileDrift.inc(seats);
@@ -112,6 +119,14 @@ export class Reconciler {
       drifts.push({ eventId: event.eventId, seats });
     }
     return drifts;
+  }
+
+  /** This process's operations under way on the event, waited for at most one interval (a stuck one must not stall every pass). */
+  async #settledOrTimedOut(eventId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.settings.intervalMs)));
+    await Promise.race([this.#inTransit(eventId), timeout]);
+    clearTimeout(timer);
   }
 
   async #differencesOf(event: EventInfo): Promise<Set<string>> {

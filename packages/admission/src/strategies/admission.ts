@@ -8,6 +8,7 @@ import type { AdmissionMetrics, DecisionPath } from '../metrics.js';
 import { checkEvictionRisk, type EvictionRisk } from '../pipeline/eviction-check.js';
 import { GroupCommitter, type GroupCommitSettings } from '../pipeline/group-commit.js';
 import { Hydrator } from '../pipeline/hydrator.js';
+import { InTransit } from '../pipeline/in-transit.js';
 import { Reconciler, type ReconcileSettings } from '../pipeline/reconciler.js';
 import { isInfrastructureError, RedisBreaker, type BreakerSettings } from '../pipeline/redis-breaker.js';
 import type {
@@ -87,6 +88,8 @@ export class AdmissionStrategy implements BookingStrategy {
   readonly #writtenWhileOpen = new Set<string>();
   /** Events this process served: the reconciler's beat. */
   readonly #active = new Map<string, { readonly event: EventInfo; servedAt: number }>();
+  /** Operations between their two stores, by event: the reconciler lets them land. */
+  readonly #inTransit = new InTransit();
   /** Winners whose PostgreSQL write is under way, by hold id: a replay waits for it. */
   readonly #writing = new Map<string, Promise<ClaimResult>>();
 
@@ -109,6 +112,7 @@ export class AdmissionStrategy implements BookingStrategy {
       hydrator: this.#hydrator,
       activeEvents: () => this.#recentEvents(),
       heldGraceMs: this.gate.settings.expiryGraceMs,
+      inTransit: (eventId) => this.#inTransit.settled(eventId),
       ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
       ...(options.reconcile === undefined ? {} : { settings: options.reconcile }),
     });
@@ -145,31 +149,41 @@ export class AdmissionStrategy implements BookingStrategy {
   }
 
   claimSeats(claim: SeatClaim): Promise<ClaimResult> {
-    return this.#claim(claim, (c) => this.gate.claimSeats(c), (c) => this.#fallback.claimSeats(c));
+    const claiming = this.#claim(claim, (c) => this.gate.claimSeats(c), (c) => this.#fallback.claimSeats(c));
+    return this.#inTransit.track(claim.eventId, claiming);
   }
 
   claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
-    return this.#claim(claim, (c) => this.gate.claimBestAvailable(c), (c) => this.#fallback.claimBestAvailable(c));
+    const claiming = this.#claim(claim, (c) => this.gate.claimBestAvailable(c), (c) => this.#fallback.claimBestAvailable(c));
+    return this.#inTransit.track(claim.eventId, claiming);
   }
 
-  async confirm(ref: HoldRef): Promise<ConfirmResult> {
+  confirm(ref: HoldRef): Promise<ConfirmResult> {
     // PostgreSQL decides (only an unexpired hold, or a late one whose seats are still free);
     // Redis, which reaps only after the grace, follows.
-    const result = await this.#fallback.confirm(ref);
-    if (result.ok) await this.#mirror(ref.eventId, () => this.gate.confirm(ref));
-    return result;
+    return this.#decideThenMirror(ref, (r) => this.#fallback.confirm(r), (r) => this.gate.confirm(r));
   }
 
-  async release(ref: HoldRef): Promise<ReleaseResult> {
-    const result = await this.#fallback.release(ref);
-    if (result.ok) await this.#mirror(ref.eventId, () => this.gate.release(ref));
-    return result;
+  release(ref: HoldRef): Promise<ReleaseResult> {
+    return this.#decideThenMirror(ref, (r) => this.#fallback.release(r), (r) => this.gate.release(r));
   }
 
-  async cancel(ref: HoldRef): Promise<ReleaseResult> {
-    const result = await this.#fallback.cancel(ref);
-    if (result.ok) await this.#mirror(ref.eventId, () => this.gate.cancel(ref));
-    return result;
+  cancel(ref: HoldRef): Promise<ReleaseResult> {
+    return this.#decideThenMirror(ref, (r) => this.#fallback.cancel(r), (r) => this.gate.cancel(r));
+  }
+
+  /** PostgreSQL takes the decision; on success Redis follows. */
+  #decideThenMirror<R extends { ok: boolean }>(
+    ref: HoldRef,
+    decide: (ref: HoldRef) => Promise<R>,
+    follow: (ref: HoldRef) => Promise<{ ok: boolean }>,
+  ): Promise<R> {
+    const operation = (async () => {
+      const result = await decide(ref);
+      if (result.ok) await this.#mirror(ref.eventId, () => follow(ref));
+      return result;
+    })();
+    return this.#inTransit.track(ref.eventId, operation);
   }
 
   /** From Redis, no PostgreSQL work; from PostgreSQL while Redis is sick. */
@@ -261,17 +275,25 @@ export class AdmissionStrategy implements BookingStrategy {
     return { ok: false, reason: 'seats-taken', takenSeats: granted.seats, replayed: false };
   }
 
-  /** Gives a Redis win back; if Redis cannot be reached, the reconciler frees it later. */
+  /**
+   * Gives a Redis win back and forgets its idempotent answer (a retry must claim afresh, not
+   * replay a grant PostgreSQL never had); each step is tried whatever the other did. If Redis
+   * cannot be reached the reconciler frees the seats later; if the event is not loaded (a
+   * hydration fenced it, Redis lost it) there is nothing to give back: it is loaded from
+   * PostgreSQL, which never had this win.
+   */
   async #compensate(event: EventInfo, claim: SeatClaim | BestAvailableClaim, granted: ClaimGranted, reason: string): Promise<void> {
     this.#metrics?.compensations.inc({ reason });
     const ref = { eventId: event.eventId, userId: claim.userId, holdId: granted.holdId };
-    try {
-      await (granted.status === 'sold' ? this.gate.cancel(ref) : this.gate.release(ref));
-      if (claim.idempotencyKey !== undefined) {
-        await this.#redis.del(idempotencyRecordKey(this.gate.settings.keyPrefix, event.eventId, claim.userId, claim.idempotencyKey));
-      }
-    } catch (error) {
-      this.#onBackgroundError(error);
+    const giveBack = (granted.status === 'sold' ? this.gate.cancel(ref) : this.gate.release(ref)).catch((error: unknown) => {
+      if (!(error instanceof EventNotLoadedError)) throw error;
+    });
+    const forgetAnswer =
+      claim.idempotencyKey === undefined
+        ? Promise.resolve()
+        : this.#redis.del(idempotencyRecordKey(this.gate.settings.keyPrefix, event.eventId, claim.userId, claim.idempotencyKey));
+    for (const step of await Promise.allSettled([giveBack, forgetAnswer])) {
+      if (step.status === 'rejected') this.#onBackgroundError(step.reason);
     }
   }
 
