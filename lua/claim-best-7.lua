@@ -14,7 +14,7 @@
     ARGV[1] reapBatch    due holds reaped per round before deciding, at most
     ARGV[2] tombstoneMs  how long an expired hold is remembered as expired
     ARGV[3] userId
-    ARGV[4] holdId       a fresh id for the new hold
+    ARGV[4] holdId       a fresh id for the new hold (found already: this command was resent)
     ARGV[5] holdTtlMs    0 sells at once; otherwise the seats are held this long
     ARGV[6] graceMs      reaping waits this long past expiry
     ARGV[7] fingerprint  of the request payload; '' when no idempotency key
@@ -31,7 +31,7 @@
     {USER_LIMIT, replayed, limit, current}
     {NOT_LOADED}
     {IDEMPOTENCY_MISMATCH}
-    {INVALID_ARGUMENT, name}
+    {INVALID_ARGUMENT, name}    'holdId': the id is taken by another request
 ]]
 --- @include "claim"
 --- @include "find-seats"
@@ -46,14 +46,13 @@ local args = claimArgs()
 local meta = readMeta(ev)
 if not meta then return { Code.NOT_LOADED } end
 
-local replay = replayIdempotent(idemKey, args.fingerprint)
+local replay = replayIdempotent(idemKey, args.fingerprint, args.holdId)
 if replay then return replay end
 
 local quantity = wholeNumber(ARGV[9], 1, tonumber(ARGV[11]))
 if quantity == nil then return { Code.INVALID_ARGUMENT, 'quantity' } end
-if redis.call('HEXISTS', ev.holds, args.holdId) == 1 then
-  return { Code.INVALID_ARGUMENT, 'holdId' }
-end
+local resent = resentGrant(ev, meta, args, function(held) return #held == quantity end)
+if resent then return resent end
 
 local now = nowMs()
 reapDue(ev, now, args.reapBatch, args.tombstoneMs)

@@ -13,7 +13,7 @@
     ARGV[1] reapBatch    due holds reaped before deciding, at most
     ARGV[2] tombstoneMs  how long an expired hold is remembered as expired
     ARGV[3] userId
-    ARGV[4] holdId       a fresh id for the new hold
+    ARGV[4] holdId       a fresh id for the new hold (found already: this command was resent)
     ARGV[5] holdTtlMs    0 sells at once; otherwise the seats are held this long
     ARGV[6] graceMs      reaping waits this long past expiry
     ARGV[7] fingerprint  of the request payload; '' when no idempotency key
@@ -29,7 +29,7 @@
     {IDEMPOTENCY_MISMATCH}
     {INVALID_SEAT, row, col}    not a seat of this grid
     {DUPLICATE_SEAT, row, col}
-    {INVALID_ARGUMENT, name}
+    {INVALID_ARGUMENT, name}    'holdId': the id is taken by another request
 ]]
 --- @include "claim"
 
@@ -40,14 +40,23 @@ local args = claimArgs()
 local meta = readMeta(ev)
 if not meta then return { Code.NOT_LOADED } end
 
-local replay = replayIdempotent(idemKey, args.fingerprint)
+local replay = replayIdempotent(idemKey, args.fingerprint, args.holdId)
 if replay then return replay end
 
 -- Validate everything before the first write: bad input leaves the keyspace untouched.
 if #ARGV < 10 or #ARGV % 2 ~= 0 then return { Code.INVALID_ARGUMENT, 'seats' } end
-if redis.call('HEXISTS', ev.holds, args.holdId) == 1 then
-  return { Code.INVALID_ARGUMENT, 'holdId' }
-end
+local resent = resentGrant(ev, meta, args, function(held)
+  if #held * 2 ~= #ARGV - 8 then return false end
+  local listed = {}
+  for _, seat in ipairs(held) do listed[seat] = true end
+  for i = 9, #ARGV, 2 do
+    local seat = seatIndex(meta, ARGV[i], ARGV[i + 1])
+    if seat == nil or not listed[seat] then return false end
+    listed[seat] = nil
+  end
+  return true
+end)
+if resent then return resent end
 local seats, seen = {}, {}
 for i = 9, #ARGV, 2 do
   local seat = seatIndex(meta, ARGV[i], ARGV[i + 1])

@@ -43,6 +43,28 @@ local function userLimitReply(ev, meta, userId, wanted, now, tombstoneMs)
   return { Code.USER_LIMIT, 0, meta.maxPerUser, current() }
 end
 
+local function grantReply(meta, holdId, status, expiresAt, seats)
+  local reply = { Code.OK, 0, holdId, status == 'S' and 'sold' or 'held', expiresAt, meta.gen }
+  return appendSeatPairs(reply, meta, seats)
+end
+
+-- The hold id is fresh for every call, so finding it already here means this very command
+-- ran before: a client (ioredis) resent it after the connection dropped with the reply
+-- unread. Answer that grant again rather than refuse it, so the caller can still write it
+-- through. Anything else reusing the id is refused. sameRequest(seats) checks the seats.
+local function resentGrant(ev, meta, args, sameRequest)
+  local raw = redis.call('HGET', ev.holds, args.holdId)
+  if not raw then return nil end
+  local hold = decodeHold(raw)
+  -- As the grant left it: held, or sold with no expiry (not a confirmed hold).
+  local status = args.holdTtlMs > 0 and 'H' or 'S'
+  local asGranted = hold.status == status and (status == 'H' or hold.expiresAt == 0)
+  if hold.userId ~= args.userId or not asGranted or not sameRequest(hold.seats) then
+    return { Code.INVALID_ARGUMENT, 'holdId' }
+  end
+  return grantReply(meta, args.holdId, status, hold.expiresAt, hold.seats)
+end
+
 local function grant(ev, meta, args, seats, now)
   local status, expiresAt = 'S', 0
   if args.holdTtlMs > 0 then
@@ -50,6 +72,5 @@ local function grant(ev, meta, args, seats, now)
     redis.call('ZADD', ev.expiry, expiresAt + args.graceMs, args.holdId)
   end
   takeSeats(ev, meta, args.holdId, status, expiresAt, seats, args.userId)
-  local reply = { Code.OK, 0, args.holdId, status == 'S' and 'sold' or 'held', expiresAt, meta.gen }
-  return appendSeatPairs(reply, meta, seats)
+  return grantReply(meta, args.holdId, status, expiresAt, seats)
 end

@@ -2,8 +2,10 @@
   An idempotency record is "<fingerprint>\n<reply as JSON>" under its own key, with a TTL.
   The same fingerprint replays the stored reply with replayed = 1; another fingerprint is
   IDEMPOTENCY_MISMATCH. An empty fingerprint means the request carried no key.
+  A stored grant of this call's own (fresh) hold id is not a retry but the same command
+  resent after its reply was lost: it is answered as the first answer, replayed = 0.
 ]]
-local function replayIdempotent(idemKey, fingerprint)
+local function replayIdempotent(idemKey, fingerprint, holdId)
   if fingerprint == '' then return nil end
   local stored = redis.call('GET', idemKey)
   if not stored then return nil end
@@ -12,7 +14,7 @@ local function replayIdempotent(idemKey, fingerprint)
     return { Code.IDEMPOTENCY_MISMATCH }
   end
   local reply = cjson.decode(string.sub(stored, split + 1))
-  reply[2] = 1
+  reply[2] = (reply[1] == Code.OK and reply[3] == holdId) and 0 or 1
   return reply
 end
 

@@ -320,7 +320,7 @@ export class ReferenceModel {
    * Before the script: the sold-out cache answers a claim without a key; a claim with a key
    * replays its stored answer, or is refused when the key was used for another request.
    */
-  #beforeDecision(request: ClaimCommon, fingerprint: string): Outcome<ClaimResult> | undefined {
+  #beforeDecision(request: ClaimCommon, fingerprint: string, context: ClaimContext): Outcome<ClaimResult> | undefined {
     if (request.idempotencyKey === undefined) {
       if (this.#soldOutCached) return { result: { ok: false, reason: 'sold-out', replayed: false, cached: true } };
       return undefined;
@@ -328,7 +328,9 @@ export class ReferenceModel {
     const record = this.#idempotency.get(JSON.stringify([request.userId, request.idempotencyKey]));
     if (!record) return undefined;
     if (record.fingerprint !== fingerprint) return MISMATCH;
-    return { result: { ...record.result, replayed: true } };
+    // The grant of this very call's (named) hold id: the command resent, not a retry.
+    const resent = context.explicitHoldId && record.result.ok && record.result.holdId === context.holdId;
+    return { result: { ...record.result, replayed: !resent } };
   }
 
   #remember(request: ClaimCommon, fingerprint: string, result: ClaimResult): Outcome<ClaimResult> {
@@ -392,9 +394,29 @@ export class ReferenceModel {
     };
   }
 
-  /** A named hold id Redis still has (held, sold or tombstone, even a due one) is refused. */
-  #holdIdTaken(context: ClaimContext): boolean {
-    return context.explicitHoldId && this.#holds.has(context.holdId);
+  /**
+   * A named hold id Redis still has (held, sold or tombstone, even a due one) is refused,
+   * unless it is this very claim's grant, as it left it: the command resent after its reply
+   * was lost (same user, same seat set or quantity, held, or sold with no expiry). That one
+   * answers the grant again. undefined: the id is free.
+   */
+  #resentOrTaken(request: ClaimCommon, context: ClaimContext, sameRequest: (seats: readonly number[]) => boolean): Outcome<ClaimResult> | undefined {
+    const hold = context.explicitHoldId ? this.#holds.get(context.holdId) : undefined;
+    if (hold === undefined) return undefined;
+    const sale = this.#classify(request) === 'sale';
+    const asGranted = sale ? hold.status === 'sold' && hold.deadline === Infinity : hold.status === 'held';
+    if (hold.userId !== request.userId || !asGranted || !sameRequest(hold.seats)) return inputError('holdId', 'rejected by the engine');
+    return {
+      result: {
+        ok: true,
+        holdId: hold.holdId,
+        status: sale ? 'sold' : 'held',
+        expiresAt: sale ? null : new Date(hold.deadline - this.config.expiryGraceMs),
+        generation: this.#generation,
+        seats: hold.seats.map((seat) => this.#seatOf(seat)),
+        replayed: false,
+      },
+    };
   }
 
   claimSeats(request: SeatsRequest, context: ClaimContext): Outcome<ClaimResult> {
@@ -402,9 +424,13 @@ export class ReferenceModel {
     const shapeError = this.#checkSeatList(request.seats);
     if (shapeError) return shapeError;
     const fingerprint = this.#fingerprint(request, ['seats', request.seats.map((s) => `${s.row}:${s.col}`).sort()]);
-    const early = this.#beforeDecision(request, fingerprint);
+    const early = this.#beforeDecision(request, fingerprint, context);
     if (early) return early;
-    if (this.#holdIdTaken(context)) return inputError('holdId', 'rejected by the engine');
+    const resent = this.#resentOrTaken(request, context, (held) => {
+      const listed = new Set(request.seats.map((seat) => (this.#onGrid(seat) ? this.#indexOf(seat) : -1)));
+      return held.length === request.seats.length && listed.size === held.length && held.every((seat) => listed.has(seat));
+    });
+    if (resent) return resent;
     const offGrid = request.seats.find((seat) => !this.#onGrid(seat));
     if (offGrid) return inputError('seats', `seat ${offGrid.row}:${offGrid.col} is not on the grid`);
 
@@ -430,9 +456,10 @@ export class ReferenceModel {
     this.#classify(request);
     const allowSplit = request.allowSplit ?? true;
     const fingerprint = this.#fingerprint(request, ['best', request.quantity, allowSplit]);
-    const early = this.#beforeDecision(request, fingerprint);
+    const early = this.#beforeDecision(request, fingerprint, context);
     if (early) return early;
-    if (this.#holdIdTaken(context)) return inputError('holdId', 'rejected by the engine');
+    const resent = this.#resentOrTaken(request, context, (held) => held.length === request.quantity);
+    if (resent) return resent;
 
     this.#reapBatch();
     // More rounds while the claim cannot be met and a round still expires something.
