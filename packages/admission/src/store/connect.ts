@@ -12,11 +12,19 @@ export interface DatabaseOptions {
   readonly metrics?: Pick<AdmissionMetrics, 'pgQueries' | 'pgTransactions'>;
   /** Called once per query sent (begin and commit included): for tests and tracing. */
   readonly onQuery?: (sql: string, durationMs: number) => void;
+  /**
+   * Called when an idle pooled connection dies (the server terminated it, a failover, the
+   * network cut it). The pool drops it and the next query opens a new one. Default: ignored.
+   */
+  readonly onConnectionError?: (error: Error) => void;
 }
 
 /** A kysely instance on a pg pool. Close it with `db.destroy()`. */
 export function connectDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
+  // Without a listener, Node turns the pool's 'error' (an idle connection that died) into an
+  // uncaught exception: one pg_terminate_backend would take the whole process down.
+  pool.on('error', options.onConnectionError ?? (() => {}));
   const { metrics, onQuery } = options;
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
