@@ -13,8 +13,8 @@ export interface DatabaseOptions {
   /** Called once per query sent (begin and commit included): for tests and tracing. */
   readonly onQuery?: (sql: string, durationMs: number) => void;
   /**
-   * Called when an idle pooled connection dies (the server terminated it, a failover, the
-   * network cut it). The pool drops it and the next query opens a new one. Default: ignored.
+   * Called when a pooled connection dies (the server terminated it, a failover, the network
+   * cut it). Queries on it fail; the pool drops it and opens a new one. Default: ignored.
    */
   readonly onConnectionError?: (error: Error) => void;
 }
@@ -22,9 +22,13 @@ export interface DatabaseOptions {
 /** A kysely instance on a pg pool. Close it with `db.destroy()`. */
 export function connectDatabase(options: DatabaseOptions): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: options.connectionString, max: options.maxConnections ?? 10 });
-  // Without a listener, Node turns the pool's 'error' (an idle connection that died) into an
-  // uncaught exception: one pg_terminate_backend would take the whole process down.
-  pool.on('error', options.onConnectionError ?? (() => {}));
+  // A connection that dies (idle in the pool, or checked out between two statements) emits
+  // 'error' on its client, and an idle one on the pool too. Node turns an 'error' nobody
+  // listens to into an uncaught exception: one pg_terminate_backend would take the whole
+  // process down. Queries on it fail as usual; the pool drops it on release.
+  const report = options.onConnectionError ?? (() => {});
+  pool.on('connect', (client) => client.on('error', report));
+  pool.on('error', () => {}); // the same error, already reported by the client's listener
   const { metrics, onQuery } = options;
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
