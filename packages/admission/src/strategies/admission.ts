@@ -58,6 +58,15 @@ export interface AdmissionStrategyOptions {
  */
 const DEFAULT_EXPIRY_GRACE_MS = 500;
 
+/** A hydration outlasted the breaker's timeout: like a slow Redis call, the request takes the fallback path. */
+class HydrationTooSlowError extends Error {
+  readonly code = 'EHYDRATIONSLOW';
+
+  constructor(timeoutMs: number) {
+    super(`re-hydrating the event took longer than ${timeoutMs} ms`);
+  }
+}
+
 /** An event the process has not served for this long drops out of the reconciler's passes. */
 const ACTIVE_EVENT_WINDOW_MS = 10 * 60_000;
 
@@ -236,18 +245,39 @@ export class AdmissionStrategy implements BookingStrategy {
     }
   }
 
-  /** Runs a gate call, hydrating first when the event needs it. Hydration is not timed by the breaker. */
+  /**
+   * Runs a gate call, hydrating first when the event needs it. Hydration is not timed by the
+   * breaker (a big event takes a while), but a caller waits for it only as long as the
+   * breaker would wait for Redis: then it takes the fallback path and the hydration runs on.
+   * On a slow Redis every request would otherwise queue behind a hydration of many slow
+   * round trips, and the breaker, seeing no calls, would never open.
+   */
   async #viaGate<T>(event: EventInfo, call: () => Promise<T>): Promise<T> {
     if (this.#writtenWhileOpen.has(event.eventId) && this.breaker.state === 'closed') {
-      await this.#hydrator.hydrate(event, 'after-fallback');
+      // Unmarked before the snapshot: a fallback write landing during the hydration marks it again.
       this.#writtenWhileOpen.delete(event.eventId);
+      const hydration = this.#hydrator.hydrate(event, 'after-fallback');
+      hydration.catch(() => this.#writtenWhileOpen.add(event.eventId));
+      await this.#waitForHydration(hydration);
     }
     try {
       return await this.breaker.run(call);
     } catch (error) {
       if (!(error instanceof EventNotLoadedError)) throw error;
-      await this.#hydrator.hydrate(event, 'not-loaded');
+      await this.#waitForHydration(this.#hydrator.hydrate(event, 'not-loaded'));
       return this.breaker.run(call);
+    }
+  }
+
+  async #waitForHydration(hydration: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new HydrationTooSlowError(this.breaker.settings.timeoutMs)), this.breaker.settings.timeoutMs);
+    });
+    try {
+      await Promise.race([hydration, slow]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
