@@ -19,7 +19,7 @@ function connect(url: string): Redis {
 // Found by the chaos suite (one API's Redis link 2 s slow): after a fallback write the next
 // claim re-hydrated the event first, untimed, in many slow round trips, and every request
 // for the event queued behind it for ~28 s while the breaker saw no calls and stayed closed.
-test('on a slow Redis, a claim does not wait for the re-hydration after a fallback write: it takes the fallback', async () => {
+test('on a slow Redis, claims do not queue behind the re-hydration after a fallback write, and the breaker opens', async () => {
   const server = await startPrivateRedis();
   const db = await connectTestDatabase();
   const metrics = createMetrics();
@@ -38,13 +38,23 @@ test('on a slow Redis, a claim does not wait for the re-hydration after a fallba
   strategy.breaker.close(); // the event now needs a re-hydration before the gate decides for it
 
   const admin = connect(server.url);
-  await admin.call('CLIENT', 'PAUSE', '5000', 'ALL'); // every command now waits 5 s
-  const stillPaused = admin.ping().then(() => 'redis answered');
-  const claimed = strategy.claimSeats({ eventId: event.eventId, userId: 'b', seats: [{ row: 1, col: 2 }] }).then((result) => result);
-  const first = await Promise.race([claimed, stillPaused]);
-  assert.notEqual(first, 'redis answered', 'the claim was answered while Redis was still paused');
-  assert.ok(typeof first !== 'string' && first.ok, 'granted through PostgreSQL');
+  await admin.call('CLIENT', 'PAUSE', '10000', 'ALL'); // every command now waits 10 s
+  const stillPaused = admin.ping().then(() => 'redis answered' as const);
+  // One after another (each finds the event marked by the previous fallback write), enough
+  // for the breaker's volume threshold (20): each must be answered from PostgreSQL while Redis
+  // is still paused, and together they must open the breaker.
+  const claims = (async () => {
+    const results = [];
+    for (let i = 0; i < 24; i++) {
+      results.push(await strategy.claimSeats({ eventId: event.eventId, userId: `b${i}`, seats: [{ row: 1, col: 2 + (i % 3) }], mode: 'book' }));
+    }
+    return results;
+  })();
+  const first = await Promise.race([claims, stillPaused]);
+  assert.notEqual(first, 'redis answered', 'every claim was answered while Redis was still paused');
+  assert.ok(Array.isArray(first) && first.filter((r) => r.ok).length === 3, 'the three free seats sold through PostgreSQL');
   const paths = (await metrics.decisions.get()).values.filter((v) => v.labels.outcome === 'granted').map((v) => `${v.labels.path}:${v.value}`);
-  assert.deepEqual(paths, ['pg-fallback:2']);
+  assert.deepEqual(paths, ['pg-fallback:4']);
+  assert.equal(strategy.breaker.state, 'open', 'the slow Redis opened the breaker');
   await admin.call('CLIENT', 'UNPAUSE');
 });

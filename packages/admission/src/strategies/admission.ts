@@ -250,10 +250,14 @@ export class AdmissionStrategy implements BookingStrategy {
    * breaker (a big event takes a while), but a caller waits for it only as long as the
    * breaker would wait for Redis: then it takes the fallback path and the hydration runs on.
    * On a slow Redis every request would otherwise queue behind a hydration of many slow
-   * round trips, and the breaker, seeing no calls, would never open.
+   * round trips. Before re-hydrating, a cheap read through the breaker checks that Redis
+   * answers in time, so a slow Redis still opens the breaker.
    */
   async #viaGate<T>(event: EventInfo, call: () => Promise<T>): Promise<T> {
     if (this.#writtenWhileOpen.has(event.eventId) && this.breaker.state === 'closed') {
+      await this.breaker.run(() => this.gate.counters(event.eventId)).catch((error: unknown) => {
+        if (!(error instanceof EventNotLoadedError)) throw error;
+      });
       // Unmarked before the snapshot: a fallback write landing during the hydration marks it again.
       this.#writtenWhileOpen.delete(event.eventId);
       const hydration = this.#hydrator.hydrate(event, 'after-fallback');
