@@ -27,7 +27,12 @@ export class ProblemError extends Error {
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(type: ProblemType, extras: ProblemExtras = {}, headers: Readonly<Record<string, string>> = {}) {
+    // An answer needs no stack trace, and capturing one was the largest single cost of a
+    // refusal (every 409 of a flash sale is one of these).
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(extras.detail ?? problemTypes[type].title);
+    Error.stackTraceLimit = stackTraceLimit;
     this.type = type;
     this.extras = extras;
     this.headers = headers;
