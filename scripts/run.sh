@@ -3,6 +3,7 @@
 #   bash scripts/run.sh test     every check and test, then the short stress run
 #   bash scripts/run.sh stress   the main job (extra arguments go to it)
 #   bash scripts/run.sh soak     steady mixed load for --minutes M, memory and drift over time
+#   bash scripts/run.sh chaos    seeded faults for --minutes M (--seed N replays a run), audited
 # Each sets itself up: pnpm, the dependencies (among them the Node 24 the project runs on),
 # then Redis and PostgreSQL (reused when already up, else installed and started).
 set -euo pipefail
@@ -37,8 +38,12 @@ case "$job" in
     turbo run build --output-logs=errors-only
     pnpm --filter @seatgrid/bench --silent run soak "$@"
     ;;
+  chaos)
+    turbo run build --output-logs=errors-only
+    pnpm --filter @seatgrid/chaos --silent run chaos "$@"
+    ;;
   *)
-    echo "usage: scripts/run.sh test|stress|soak [arguments]" >&2
+    echo "usage: scripts/run.sh test|stress|soak|chaos [arguments]" >&2
     exit 2
     ;;
 esac
