@@ -197,11 +197,22 @@ export const oneBreakerOpen: Fault = {
   name: 'one-breaker-open',
   summary: "two APIs; one's Redis link gets 2 s of latency, its breaker opens and it sells from PostgreSQL while the other uses the gate",
   instances: 2,
-  async inject({ harness, notes }) {
+  async inject({ harness, event, notes }) {
     const sick = harness.node(1);
     sick.redisProxy.setLatency(2_000);
     notes.breakerOpened = false;
-    await waitFor('the breaker of API 1 to open', async () => (await breakerGauge(sick.api.baseUrl)) === 2, 10_000, 100)
+    // The breaker opens on a share of failures over its rolling window, so a quiet API with a
+    // healthy history may take long: seat-map reads (through the breaker, read-only) add them.
+    const seatMap = `${sick.api.baseUrl}/events/${event.eventId}/seats`;
+    await waitFor(
+      'the breaker of API 1 to open',
+      async () => {
+        await Promise.all(Array.from({ length: 5 }, () => fetch(seatMap, { signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer(), () => undefined)));
+        return (await breakerGauge(sick.api.baseUrl)) === 2;
+      },
+      10_000,
+      0,
+    )
       .then(() => (notes.breakerOpened = true))
       .catch(() => undefined);
     notes.otherBreaker = (await breakerGauge(harness.node(0).api.baseUrl)) ?? -1;

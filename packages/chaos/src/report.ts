@@ -58,6 +58,9 @@ export function findings(results: readonly ScenarioResult[]): string {
     .map((r, i) => {
       const notes = Object.entries(r.notes).map(([key, value]) => `${key}=${String(value)}`).join(' ');
       const lines = [`${i + 1}. ${r.fault} (seed ${r.seed})${notes === '' ? '' : `: ${notes}`}`];
+      const { byGhost, imprecise } = r.audit.conflicts;
+      if (byGhost > 0) lines.push(`   · ${byGhost} 409s explained only by claims in flight (won in Redis, not in PostgreSQL)`);
+      if (imprecise > 0) lines.push(`   · ${imprecise} seats-taken answers also listed seats nobody held`);
       for (const violation of r.violations) lines.push(`   - ${violation}`);
       for (const known of r.tolerated) lines.push(`   ~ ${known}`);
       return lines.join('\n');

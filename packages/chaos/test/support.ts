@@ -25,7 +25,7 @@ export function summary(result: ScenarioResult): string {
   const { overall: o, during: d, audit: a } = result;
   return (
     `${result.fault}: ${o.requests} requests, ${o.ok} 2xx, ${o.conflicts} 409 (${a.conflicts.byPostgres} by PostgreSQL, ` +
-    `${a.conflicts.byGhost} by claims in flight), ${o.unavailable} 503, ${o.other} other; during the fault ${d.requests} requests, ` +
+    `${a.conflicts.byGhost} by claims in flight, ${a.conflicts.imprecise} listing free seats too), ${o.unavailable} 503, ${o.other} other; during the fault ${d.requests} requests, ` +
     `errors ${(d.errorRate * 100).toFixed(1)}%, p50 ${d.p50Ms} ms, p99 ${d.p99Ms} ms; settled in ${a.settledMs ?? 'never'} ms` +
     (Object.keys(result.notes).length > 0 ? `; ${JSON.stringify(result.notes)}` : '')
   );
