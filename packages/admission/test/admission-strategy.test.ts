@@ -9,6 +9,7 @@ import {
   createEvent,
   createMetrics,
   createOptimisticStrategy,
+  IdempotencyInFlightError,
   seatStates,
   type AdmissionStrategy,
   type AdmissionStrategyOptions,
@@ -207,6 +208,30 @@ test('a winner that dies between Redis and PostgreSQL is freed by the reconciler
   assert.deepEqual(drifts, [{ eventId: event.eventId, seats: 1 }]);
   assert.equal((await strategy.gate.seatMap(event.eventId)).states, '...');
   assert.equal((await metrics.reconcileDrift.get()).values[0]?.value, 1);
+});
+
+test('a keyed grant whose process died before its write: "in flight" while its hold lives, a fresh claim once the reconciler removed it', async () => {
+  let vanish = true;
+  const { db, strategy } = await admissionOn(redisUrl, {
+    beforeWinnerWrite: () => {
+      const fault = vanish ? 'vanish' : 'write';
+      vanish = false;
+      return fault;
+    },
+  });
+  const event = await newEvent(db, 1, 3);
+  const claim = { eventId: event.eventId, userId: 'retrier', seats: [{ row: 1, col: 1 }], idempotencyKey: 'order-1' };
+  const lost = await strategy.claimSeats(claim);
+  assert.equal(lost.ok, true, 'the dying process answered nobody; here the call returns as if it did');
+  await assert.rejects(strategy.claimSeats(claim), IdempotencyInFlightError, 'its hold is live in Redis: maybe another process is writing it');
+
+  await strategy.reconciler.reconcileOnce();
+  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '...', 'the reconciler removed the unwritten hold');
+  const retry = await strategy.claimSeats(claim);
+  assert.ok(retry.ok && !retry.replayed, 'the retry is decided afresh');
+  assert.equal(await seatStates(db, event), 'H..', 'and this time written');
+  const again = await strategy.claimSeats(claim);
+  assert.ok(again.ok && again.replayed && again.holdId === retry.holdId, 'a further retry replays the new, durable grant');
 });
 
 test('two instances on one Redis and PostgreSQL, one with its breaker forced open: no seat twice', async () => {

@@ -124,6 +124,16 @@ export class Admission {
     return { ...countersOf(reply), states: String(reply[6]) };
   }
 
+  /**
+   * Where a hold stands in Redis: 'held', 'sold', 'expired' (a tombstone), or undefined when
+   * Redis has no record of it (never granted, forgotten, or removed by a re-hydration).
+   */
+  async holdStatus(eventId: string, holdId: string): Promise<'held' | 'sold' | 'expired' | undefined> {
+    const holdsKey = eventKeys(this.settings.keyPrefix, checkId('eventId', eventId))[2] as string;
+    const record = await this.#redis.hget(holdsKey, checkId('holdId', holdId));
+    return record === null ? undefined : ({ H: 'held', S: 'sold', X: 'expired' } as const)[record[0] as 'H' | 'S' | 'X'];
+  }
+
   /** The counters without the map: one small reply. */
   async counters(eventId: string): Promise<EventCounters> {
     return countersOf(await this.#read(eventId, false));

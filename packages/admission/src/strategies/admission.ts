@@ -234,8 +234,15 @@ export class AdmissionStrategy implements BookingStrategy {
       this.#writtenWhileOpen.add(event.eventId);
       return this.#record(await viaFallback(withTtl), 'pg-fallback', started);
     }
+    if (result.ok && result.replayed) {
+      const replay = await this.#durableReplay(event, result);
+      if (replay !== 'never-written') return this.#record(replay, 'redis', started);
+      // The grant died with the process that won it: forget its answer and decide afresh, once.
+      await this.#forgetAnswer(event, claim);
+      result = await this.#viaGate(event, () => viaGate(withTtl));
+      if (result.ok && result.replayed) return this.#record(await this.#answerOrInFlight(event, result), 'redis', started);
+    }
     if (!result.ok) return this.#record(result, result.reason === 'sold-out' && result.cached ? 'sold-out-cache' : 'redis', started);
-    if (result.replayed) return this.#record(await this.#durableReplay(result), 'redis', started);
     const writing = this.#persist(event, claim, result);
     this.#writing.set(result.holdId, writing);
     try {
@@ -322,17 +329,18 @@ export class AdmissionStrategy implements BookingStrategy {
     const giveBack = (granted.status === 'sold' ? this.gate.cancel(ref) : this.gate.release(ref)).catch((error: unknown) => {
       if (!(error instanceof EventNotLoadedError)) throw error;
     });
-    const forgetAnswer =
-      claim.idempotencyKey === undefined
-        ? Promise.resolve()
-        : this.#redis.del(idempotencyRecordKey(this.gate.settings.keyPrefix, event.eventId, claim.userId, claim.idempotencyKey));
-    for (const step of await Promise.allSettled([giveBack, forgetAnswer])) {
+    for (const step of await Promise.allSettled([giveBack, this.#forgetAnswer(event, claim)])) {
       if (step.status === 'rejected') this.#onBackgroundError(step.reason);
     }
   }
 
-  /** A replayed grant is acknowledged only once its first write has committed. */
-  async #durableReplay(replay: ClaimGranted): Promise<ClaimResult> {
+  /**
+   * A replayed grant is acknowledged only once its first write has committed. Not in
+   * PostgreSQL and not being written here, it is either being written by another process (its
+   * hold is still live in Redis: the caller retries) or it was never written: the process that
+   * won it died, and a re-hydration or the expiry has since taken the hold out of Redis.
+   */
+  async #durableReplay(event: EventInfo, replay: ClaimGranted): Promise<ClaimResult | 'never-written'> {
     const first = this.#writing.get(replay.holdId);
     if (first !== undefined) {
       const outcome = await first;
@@ -340,7 +348,22 @@ export class AdmissionStrategy implements BookingStrategy {
     }
     const written = await this.#db.selectFrom('holds').select('id').where('id', '=', replay.holdId).executeTakeFirst();
     if (written !== undefined) return replay;
-    throw new IdempotencyInFlightError();
+    const status = await this.gate.holdStatus(event.eventId, replay.holdId);
+    if (status === 'held' || status === 'sold') throw new IdempotencyInFlightError();
+    return 'never-written';
+  }
+
+  /** A second replay in a row: answer it if it is durable, else it is some other request's, in flight. */
+  async #answerOrInFlight(event: EventInfo, replay: ClaimGranted): Promise<ClaimResult> {
+    const outcome = await this.#durableReplay(event, replay);
+    if (outcome === 'never-written') throw new IdempotencyInFlightError();
+    return outcome;
+  }
+
+  /** Deletes the claim's idempotency record, so a retry claims afresh. */
+  async #forgetAnswer(event: EventInfo, claim: SeatClaim | BestAvailableClaim): Promise<void> {
+    if (claim.idempotencyKey === undefined) return;
+    await this.#redis.del(idempotencyRecordKey(this.gate.settings.keyPrefix, event.eventId, claim.userId, claim.idempotencyKey));
   }
 
   /** Makes Redis follow a decision PostgreSQL already took; on any doubt, re-hydrate. */
