@@ -69,10 +69,18 @@ export function holdRefusalProblem(refusal: HoldRefusal): ProblemError {
   }
 }
 
+/**
+ * node-postgres reports a connection lost mid-query (pg_terminate_backend, a failover, a cut
+ * network) or a pool that could not connect in time with a bare Error, no code: its words.
+ */
+const PG_CONNECTION_LOST =
+  /^(Connection terminated( unexpectedly| due to connection timeout)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect)$/;
+
 /** Database and network failures: temporary, so 503 with Retry-After rather than 500. */
 function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(E[A-Z]{4,}|08\d{3}|57P0\d|53\d{3}|40001|40P01)$/.test(code);
+  if (typeof code === 'string') return /^(E[A-Z]{4,}|08\d{3}|57P0\d|53\d{3}|40001|40P01)$/.test(code);
+  return error instanceof Error && PG_CONNECTION_LOST.test(error.message);
 }
 
 /** Maps anything thrown while serving a request to its problem; undefined: an unexpected failure. */

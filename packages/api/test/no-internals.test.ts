@@ -82,6 +82,26 @@ describe('no internals in errors', () => {
     assert.match(logs.join('\n'), /relation \\?"\w+\\?" does not exist/);
   });
 
+  test("PostgreSQL's connection lost mid-request (node-postgres's bare errors, no code): 503 with Retry-After, not 500", async () => {
+    for (const message of ['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable', 'timeout exceeded when trying to connect']) {
+      const api = await startApi('admission', {}, {
+        payment: {
+          charge: async () => {
+            throw new Error(message);
+          },
+        },
+      });
+      const event = await api.createEvent({ name: 'Cut', rows: 1, cols: 1 });
+      const alice = user('alice');
+      const held = await hold(api, event.id, alice, { seats: [seat(1, 1)] });
+      const response = await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice });
+      assert.equal(response.headers.get('retry-after'), '1', message);
+      const text = await response.clone().text();
+      await expectProblem(response, 'unavailable');
+      assert.ok(!text.includes(message), text);
+    }
+  });
+
   test('a dependency throwing a revealing error: 500 internal without its message or stack, and nothing changes', async () => {
     const revealing = new Error('gateway https://pay.internal:8443 refused card 4111 for SELECT * FROM wallets (/srv/pay/client.ts:12:5)');
     const { lines, logger } = capturedLogger();
