@@ -142,15 +142,6 @@ export const replyCut: Fault = {
 export const postgresConnectionsKilled: Fault = {
   name: 'pg-connections-killed',
   summary: "pg_terminate_backend on the API's PostgreSQL connections every 300 ms",
-  knownIssues: [
-    {
-      reason:
-        "the API answers 500, not 503 + Retry-After, to pg's connection-loss errors, which carry no SQLSTATE " +
-        "('Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable'): " +
-        'packages/api http-problem.ts isUnavailable() needs to know them',
-      covers: (record) => record.outcome === 500,
-    },
-  ],
   async inject({ harness, notes }) {
     notes.terminated = 0;
     return repeatEvery(300, async () => {
