@@ -43,6 +43,9 @@ local function userLimitReply(ev, meta, userId, wanted, now, tombstoneMs)
   return { Code.USER_LIMIT, 0, meta.maxPerUser, current() }
 end
 
+-- How long after its grant a command can still be a resend of the same call.
+local RESEND_WINDOW_MS = 60000
+
 local function grantReply(meta, holdId, status, expiresAt, seats)
   local reply = { Code.OK, 0, holdId, status == 'S' and 'sold' or 'held', expiresAt, meta.gen }
   return appendSeatPairs(reply, meta, seats)
@@ -56,9 +59,14 @@ local function resentGrant(ev, meta, args, sameRequest)
   local raw = redis.call('HGET', ev.holds, args.holdId)
   if not raw then return nil end
   local hold = decodeHold(raw)
-  -- As the grant left it: held, or sold with no expiry (not a confirmed hold).
+  -- As the grant left it: held, or sold with no expiry (not a confirmed hold); a hold granted
+  -- with this TTL moments ago (a resend follows the reconnect within seconds).
   local status = args.holdTtlMs > 0 and 'H' or 'S'
   local asGranted = hold.status == status and (status == 'H' or hold.expiresAt == 0)
+  if asGranted and status == 'H' then
+    local grantedAt, now = hold.expiresAt - args.holdTtlMs, nowMs()
+    asGranted = grantedAt <= now and grantedAt >= now - RESEND_WINDOW_MS
+  end
   if hold.userId ~= args.userId or not asGranted or not sameRequest(hold.seats) then
     return { Code.INVALID_ARGUMENT, 'holdId' }
   end

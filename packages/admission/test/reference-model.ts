@@ -22,6 +22,8 @@ import type { ClaimResult, ConfirmResult, ExpiredHold, ReapResult, ReleaseResult
 
 export const SHORT_DEADLINE_MS = 50;
 export const LONG_DEADLINE_MS = 10 * 60_000;
+/** The engine takes a claim naming its own hold id as a resend only this long after the grant. */
+const RESEND_WINDOW_MS = 60_000;
 
 export interface ModelConfig {
   readonly rows: number;
@@ -397,14 +399,19 @@ export class ReferenceModel {
   /**
    * A named hold id Redis still has (held, sold or tombstone, even a due one) is refused,
    * unless it is this very claim's grant, as it left it: the command resent after its reply
-   * was lost (same user, same seat set or quantity, held, or sold with no expiry). That one
-   * answers the grant again. undefined: the id is free.
+   * was lost (same user, same seat set or quantity, held with this TTL and granted within the
+   * last minute, or sold with no expiry). That one answers the grant again. undefined: the id
+   * is free.
    */
   #resentOrTaken(request: ClaimCommon, context: ClaimContext, sameRequest: (seats: readonly number[]) => boolean): Outcome<ClaimResult> | undefined {
     const hold = context.explicitHoldId ? this.#holds.get(context.holdId) : undefined;
     if (hold === undefined) return undefined;
     const sale = this.#classify(request) === 'sale';
-    const asGranted = sale ? hold.status === 'sold' && hold.deadline === Infinity : hold.status === 'held';
+    // A held one must have been granted with this TTL within the resend window (a minute).
+    const grantedAt = hold.deadline - this.config.expiryGraceMs - this.#ttl(request);
+    const asGranted = sale
+      ? hold.status === 'sold' && hold.deadline === Infinity
+      : hold.status === 'held' && grantedAt <= context.now && grantedAt >= context.now - RESEND_WINDOW_MS;
     if (hold.userId !== request.userId || !asGranted || !sameRequest(hold.seats)) return inputError('holdId', 'rejected by the engine');
     return {
       result: {

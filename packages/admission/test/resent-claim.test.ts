@@ -55,6 +55,8 @@ test('a hold id taken by another request is still refused, changing nothing', as
     admission.claimSeats({ eventId, userId: 'u', seats: [{ row: 2, col: 1 }], holdId: 'h-taken' }),
     admission.claimSeats({ eventId, userId: 'u', seats, mode: 'book', holdId: 'h-taken' }),
     admission.claimBestAvailable({ eventId, userId: 'u', quantity: 1, holdId: 'h-taken' }),
+    // Same seats, another TTL: not the command that made the hold (its grant time would not fit).
+    admission.claimSeats({ eventId, userId: 'u', seats, holdTtlMs: 1_000, holdId: 'h-taken' }),
   ]) {
     await assert.rejects(other, (error: unknown) => error instanceof InvalidInputError && error.field === 'holdId');
   }
