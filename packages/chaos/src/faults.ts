@@ -169,11 +169,15 @@ export const apiKilledMidWrite: Fault = {
   workload: { bookShare: 1, bestShare: 0, idempotentShare: 0.5 },
   async inject(context) {
     const { harness, notes } = context;
-    harness.node(0).pgProxy.setLatency(400);
-    // Wins pile up in Redis behind the slow writes: wait until some are in flight, then kill.
-    await waitFor('Redis winners ahead of PostgreSQL', async () => (await redisOnlySeats(context)) > 0, 5_000, 20);
+    // A second a round trip: a group-commit transaction takes several, so wins wait long.
+    harness.node(0).pgProxy.setLatency(1_000);
+    // Wins pile up in Redis behind the slow writes: wait until some are in flight, then kill at
+    // once. (Measured before the kill: with two APIs, the other one's reconciler may free the
+    // dead one's seats within its interval.)
+    let ahead = 0;
+    await waitFor('Redis winners ahead of PostgreSQL', async () => (ahead = await redisOnlySeats(context)) > 0, 5_000, 20);
     await context.killApi(0);
-    notes.redisOnlyAtKill = await redisOnlySeats(context);
+    notes.redisOnlyAtKill = ahead;
     return async () => {
       harness.node(0).pgProxy.heal();
       await context.restartApi(0);
