@@ -41,7 +41,7 @@ const strategy = createStrategy(config.strategy, {
     onWarning: (message) => logger.warn(message),
   },
 });
-const evictionRisk = ((await strategy.start()) as EvictionRisk | undefined) ?? { policy: 'unused', safe: true };
+let evictionRisk = ((await strategy.start()) as EvictionRisk | undefined) ?? { policy: 'unused', safe: true };
 const gate = strategy instanceof AdmissionStrategy ? strategy : undefined;
 const sweeper = new HoldSweeper(db, {
   intervalMs: config.sweepIntervalMs,
@@ -53,6 +53,8 @@ if (config.adminToken === undefined) logger.warn('ADMIN_TOKEN is not set: POST /
 async function readiness(): Promise<Readiness> {
   const postgres = await sql`select 1`.execute(db).then(() => 'up' as const, () => 'down' as const);
   const redisState = redis === undefined ? ('unused' as const) : await redis.ping().then(() => 'up' as const, () => 'down' as const);
+  // Asked afresh, so fixing the policy makes the server ready again without a restart.
+  if (gate !== undefined && redisState === 'up') evictionRisk = await gate.evictionRisk().catch(() => evictionRisk);
   return {
     // Redis down is degraded, not unready: the breaker serves from PostgreSQL. An evicting
     // Redis is unready: it can silently forget sold seats.

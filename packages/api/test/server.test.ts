@@ -4,6 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
+import { Redis } from 'ioredis';
+import { startPrivateRedis } from '../../admission/test/support.ts';
 
 const ADMIN = 'shutdown-test-token-0123456789';
 
@@ -101,4 +103,25 @@ test('two server processes on a PostgreSQL strategy share the per-user limit thr
   a.child.kill('SIGTERM');
   b.child.kill('SIGTERM');
   assert.deepEqual((await Promise.all(exits)).map(([code]) => code), [0, 0]);
+});
+
+test('an evicting Redis makes the server unready, and fixing the policy makes it ready again without a restart', async () => {
+  const redis = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
+  const { child, logs, baseUrl } = await startServer({ REDIS_URL: redis.url, BOOKING_STRATEGY: 'admission' });
+  try {
+    assert.ok(logs.some((entry) => String(entry.msg).includes('maxmemory-policy is allkeys-lru')), 'start-up warned');
+    const unready = await fetch(`${baseUrl}/readyz`);
+    assert.equal(unready.status, 503);
+    assert.equal(((await unready.json()) as { redisEvictionSafe: boolean }).redisEvictionSafe, false);
+    const admin = new Redis(redis.url);
+    await admin.config('SET', 'maxmemory-policy', 'noeviction');
+    admin.disconnect();
+    const ready = await fetch(`${baseUrl}/readyz`);
+    assert.equal(ready.status, 200);
+    assert.deepEqual(((await ready.json()) as { redisEvictionPolicy: string }).redisEvictionPolicy, 'noeviction');
+  } finally {
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    redis.stop();
+  }
 });
