@@ -8,24 +8,11 @@ import { before, describe, test } from 'node:test';
 import type { StrategyName } from '@seatgrid/admission';
 import { startApi, type RunningApi } from './harness.ts';
 import { seatMap, type HoldBody } from './http-assertions.ts';
-import { JWT_ENV, tokenUser } from './jwt-tokens.ts';
+import { IDENTITY_MODES } from './jwt-tokens.ts';
 
-interface Caller {
-  readonly id: string;
-  readonly headers: Record<string, string>;
-}
 
 const STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
-const MODES = {
-  'X-User-Id': {
-    env: {},
-    caller: async (name: string): Promise<Caller> => {
-      const id = `${name}-${randomUUID().slice(0, 8)}`;
-      return { id, headers: { 'x-user-id': id } };
-    },
-  },
-  JWT: { env: JWT_ENV, caller: tokenUser },
-} as const;
+const MODES = IDENTITY_MODES;
 
 async function claimed(response: Response): Promise<HoldBody> {
   const text = await response.text();

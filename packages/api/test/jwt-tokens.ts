@@ -42,7 +42,25 @@ export async function forgedToken(sub: string): Promise<string> {
 }
 
 /** A fresh user called `name`: its id and the Authorization header that proves it. */
-export async function tokenUser(name: string): Promise<{ readonly id: string; readonly headers: Record<string, string> }> {
+/** A test user and the headers that say who they are. */
+export interface Caller {
+  readonly id: string;
+  readonly headers: Record<string, string>;
+}
+
+export async function tokenUser(name: string): Promise<Caller> {
   const id = `${name}-${randomUUID().slice(0, 8)}`;
   return { id, headers: { authorization: `Bearer ${await signToken(id)}` } };
 }
+
+/** The two ways a caller is identified: the server's environment for each, and how to make a caller. */
+export const IDENTITY_MODES = {
+  'X-User-Id': {
+    env: {},
+    caller: async (name: string): Promise<Caller> => {
+      const id = `${name}-${randomUUID().slice(0, 8)}`;
+      return { id, headers: { 'x-user-id': id } };
+    },
+  },
+  JWT: { env: JWT_ENV, caller: tokenUser },
+} as const;

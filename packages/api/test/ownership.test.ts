@@ -9,23 +9,10 @@ import type { Kysely } from 'kysely';
 import { connectTestDatabase } from '../../admission/test/support.ts';
 import { startApi, type RunningApi } from './harness.ts';
 import { book, expectJson, expectProblem, hold, seat, seatMap, type ProblemBody } from './http-assertions.ts';
-import { JWT_ENV, signToken, tokenUser } from './jwt-tokens.ts';
+import { IDENTITY_MODES, signToken } from './jwt-tokens.ts';
 
-interface Caller {
-  readonly id: string;
-  readonly headers: Record<string, string>;
-}
 
-const MODES = {
-  'X-User-Id': {
-    env: {},
-    caller: async (name: string): Promise<Caller> => {
-      const id = `${name}-${randomUUID().slice(0, 8)}`;
-      return { id, headers: { 'x-user-id': id } };
-    },
-  },
-  JWT: { env: JWT_ENV, caller: tokenUser },
-} as const;
+const MODES = IDENTITY_MODES;
 
 /** A problem without its `instance` (the path asked for), to compare two answers. */
 async function problemWithoutInstance(response: Response): Promise<{ status: number; body: Omit<ProblemBody, 'instance'> }> {
