@@ -226,29 +226,33 @@ export class AdmissionStrategy implements BookingStrategy {
     const started = performance.now();
     const event = await this.#event(claim.eventId);
     const withTtl: C = { ...claim, holdTtlMs: claim.holdTtlMs ?? event.holdTtlMs };
-    let result: ClaimResult;
-    try {
-      result = await this.#viaGate(event, () => viaGate(withTtl));
-    } catch (error) {
-      if (!isInfrastructureError(error)) throw error;
-      this.#writtenWhileOpen.add(event.eventId);
-      return this.#record(await viaFallback(withTtl), 'pg-fallback', started);
-    }
-    if (result.ok && result.replayed) {
-      const replay = await this.#durableReplay(event, result);
-      if (replay !== 'never-written') return this.#record(replay, 'redis', started);
-      // The grant died with the process that won it: forget its answer and decide afresh, once.
-      await this.#forgetAnswer(event, claim);
-      result = await this.#viaGate(event, () => viaGate(withTtl));
-      if (result.ok && result.replayed) return this.#record(await this.#answerOrInFlight(event, result), 'redis', started);
-    }
-    if (!result.ok) return this.#record(result, result.reason === 'sold-out' && result.cached ? 'sold-out-cache' : 'redis', started);
-    const writing = this.#persist(event, claim, result);
-    this.#writing.set(result.holdId, writing);
-    try {
-      return this.#record(await writing, 'redis', started);
-    } finally {
-      this.#writing.delete(result.holdId);
+    // A second pass only when a replayed grant turns out never written (see #durableReplay).
+    for (let pass = 1; ; pass++) {
+      let result: ClaimResult;
+      try {
+        result = await this.#viaGate(event, () => viaGate(withTtl));
+      } catch (error) {
+        if (!isInfrastructureError(error)) throw error;
+        this.#writtenWhileOpen.add(event.eventId);
+        return this.#record(await viaFallback(withTtl), 'pg-fallback', started);
+      }
+      if (!result.ok) return this.#record(result, result.reason === 'sold-out' && result.cached ? 'sold-out-cache' : 'redis', started);
+      if (result.replayed) {
+        const replay = await this.#durableReplay(event, result);
+        if (replay !== 'never-written') return this.#record(replay, 'redis', started);
+        // Twice in a row: the record is some other request's, still being written.
+        if (pass > 1) throw new IdempotencyInFlightError();
+        // The grant died with the process that won it: forget its answer and decide afresh.
+        await this.#forgetAnswer(event, claim);
+        continue;
+      }
+      const writing = this.#persist(event, claim, result);
+      this.#writing.set(result.holdId, writing);
+      try {
+        return this.#record(await writing, 'redis', started);
+      } finally {
+        this.#writing.delete(result.holdId);
+      }
     }
   }
 
@@ -351,13 +355,6 @@ export class AdmissionStrategy implements BookingStrategy {
     const status = await this.gate.holdStatus(event.eventId, replay.holdId);
     if (status === 'held' || status === 'sold') throw new IdempotencyInFlightError();
     return 'never-written';
-  }
-
-  /** A second replay in a row: answer it if it is durable, else it is some other request's, in flight. */
-  async #answerOrInFlight(event: EventInfo, replay: ClaimGranted): Promise<ClaimResult> {
-    const outcome = await this.#durableReplay(event, replay);
-    if (outcome === 'never-written') throw new IdempotencyInFlightError();
-    return outcome;
   }
 
   /** Deletes the claim's idempotency record, so a retry claims afresh. */
