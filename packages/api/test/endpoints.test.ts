@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { confirmResponse, eventResponse, readinessResponse, seatMapResponse } from '../src/schemas.ts';
 import { ADMIN_TOKEN, startApi, type RunningApi } from './harness.ts';
-import { book, expectJson, expectProblem, hold, seat, seatMap, user, type Seat } from './http-assertions.ts';
+import { book, expectJson, expectProblem, hold, seat, seatMap, user, userRoutes, type Seat } from './http-assertions.ts';
 
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -151,13 +151,7 @@ describe('endpoints', () => {
       const held = await hold(api, event.id, owner, { seats: [seat(1, 1)] });
       const bad: Record<string, string>[] = [{}, { 'x-user-id': '' }, { 'x-user-id': 'u'.repeat(129) }, { 'x-user-id': 'a\tb' }];
       for (const headers of bad) {
-        for (const [method, path, body] of [
-          ['POST', `/events/${event.id}/holds`, { quantity: 1 }],
-          ['POST', `/events/${event.id}/bookings`, { quantity: 1 }],
-          ['POST', `/holds/${held.holdId}/confirm`, undefined],
-          ['DELETE', `/holds/${held.holdId}`, undefined],
-          ['DELETE', `/bookings/${held.holdId}`, undefined],
-        ] as const) {
+        for (const [method, path, body] of userRoutes(event.id, held.holdId)) {
           const p = await expectProblem(await api.request(method, path, { ...(body === undefined ? {} : { body }), headers }), 'invalid-input');
           assert.equal(p.field, 'X-User-Id');
         }

@@ -30,6 +30,17 @@ const INTERNALS =
 export const user = (name: string) => ({ 'x-user-id': `${name}-${randomUUID().slice(0, 8)}` });
 export const seat = (row: number, col: number): Seat => ({ row, col });
 
+/** Every route that acts as a user, with a body where it takes one: for checks that must hold on each. */
+export function userRoutes(eventId: string, holdId: string): readonly (readonly ['POST' | 'DELETE', string, unknown])[] {
+  return [
+    ['POST', `/events/${eventId}/holds`, { quantity: 1 }],
+    ['POST', `/events/${eventId}/bookings`, { quantity: 1 }],
+    ['POST', `/holds/${holdId}/confirm`, undefined],
+    ['DELETE', `/holds/${holdId}`, undefined],
+    ['DELETE', `/bookings/${holdId}`, undefined],
+  ];
+}
+
 /** Asserts an answer is `status` application/json and returns its body. */
 export async function expectJson<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { ADMIN_TOKEN, startApi, type RunningApi } from './harness.ts';
-import { expectJson, expectProblem, hold, seat, seatMap } from './http-assertions.ts';
+import { expectJson, expectProblem, hold, seat, seatMap, userRoutes } from './http-assertions.ts';
 import { forgedToken, JWT_AUDIENCE, JWT_ENV, JWT_ISSUER, JWT_SECRET, nowSeconds, signToken, tokenUser, unsignedToken } from './jwt-tokens.ts';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -65,13 +65,7 @@ describe('JWT identity (AUTH_JWT_SECRET set)', () => {
       ['sub with a control character', bearer(await signToken('a\u0001b'))],
     ];
     for (const [label, headers] of refused) {
-      for (const [method, path, body] of [
-        ['POST', `/events/${event.id}/holds`, { quantity: 1 }],
-        ['POST', `/events/${event.id}/bookings`, { quantity: 1 }],
-        ['POST', `/holds/${held.holdId}/confirm`, undefined],
-        ['DELETE', `/holds/${held.holdId}`, undefined],
-        ['DELETE', `/bookings/${held.holdId}`, undefined],
-      ] as const) {
+      for (const [method, path, body] of userRoutes(event.id, held.holdId)) {
         const response = await api.request(method, path, { ...(body === undefined ? {} : { body }), headers });
         const challenge = response.headers.get('www-authenticate');
         const problem = await expectProblem(response, 'unauthenticated');
