@@ -39,29 +39,19 @@
 -- While the request cannot be met and expired holds are still due, reap more rounds.
 local EXTRA_REAP_ROUNDS = 16
 
-local ev = eventKeys()
-local idemKey = KEYS[7]
-local args = claimArgs()
-
-local meta = readMeta(ev)
-if not meta then return { Code.NOT_LOADED } end
-
-local replay = replayIdempotent(idemKey, args.fingerprint, args.holdId)
-if replay then return replay end
-
-local quantity = wholeNumber(ARGV[9], 1, tonumber(ARGV[11]))
-if quantity == nil then return { Code.INVALID_ARGUMENT, 'quantity' } end
-local resent = resentGrant(ev, meta, args, function(held) return #held == quantity end)
-if resent then return resent end
-
-local now = nowMs()
-reapDue(ev, now, args.reapBatch, args.tombstoneMs)
-for _ = 1, EXTRA_REAP_ROUNDS do
-  if availableSeats(ev) >= quantity then break end
-  if #reapDue(ev, now, args.reapBatch, args.tombstoneMs) == 0 then break end
+local function parseQuantity()
+  local quantity = wholeNumber(ARGV[9], 1, tonumber(ARGV[11]))
+  if quantity == nil then return nil, { Code.INVALID_ARGUMENT, 'quantity' } end
+  return quantity
 end
 
-local function decide()
+local function sameQuantity(quantity, held) return #held == quantity end
+
+return runClaim(parseQuantity, sameQuantity, function(ev, meta, args, quantity, now)
+  for _ = 1, EXTRA_REAP_ROUNDS do
+    if availableSeats(ev) >= quantity then break end
+    if #reapDue(ev, now, args.reapBatch, args.tombstoneMs) == 0 then break end
+  end
   local available = availableSeats(ev)
   if available == 0 then return soldOutReply(ev, now) end
   if available < quantity then return { Code.NOT_ENOUGH_SEATS, 0, available } end
@@ -70,6 +60,4 @@ local function decide()
   local seats = findBestSeats(ev.seats, meta.rows, meta.cols, quantity, ARGV[10] == '1')
   if not seats then return { Code.NO_ADJACENT_BLOCK, 0 } end
   return grant(ev, meta, args, seats, now)
-end
-
-return rememberReply(idemKey, args.fingerprint, args.idemTtlMs, decide())
+end)

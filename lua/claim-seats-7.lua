@@ -33,47 +33,34 @@
 ]]
 --- @include "claim"
 
-local ev = eventKeys()
-local idemKey = KEYS[7]
-local args = claimArgs()
-
-local meta = readMeta(ev)
-if not meta then return { Code.NOT_LOADED } end
-
-local replay = replayIdempotent(idemKey, args.fingerprint, args.holdId)
-if replay then return replay end
-
--- Validate everything before the first write: bad input leaves the keyspace untouched.
-if #ARGV < 10 or #ARGV % 2 ~= 0 then return { Code.INVALID_ARGUMENT, 'seats' } end
-local resent = resentGrant(ev, meta, args, function(held)
-  if #held * 2 ~= #ARGV - 8 then return false end
-  local listed = {}
-  for _, seat in ipairs(held) do listed[seat] = true end
+-- The listed seats as indices, or nil and the refusal: every pair a seat of the grid, none twice.
+local function parseSeats(meta)
+  if #ARGV < 10 or #ARGV % 2 ~= 0 then return nil, { Code.INVALID_ARGUMENT, 'seats' } end
+  local seats, seen = {}, {}
   for i = 9, #ARGV, 2 do
     local seat = seatIndex(meta, ARGV[i], ARGV[i + 1])
-    if seat == nil or not listed[seat] then return false end
-    listed[seat] = nil
+    if seat == nil then return nil, { Code.INVALID_SEAT, ARGV[i], ARGV[i + 1] } end
+    if seen[seat] then return nil, { Code.DUPLICATE_SEAT, ARGV[i], ARGV[i + 1] } end
+    seen[seat] = true
+    seats[#seats + 1] = seat
+  end
+  return seats
+end
+
+local function sameSeats(seats, held)
+  if #held ~= #seats then return false end
+  local listed = {}
+  for _, seat in ipairs(held) do listed[seat] = true end
+  for _, seat in ipairs(seats) do
+    if not listed[seat] then return false end
   end
   return true
-end)
-if resent then return resent end
-local seats, seen = {}, {}
-for i = 9, #ARGV, 2 do
-  local seat = seatIndex(meta, ARGV[i], ARGV[i + 1])
-  if seat == nil then return { Code.INVALID_SEAT, ARGV[i], ARGV[i + 1] } end
-  if seen[seat] then return { Code.DUPLICATE_SEAT, ARGV[i], ARGV[i + 1] } end
-  seen[seat] = true
-  seats[#seats + 1] = seat
 end
 
-local now = nowMs()
-reapDue(ev, now, args.reapBatch, args.tombstoneMs)
-
-local function isFree(seat)
-  return redis.call('GETRANGE', ev.seats, seat, seat) == '.'
-end
-
-local function decide()
+return runClaim(parseSeats, sameSeats, function(ev, meta, args, seats, now)
+  local function isFree(seat)
+    return redis.call('GETRANGE', ev.seats, seat, seat) == '.'
+  end
   local taken = {}
   for _, seat in ipairs(seats) do
     if not isFree(seat) then
@@ -86,6 +73,4 @@ local function decide()
   local overLimit = userLimitReply(ev, meta, args.userId, #seats, now, args.tombstoneMs)
   if overLimit then return overLimit end
   return grant(ev, meta, args, seats, now)
-end
-
-return rememberReply(idemKey, args.fingerprint, args.idemTtlMs, decide())
+end)

@@ -1,6 +1,7 @@
 --[[
-  What the two claim scripts share: their common ARGV, the refusals they can give, and the
-  grant. ARGV[1..8] are the same for both (see either script's header).
+  What the two claim scripts share: their common KEYS and ARGV, the refusals they can give,
+  the grant, and the run of a claim from its replay check to its remembered answer.
+  KEYS[1..7] and ARGV[1..8] are the same for both (see either script's header).
 ]]
 --- @include "event-keys"
 --- @include "event-meta"
@@ -81,4 +82,26 @@ local function grant(ev, meta, args, seats, now)
   end
   takeSeats(ev, meta, args.holdId, status, expiresAt, seats, args.userId)
   return grantReply(meta, args.holdId, status, expiresAt, seats)
+end
+
+--[[
+  Runs a claim: the event must be loaded; a stored answer for the idempotency key is replayed;
+  parseInput(meta) reads the script's own ARGV (returns the input, or nil and a refusal); a
+  resent command answers its own grant (sameRequest(input, heldSeats) says whether the hold
+  found matches); then decide(ev, meta, args, input, now) after the call's reap, and its
+  answer is remembered under the key. Everything is checked before the first write.
+]]
+local function runClaim(parseInput, sameRequest, decide)
+  local ev, args, idemKey = eventKeys(), claimArgs(), KEYS[7]
+  local meta = readMeta(ev)
+  if not meta then return { Code.NOT_LOADED } end
+  local replay = replayIdempotent(idemKey, args.fingerprint, args.holdId)
+  if replay then return replay end
+  local input, failure = parseInput(meta)
+  if input == nil then return failure end
+  local resent = resentGrant(ev, meta, args, function(held) return sameRequest(input, held) end)
+  if resent then return resent end
+  local now = nowMs()
+  reapDue(ev, now, args.reapBatch, args.tombstoneMs)
+  return rememberReply(idemKey, args.fingerprint, args.idemTtlMs, decide(ev, meta, args, input, now))
 end

@@ -70,6 +70,9 @@ export type ClaimRefusal =
 
 export type ClaimResult = ClaimGranted | ClaimRefusal;
 
+/** Where a hold stands: held (expires), sold (a confirmed hold or a booking), or expired. */
+export type HoldState = 'held' | 'sold' | 'expired';
+
 /** Names a hold (or booking) of one user. */
 export interface HoldRef {
   readonly eventId: string;

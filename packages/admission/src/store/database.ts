@@ -3,7 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 /**
  * PostgreSQL is the truth; Redis is a rebuildable index of it. One row a seat carries the
  * seat's current holder, so PostgreSQL itself can refuse a second one: every correct write
- * path takes seats with a conditional UPDATE whose row count it checks (store/seat-writes.ts).
+ * path takes seats with a conditional UPDATE whose row count it checks (seat-writes.ts).
+ * Every table lives in the schema the user chose (default `seatgrid`), never in `public`.
  */
 export interface Database {
   events: EventsTable;
@@ -24,8 +25,6 @@ export interface EventsTable {
   /** 0: no limit. */
   max_seats_per_user: number;
   hold_ttl_ms: number;
-  /** Bumped by every write through the fallback path: tells the gate to re-hydrate. */
-  version: Generated<number>;
   created_at: CreatedAt;
 }
 

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import { InvalidInputError } from '../errors.js';
+import { sql } from 'kysely';
+import { limits } from '../limits.js';
 import type { EventSnapshot, SnapshotHold } from '../results.js';
 import { seatOfIndex } from '../seats.js';
-import { checkId, checkWhole } from '../validation.js';
-import type { Database, EventRow } from './database.js';
+import { checkId, checkText, checkWhole } from '../validation.js';
+import type { EventRow } from './database.js';
+import type { Executor, Store } from './store.js';
 
 export interface NewEvent {
   /** A random id when absent. */
@@ -14,6 +15,7 @@ export interface NewEvent {
   readonly cols: number;
   /** 0 (default): no limit. */
   readonly maxSeatsPerUser?: number;
+  /** How long a hold lasts when the claim does not say, 1 s to 24 h. */
   readonly holdTtlMs: number;
 }
 
@@ -26,8 +28,6 @@ export interface EventInfo {
   readonly maxSeatsPerUser: number;
   readonly holdTtlMs: number;
 }
-
-const MAX_NAME_LENGTH = 200;
 
 function toInfo(row: EventRow): EventInfo {
   return {
@@ -42,28 +42,26 @@ function toInfo(row: EventRow): EventInfo {
 }
 
 /** Creates the event and one free row a seat, in one transaction. */
-export async function createEvent(db: Kysely<Database>, event: NewEvent, maxRows = 1000, maxCols = 1000): Promise<EventInfo> {
+export async function createEvent(store: Store, event: NewEvent): Promise<EventInfo> {
   const eventId = event.eventId === undefined ? randomUUID() : checkId('eventId', event.eventId);
-  if (typeof event.name !== 'string' || event.name.trim() === '' || event.name.length > MAX_NAME_LENGTH) {
-    throw new InvalidInputError('name', `must be 1-${MAX_NAME_LENGTH} characters`);
-  }
-  const rows = checkWhole('rows', event.rows, 1, maxRows);
-  const cols = checkWhole('cols', event.cols, 1, maxCols);
+  const name = checkText('name', event.name, limits.maxEventNameLength);
+  const rows = checkWhole('rows', event.rows, 1, limits.maxRows);
+  const cols = checkWhole('cols', event.cols, 1, limits.maxCols);
   const maxSeatsPerUser = checkWhole('maxSeatsPerUser', event.maxSeatsPerUser ?? 0, 0, rows * cols);
-  const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, 1_000, 24 * 60 * 60_000);
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
+  const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, limits.minHoldTtlMs, limits.maxHoldTtlMs);
+  return store.transaction(async ({ db, t }) => {
+    const row = await db
       .insertInto('events')
-      .values({ id: eventId, name: event.name, rows, cols, capacity: rows * cols, max_seats_per_user: maxSeatsPerUser, hold_ttl_ms: holdTtlMs })
+      .values({ id: eventId, name, rows, cols, capacity: rows * cols, max_seats_per_user: maxSeatsPerUser, hold_ttl_ms: holdTtlMs })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await sql`insert into seats (event_id, seat_index, row, col)
-      select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(trx);
+    await sql`insert into ${t.seats} (event_id, seat_index, row, col)
+      select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(db);
     return toInfo(row);
   });
 }
 
-export async function findEvent(db: Kysely<Database>, eventId: string): Promise<EventInfo | undefined> {
+export async function findEvent({ db }: Executor, eventId: string): Promise<EventInfo | undefined> {
   const row = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
   return row === undefined ? undefined : toInfo(row);
 }
@@ -72,7 +70,7 @@ export async function findEvent(db: Kysely<Database>, eventId: string): Promise<
  * The event's live state as the gate's snapshot: confirmed holds and unexpired held ones,
  * read from the seats themselves (the truth of who holds what).
  */
-export async function eventSnapshot(db: Kysely<Database>, event: EventInfo): Promise<EventSnapshot> {
+export async function eventSnapshot({ db }: Executor, event: EventInfo): Promise<EventSnapshot> {
   const rows = await db
     .selectFrom('seats')
     .innerJoin('holds', 'holds.id', 'seats.hold_id')
@@ -110,7 +108,7 @@ export async function eventSnapshot(db: Kysely<Database>, event: EventInfo): Pro
  * One character a seat, as the gate's map has it: '.' free, 'H' held, 'S' sold. A hold
  * counts as held until `heldGraceMs` past its expiry (Redis reaps that late, by design).
  */
-export async function seatStates(db: Kysely<Database>, event: EventInfo, heldGraceMs = 0): Promise<string> {
+export async function seatStates({ db }: Executor, event: EventInfo, heldGraceMs = 0): Promise<string> {
   const rows = await db
     .selectFrom('seats')
     .select(['seat_index', 'state'])

@@ -1,7 +1,15 @@
 import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
-/** Events, one row a seat, holds, bookings and idempotency records. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+/**
+ * Events, one row a seat, holds, bookings and idempotency records. `db` is bound to the
+ * schema, so every builder statement lands there.
+ */
+export function initial(): Migration {
+  return { up, down };
+}
+
+async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('events')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -71,7 +79,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<unknown>): Promise<void> {
+async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['idempotency_records', 'bookings', 'holds', 'seats', 'events']) {
     await db.schema.dropTable(table).ifExists().execute();
   }

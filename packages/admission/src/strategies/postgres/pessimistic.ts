@@ -1,17 +1,10 @@
-import type { Transaction } from 'kysely';
-import type { Database } from '../store/database.js';
-import { takeSeatsIfFree, type SeatTake } from '../store/seat-writes.js';
-import {
-  checkSeatClaim,
-  chooseBestSeats,
-  createPgStrategy,
-  grant,
-  readFreeSeats,
-  runClaim,
-  seatsTaken,
-  type PgStrategyOptions,
-} from './pg-claims.js';
-import type { BookingStrategy } from './strategy.js';
+import { takeSeatsIfFree, type SeatTake } from '../../store/seat-writes.js';
+import type { StoreTx } from '../../store/store.js';
+import type { BookingStrategy } from '../strategy.js';
+import { runClaim } from './claim-transaction.js';
+import { claimListedSeats, grant } from './grant.js';
+import { createPgStrategy, type PgStrategyOptions } from './postgres-strategy.js';
+import { chooseBestSeats, readFreeSeats, seatsTaken } from './seat-reads.js';
 
 /** Best-available picks that found a chosen seat gone (taken by a specific-seats claim), at most. */
 const MAX_PICKS = 32;
@@ -31,18 +24,18 @@ class SeatsMoved {
  * would block. A specific-seats claim holding seat locks would then wait on a picker that
  * waits on those seats: a deadlock.
  */
-async function lockEvent(trx: Transaction<Database>, eventId: string): Promise<void> {
-  await trx.selectFrom('events').select('id').where('id', '=', eventId).forNoKeyUpdate().execute();
+async function lockEvent({ db }: StoreTx, eventId: string): Promise<void> {
+  await db.selectFrom('events').select('id').where('id', '=', eventId).forNoKeyUpdate().execute();
 }
 
 /** Takes seats this claim holds the row locks of: the conditional write cannot fail. */
-async function takeLockedSeats(trx: Transaction<Database>, take: SeatTake): Promise<void> {
-  if (!(await takeSeatsIfFree(trx, take))) throw new Error('pessimistic claim: a locked free seat could not be taken');
+async function takeLockedSeats(tx: StoreTx, take: SeatTake): Promise<void> {
+  if (!(await takeSeatsIfFree(tx, take))) throw new Error('pessimistic claim: a locked free seat could not be taken');
 }
 
 /** Takes a pick's seats, or rolls the pick back when one of them was taken since the read. */
-async function takePickedSeats(trx: Transaction<Database>, take: SeatTake): Promise<void> {
-  if (!(await takeSeatsIfFree(trx, take))) throw new SeatsMoved(take.seatIndexes);
+async function takePickedSeats(tx: StoreTx, take: SeatTake): Promise<void> {
+  if (!(await takeSeatsIfFree(tx, take))) throw new SeatsMoved(take.seatIndexes);
 }
 
 /**
@@ -52,15 +45,10 @@ async function takePickedSeats(trx: Transaction<Database>, take: SeatTake): Prom
  * a burst every buyer of a seat queues on its row lock.
  */
 export function createPessimisticStrategy(options: PgStrategyOptions): BookingStrategy {
-  const { db } = options;
+  const { store } = options;
 
   return createPgStrategy('pessimistic', options, {
-    seats: (claim) =>
-      runClaim(db, claim, async (trx, context) => {
-        const check = await checkSeatClaim(trx, claim, context, true);
-        if (!check.ok) return check;
-        return grant(trx, claim, context, claim.indexes, takeLockedSeats);
-      }),
+    seats: (claim) => claimListedSeats(store, claim, true, takeLockedSeats),
 
     /**
      * Pickers of one event run one at a time (the event row lock), so none of them can take
@@ -71,11 +59,11 @@ export function createPessimisticStrategy(options: PgStrategyOptions): BookingSt
       const eventId = claim.event.eventId;
       for (let pick = 1; ; pick++) {
         try {
-          return await runClaim(db, claim, async (trx, context) => {
-            await lockEvent(trx, eventId);
-            const choice = chooseBestSeats(claim, context, await readFreeSeats(trx, eventId));
+          return await runClaim(store, claim, async (tx, context) => {
+            await lockEvent(tx, eventId);
+            const choice = chooseBestSeats(claim, context, await readFreeSeats(tx, eventId));
             if (!choice.ok) return choice;
-            return grant(trx, claim, context, choice.seats, takePickedSeats);
+            return grant(tx, claim, context, choice.seats, takePickedSeats);
           });
         } catch (error) {
           if (!(error instanceof SeatsMoved)) throw error;

@@ -1,10 +1,10 @@
 import luaFiles from 'seatgrid:lua';
+import { flattenLua } from './lua-flatten.js';
 import { luaCodeTable } from './result-codes.js';
 
 /**
  * The Lua commands, one file each under lua/ named `<name>-<numberOfKeys>.lua`, with their
- * `--- @include "<name>"` lines expanded from lua/includes/ (each include once per script)
- * and the result-code table prepended. The sources are embedded at build time.
+ * includes expanded and the result-code table prepended. The sources are embedded at build time.
  */
 export type ScriptName =
   | 'claim-seats'
@@ -26,19 +26,7 @@ export interface ScriptDefinition {
   readonly lua: string;
 }
 
-const INCLUDE_LINE = /^--- @include "([\w-]+)"$/gm;
 const COMMAND_FILE = /^([a-z-]+)-(\d+)\.lua$/;
-
-function flatten(path: string, included: Set<string>): string {
-  const source = luaFiles[path];
-  if (source === undefined) throw new Error(`Lua file ${path} is missing from the build`);
-  return source.replace(INCLUDE_LINE, (_line, name: string) => {
-    const includePath = `includes/${name}.lua`;
-    if (included.has(includePath)) return '';
-    included.add(includePath);
-    return flatten(includePath, included);
-  });
-}
 
 function commandName(name: string): string {
   return 'sg' + name.replace(/(^|-)([a-z])/g, (_m, _dash, letter: string) => letter.toUpperCase());
@@ -54,11 +42,11 @@ function loadDefinitions(): Readonly<Record<ScriptName, ScriptDefinition>> {
       name,
       command: commandName(name),
       numberOfKeys: Number(match[2]),
-      lua: luaCodeTable() + flatten(path, new Set()),
+      lua: luaCodeTable() + flattenLua((file) => luaFiles[file], path),
     });
   }
   return Object.freeze(definitions as Record<ScriptName, ScriptDefinition>);
 }
 
-/** Every script of the engine, by name: for tooling such as redis-benchmark or SCRIPT LOAD. */
-export const admissionScripts = loadDefinitions();
+/** Every script of the gate, by name: for tooling such as redis-benchmark or SCRIPT LOAD. */
+export const gateScripts = loadDefinitions();

@@ -1,24 +1,14 @@
 import { randomInt } from 'node:crypto';
-import { sql, type Transaction } from 'kysely';
-import type { ClaimResult } from '../results.js';
-import type { Database } from '../store/database.js';
-import { seatIsFree, updateTakenSeats, type SeatTake } from '../store/seat-writes.js';
-import {
-  checkSeatClaim,
-  chooseBestSeats,
-  createPgStrategy,
-  grant,
-  readFreeSeats,
-  runClaim,
-  seatsTaken,
-  type ClaimContext,
-  type PgStrategyOptions,
-  type PreparedClaim,
-} from './pg-claims.js';
-import type { BookingStrategy } from './strategy.js';
-
-const DEFAULT_MAX_RETRIES = 8;
-const DEFAULT_RETRY_BASE_DELAY_MS = 2;
+import { sql } from 'kysely';
+import type { ClaimResult } from '../../results.js';
+import { seatIsFree, updateTakenSeats, type SeatTake } from '../../store/seat-writes.js';
+import type { StoreTx } from '../../store/store.js';
+import type { BookingStrategy } from '../strategy.js';
+import { runClaim, type ClaimContext } from './claim-transaction.js';
+import { claimListedSeats, grant } from './grant.js';
+import type { PgClaim } from './pg-claim.js';
+import { createPgStrategy, defaultPostgresStrategySettings, type PgStrategyOptions } from './postgres-strategy.js';
+import { chooseBestSeats, readFreeSeats, seatsTaken } from './seat-reads.js';
 /** A retrying picker's spread (see the best-available path below): x8 a retry, at most 64 places. */
 const SPREAD_GROWTH = 8;
 const MAX_SPREAD = 64;
@@ -47,10 +37,10 @@ function isTransientFailure(error: unknown): boolean {
  * every other seat write, so overlapping attempts queue rather than deadlock.
  * Throws a WriteConflict naming the seats it could not take.
  */
-async function takeIfUnchanged(trx: Transaction<Database>, take: SeatTake, versions: ReadonlyMap<number, number>): Promise<void> {
+async function takeIfUnchanged(tx: StoreTx, take: SeatTake, versions: ReadonlyMap<number, number>): Promise<void> {
   const indexes = [...take.seatIndexes];
   const expected = indexes.map((index) => versions.get(index) ?? -1);
-  const rows = await updateTakenSeats(trx, take)
+  const rows = await updateTakenSeats(tx, take)
     .where('version', '=', sql<number>`(${expected}::int[])[array_position(${indexes}::int[], seat_index)]`)
     .where(seatIsFree)
     .returning('seat_index')
@@ -69,35 +59,28 @@ async function takeIfUnchanged(trx: Transaction<Database>, take: SeatTake, versi
  * of its last conflict, even though it may have seen them free (onConflict counts conflicts).
  */
 export function createOptimisticStrategy(options: PgStrategyOptions): BookingStrategy {
-  const { db } = options;
-  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
-  const baseDelayMs = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+  const { store } = options;
+  const { maxRetries, retryBaseDelayMs } = { ...defaultPostgresStrategySettings, ...options.settings };
 
   async function withRetries(
-    claim: PreparedClaim,
+    claim: PgClaim,
     everything: readonly number[],
-    attempt: (trx: Transaction<Database>, context: ClaimContext, retry: number) => Promise<ClaimResult>,
+    attempt: (retry: number) => Promise<ClaimResult>,
   ): Promise<ClaimResult> {
     for (let retry = 0; ; retry++) {
       try {
-        return await runClaim(db, claim, (trx, context) => attempt(trx, context, retry));
+        return await attempt(retry);
       } catch (error) {
         if (!(error instanceof WriteConflict) && !isTransientFailure(error)) throw error;
         options.onConflict?.();
         if (retry >= maxRetries) return seatsTaken(claim, error instanceof WriteConflict ? error.seats : everything);
-        await new Promise((resolve) => setTimeout(resolve, baseDelayMs * 2 ** retry * Math.random()));
+        await new Promise((resolve) => setTimeout(resolve, retryBaseDelayMs * 2 ** retry * Math.random()));
       }
     }
   }
 
   return createPgStrategy('optimistic', options, {
-    seats: (claim) =>
-      withRetries(claim, claim.indexes, async (trx, context) => {
-        const check = await checkSeatClaim(trx, claim, context, false);
-        if (!check.ok) return check;
-        const versions = new Map(check.seats.map((seat) => [seat.seat_index, seat.version]));
-        return grant(trx, claim, context, claim.indexes, (trx, take) => takeIfUnchanged(trx, take, versions));
-      }),
+    seats: (claim) => withRetries(claim, claim.indexes, () => claimListedSeats(store, claim, false, takeIfUnchanged)),
 
     /**
      * Every picker of a burst reads the same free set and so aims at the same best seats:
@@ -109,14 +92,16 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
      * aims at the very best seats; correctness rests on the version check alone.
      */
     best: (claim) =>
-      withRetries(claim, [], async (trx, context, retry) => {
-        const free = await readFreeSeats(trx, claim.event.eventId);
-        const servable = Math.floor(free.length / claim.quantity);
-        const ahead = retry === 0 ? 0 : randomInt(Math.max(1, Math.min(SPREAD_GROWTH ** retry, MAX_SPREAD, servable)));
-        const choice = chooseBestSeats(claim, context, free, ahead);
-        if (!choice.ok) return choice;
-        const versions = new Map(free.map((seat) => [seat.seat_index, seat.version]));
-        return grant(trx, claim, context, choice.seats, (trx, take) => takeIfUnchanged(trx, take, versions));
-      }),
+      withRetries(claim, [], (retry) =>
+        runClaim(store, claim, async (tx, context: ClaimContext) => {
+          const free = await readFreeSeats(tx, claim.event.eventId);
+          const servable = Math.floor(free.length / claim.quantity);
+          const ahead = retry === 0 ? 0 : randomInt(Math.max(1, Math.min(SPREAD_GROWTH ** retry, MAX_SPREAD, servable)));
+          const choice = chooseBestSeats(claim, context, free, ahead);
+          if (!choice.ok) return choice;
+          const versions = new Map(free.map((seat) => [seat.seat_index, seat.version]));
+          return grant(tx, claim, context, choice.seats, (tx, take) => takeIfUnchanged(tx, take, versions));
+        }),
+      ),
   });
 }

@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
 import { EventNotFoundError } from '../errors.js';
-import type { Database } from '../store/database.js';
-import { findEvent, type EventInfo } from '../store/events.js';
+import { findEvent, type EventInfo } from './events.js';
+import type { Executor } from './store.js';
 
 /**
  * An event's grid, limits and hold TTL, read once per process: they never change after the
@@ -10,12 +9,12 @@ import { findEvent, type EventInfo } from '../store/events.js';
  * event may be created a moment later.
  */
 export class EventCache {
-  readonly #db: Kysely<Database>;
+  readonly #store: Executor;
   readonly #maxEvents: number;
   readonly #events = new Map<string, Promise<EventInfo>>();
 
-  constructor(db: Kysely<Database>, maxEvents = 10_000) {
-    this.#db = db;
+  constructor(store: Executor, maxEvents = 10_000) {
+    this.#store = store;
     this.#maxEvents = maxEvents;
   }
 
@@ -23,7 +22,7 @@ export class EventCache {
   get(eventId: string): Promise<EventInfo> {
     const known = this.#events.get(eventId);
     if (known !== undefined) return known;
-    const loading = findEvent(this.#db, eventId).then((event) => {
+    const loading = findEvent(this.#store, eventId).then((event) => {
       if (event === undefined) throw new EventNotFoundError(eventId);
       return event;
     });

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { admissionScripts, type ScriptName } from './lua-scripts.js';
+import { gateScripts, type ScriptName } from './lua-scripts.js';
 import type { ScriptReply } from './replies.js';
 
 /** A standalone client or a cluster client; both run the scripts unchanged. */
@@ -15,13 +15,13 @@ type ScriptCommand = (...keysAndArgs: (string | number)[]) => Promise<ScriptRepl
  */
 export function registerScripts(redis: RedisClient): RunScript {
   const commands = redis as unknown as Record<string, ScriptCommand | undefined>;
-  for (const script of Object.values(admissionScripts)) {
+  for (const script of Object.values(gateScripts)) {
     if (typeof commands[script.command] !== 'function') {
       redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
     }
   }
   return (name, keys, args) => {
-    const script = admissionScripts[name];
+    const script = gateScripts[name];
     if (keys.length !== script.numberOfKeys) {
       throw new Error(`script ${name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
     }

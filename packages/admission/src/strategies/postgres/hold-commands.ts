@@ -1,27 +1,28 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ConfirmResult, HoldRef, HoldRefusal, ReleaseResult, SeatMap } from '../results.js';
-import { seatOfIndex, type Seat } from '../seats.js';
-import type { Database, HoldStatus } from '../store/database.js';
-import type { EventInfo } from '../store/events.js';
-import { freeSeatsOf, moveHold, seatIsFree } from '../store/seat-writes.js';
-import { checkId, checkUserId } from '../validation.js';
-import type { EventCache } from './event-cache.js';
-
+import { sql } from 'kysely';
+import type { ConfirmResult, EventCounters, HoldRef, HoldRefusal, ReleaseResult, SeatMap } from '../../results.js';
+import { seatOfIndex, type Seat } from '../../seats.js';
+import type { HoldStatus } from '../../store/database.js';
+import type { EventCache } from '../../store/event-cache.js';
+import type { EventInfo } from '../../store/events.js';
+import { freeSeatsOf, moveHold, seatIsFree } from '../../store/seat-writes.js';
+import type { Store, StoreTx } from '../../store/store.js';
+import { checkId, checkUserId } from '../../validation.js';
+import { lockUserOnEvent, userSeats } from './claim-transaction.js';
 
 /**
- * The hold commands (confirm, release, cancel) and the seat map over PostgreSQL, the same for
- * the naive, pessimistic and optimistic strategies: only claims differ (pg-claims.ts).
+ * The hold commands (confirm, release, cancel) and the reads over PostgreSQL, the same for
+ * every PostgreSQL strategy: only claims differ.
  */
 export interface HoldCommands {
   confirm(ref: HoldRef): Promise<ConfirmResult>;
   release(ref: HoldRef): Promise<ReleaseResult>;
   cancel(ref: HoldRef): Promise<ReleaseResult>;
   seatMap(eventId: string): Promise<SeatMap>;
+  counters(eventId: string): Promise<EventCounters>;
 }
 
 const notFound: HoldRefusal = Object.freeze({ ok: false, reason: 'hold-not-found' });
 const expired: HoldRefusal = Object.freeze({ ok: false, reason: 'hold-expired' });
-
 
 interface OwnHold {
   readonly id: string;
@@ -47,8 +48,8 @@ class Rollback {
  * one at a time; undefined for another user's hold or another event's (a stranger learns
  * nothing), and for released or cancelled ones (gone, as in the engine).
  */
-async function lockOwnHold(trx: Transaction<Database>, ref: HoldRef, event: EventInfo): Promise<OwnHold | undefined> {
-  const row = await trx
+async function lockOwnHold({ db }: StoreTx, ref: HoldRef, event: EventInfo): Promise<OwnHold | undefined> {
+  const row = await db
     .selectFrom('holds')
     .select(['id', 'event_id', 'user_id', 'seat_indexes', 'status', sql<boolean>`status = 'held' and expires_at <= now()`.as('lapsed')])
     .where('id', '=', ref.holdId)
@@ -67,14 +68,14 @@ async function lockOwnHold(trx: Transaction<Database>, ref: HoldRef, event: Even
 }
 
 /** Expires a held hold found past its expiry (what the sweeper would do), then says so. */
-async function expireLapsed(trx: Transaction<Database>, hold: OwnHold): Promise<HoldRefusal> {
-  if (await moveHold(trx, hold.id, 'held', 'expired')) await freeSeatsOf(trx, hold.eventId, hold.id, hold.seatIndexes);
+async function expireLapsed(tx: StoreTx, hold: OwnHold): Promise<HoldRefusal> {
+  if (await moveHold(tx, hold.id, 'held', 'expired')) await freeSeatsOf(tx, hold.eventId, hold.id, hold.seatIndexes);
   return expired;
 }
 
 /** Sells a held hold's seats; the row count proves every seat was still this hold's (or free, when late). */
-async function sellHeldSeats(trx: Transaction<Database>, hold: OwnHold): Promise<boolean> {
-  const update = trx
+async function sellHeldSeats({ db }: StoreTx, hold: OwnHold): Promise<boolean> {
+  const update = db
     .updateTable('seats')
     .set({ state: 'sold', hold_id: hold.id, held_until: null, version: sql`version + 1` })
     .where('event_id', '=', hold.eventId)
@@ -86,7 +87,18 @@ async function sellHeldSeats(trx: Transaction<Database>, hold: OwnHold): Promise
   return Number(result.numUpdatedRows) === hold.seatIndexes.length;
 }
 
-export function createHoldCommands(db: Kysely<Database>, events: EventCache): HoldCommands {
+/**
+ * A late payment must not lift the user past the event's limit: while the hold lapsed, the user
+ * may have taken other seats. Counted under the same lock as claims.
+ */
+async function lateConfirmWithinLimit(tx: StoreTx, hold: OwnHold, event: EventInfo, userId: string): Promise<boolean> {
+  if (!hold.lapsed || event.maxSeatsPerUser <= 0) return true;
+  await lockUserOnEvent(tx, event.eventId, userId);
+  const { rows } = await sql<{ seats: number }>`select ${userSeats(tx, event.eventId, userId, hold.id)} as seats`.execute(tx.db);
+  return (rows[0]?.seats ?? 0) + hold.seatIndexes.length <= event.maxSeatsPerUser;
+}
+
+export function createHoldCommands(store: Store, events: EventCache): HoldCommands {
   async function checkRef(ref: HoldRef): Promise<EventInfo> {
     const eventId = checkId('eventId', ref.eventId);
     checkUserId(ref.userId);
@@ -98,15 +110,16 @@ export function createHoldCommands(db: Kysely<Database>, events: EventCache): Ho
     async confirm(ref: HoldRef): Promise<ConfirmResult> {
       const event = await checkRef(ref);
       try {
-        return await db.transaction().execute(async (trx): Promise<ConfirmResult> => {
-          const hold = await lockOwnHold(trx, ref, event);
+        return await store.transaction(async (tx): Promise<ConfirmResult> => {
+          const hold = await lockOwnHold(tx, ref, event);
           if (hold === undefined) return notFound;
           if (hold.status === 'confirmed') return { ok: true, seats: hold.seats, alreadyConfirmed: true };
           if (hold.status !== 'held') return expired;
-          if (!(await sellHeldSeats(trx, hold))) throw new Rollback(expired);
+          if (!(await lateConfirmWithinLimit(tx, hold, event, ref.userId))) return expireLapsed(tx, hold);
+          if (!(await sellHeldSeats(tx, hold))) throw new Rollback(expired);
           // The hold row is locked: an expiry cannot have moved it since we read it.
-          if (!(await moveHold(trx, hold.id, 'held', 'confirmed'))) throw new Rollback(expired);
-          await trx.insertInto('bookings').values({ id: hold.id, event_id: hold.eventId, user_id: ref.userId }).execute();
+          if (!(await moveHold(tx, hold.id, 'held', 'confirmed'))) throw new Rollback(expired);
+          await tx.db.insertInto('bookings').values({ id: hold.id, event_id: hold.eventId, user_id: ref.userId }).execute();
           return { ok: true, seats: hold.seats, alreadyConfirmed: false };
         });
       } catch (error) {
@@ -117,14 +130,14 @@ export function createHoldCommands(db: Kysely<Database>, events: EventCache): Ho
 
     async release(ref: HoldRef): Promise<ReleaseResult> {
       const event = await checkRef(ref);
-      return db.transaction().execute(async (trx): Promise<ReleaseResult> => {
-        const hold = await lockOwnHold(trx, ref, event);
+      return store.transaction(async (tx): Promise<ReleaseResult> => {
+        const hold = await lockOwnHold(tx, ref, event);
         if (hold === undefined) return notFound;
         if (hold.status === 'confirmed') return { ok: false, reason: 'wrong-state', status: 'sold' };
         if (hold.status !== 'held') return expired;
-        if (hold.lapsed) return expireLapsed(trx, hold);
-        await moveHold(trx, hold.id, 'held', 'released');
-        await freeSeatsOf(trx, hold.eventId, hold.id, hold.seatIndexes);
+        if (hold.lapsed) return expireLapsed(tx, hold);
+        await moveHold(tx, hold.id, 'held', 'released');
+        await freeSeatsOf(tx, hold.eventId, hold.id, hold.seatIndexes);
         return { ok: true, seats: hold.seats };
       });
     },
@@ -132,21 +145,21 @@ export function createHoldCommands(db: Kysely<Database>, events: EventCache): Ho
     /** The hold row stays (status cancelled, for the record); its booking row is deleted. */
     async cancel(ref: HoldRef): Promise<ReleaseResult> {
       const event = await checkRef(ref);
-      return db.transaction().execute(async (trx): Promise<ReleaseResult> => {
-        const hold = await lockOwnHold(trx, ref, event);
+      return store.transaction(async (tx): Promise<ReleaseResult> => {
+        const hold = await lockOwnHold(tx, ref, event);
         if (hold === undefined) return notFound;
-        if (hold.status === 'held') return hold.lapsed ? expireLapsed(trx, hold) : { ok: false, reason: 'wrong-state', status: 'held' };
+        if (hold.status === 'held') return hold.lapsed ? expireLapsed(tx, hold) : { ok: false, reason: 'wrong-state', status: 'held' };
         if (hold.status !== 'confirmed') return expired;
-        await moveHold(trx, hold.id, 'confirmed', 'cancelled');
-        await freeSeatsOf(trx, hold.eventId, hold.id, hold.seatIndexes);
-        await trx.deleteFrom('bookings').where('id', '=', hold.id).execute();
+        await moveHold(tx, hold.id, 'confirmed', 'cancelled');
+        await freeSeatsOf(tx, hold.eventId, hold.id, hold.seatIndexes);
+        await tx.db.deleteFrom('bookings').where('id', '=', hold.id).execute();
         return { ok: true, seats: hold.seats };
       });
     },
 
     async seatMap(eventId: string): Promise<SeatMap> {
       const event = await events.get(checkId('eventId', eventId));
-      const rows = await db
+      const rows = await store.db
         .selectFrom('seats')
         .select(['seat_index', 'state', seatIsFree.as('free')])
         .where('event_id', '=', event.eventId)
@@ -158,15 +171,19 @@ export function createHoldCommands(db: Kysely<Database>, events: EventCache): Ho
         states[row.seat_index] = row.state === 'sold' ? 'S' : 'H';
         available--;
       }
-      return {
-        rows: event.rows,
-        cols: event.cols,
-        capacity: event.capacity,
-        available,
-        maxSeatsPerUser: event.maxSeatsPerUser,
-        generation: 0,
-        states: states.join(''),
-      };
+      return { ...countersOf(event, available), states: states.join('') };
+    },
+
+    async counters(eventId: string): Promise<EventCounters> {
+      const event = await events.get(checkId('eventId', eventId));
+      const { rows } = await sql<{ taken: number }>`
+        select count(*)::int as taken from ${store.t.seats} where event_id = ${event.eventId} and not ${seatIsFree}`.execute(store.db);
+      return countersOf(event, event.capacity - (rows[0]?.taken ?? 0));
     },
   };
+}
+
+function countersOf(event: EventInfo, available: number): EventCounters {
+  // PostgreSQL has no load generations: 0.
+  return { rows: event.rows, cols: event.cols, capacity: event.capacity, available, maxSeatsPerUser: event.maxSeatsPerUser, generation: 0 };
 }

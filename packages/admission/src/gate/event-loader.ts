@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { InvalidInputError } from '../errors.js';
+import { limits } from '../limits.js';
+import type { EventSnapshot, SnapshotHold } from '../results.js';
+import { seatArgs } from '../seats.js';
+import { checkId, checkSeatList, checkUserId, checkWhole } from '../validation.js';
+import type { GateSettings } from './gate-settings.js';
 import { eventKeys, stagingKeys } from './keys.js';
 import { okOrThrow } from './replies.js';
-import type { EventSnapshot, SnapshotHold } from '../results.js';
 import type { RunScript } from './script-runner.js';
-import { seatArgs } from '../seats.js';
-import type { AdmissionSettings } from '../settings.js';
-import { checkId, checkSeatList, checkUserId, checkWhole } from '../validation.js';
-import { InvalidInputError } from '../errors.js';
 
 export type LoadMode = 'create' | 'replace';
 
@@ -17,13 +18,13 @@ export type LoadMode = 'create' | 'replace';
  */
 export async function loadEvent(
   run: RunScript,
-  settings: AdmissionSettings,
+  settings: GateSettings,
   snapshot: EventSnapshot,
   mode: LoadMode,
 ): Promise<number> {
   const eventId = checkId('eventId', snapshot.eventId);
-  const rows = checkWhole('rows', snapshot.rows, 1, settings.maxRows);
-  const cols = checkWhole('cols', snapshot.cols, 1, settings.maxCols);
+  const rows = checkWhole('rows', snapshot.rows, 1, limits.maxRows);
+  const cols = checkWhole('cols', snapshot.cols, 1, limits.maxCols);
   const maxSeatsPerUser = checkWhole('maxSeatsPerUser', snapshot.maxSeatsPerUser ?? 0, 0, rows * cols);
   const chunks = chunkHolds(snapshot.holds, settings);
 
@@ -32,7 +33,7 @@ export async function loadEvent(
   const token = randomUUID();
   okOrThrow(
     await run('load-begin', [...staging, live[0] as string], [
-      token, mode, rows, cols, maxSeatsPerUser, settings.maxRows, settings.maxCols, settings.stagingTtlMs,
+      token, mode, rows, cols, maxSeatsPerUser, limits.maxRows, limits.maxCols, settings.stagingTtlMs,
     ]),
     eventId,
   );
@@ -43,10 +44,10 @@ export async function loadEvent(
   return Number(reply[1]);
 }
 
-function holdArgs(hold: SnapshotHold, i: number, settings: AdmissionSettings): (string | number)[] {
+function holdArgs(hold: SnapshotHold, i: number, settings: GateSettings): (string | number)[] {
   const holdId = checkId(`holds[${i}].holdId`, hold.holdId);
   const userId = checkUserId(hold.userId);
-  const seats = checkSeatList(hold.seats, { ...settings, maxSeatsPerClaim: settings.maxRows * settings.maxCols });
+  const seats = checkSeatList(hold.seats, { ...limits, maxSeatsPerClaim: limits.maxRows * limits.maxCols });
   if (hold.status !== 'held' && hold.status !== 'sold') {
     throw new InvalidInputError(`holds[${i}].status`, "must be 'held' or 'sold'");
   }
@@ -63,7 +64,7 @@ function holdArgs(hold: SnapshotHold, i: number, settings: AdmissionSettings): (
 }
 
 /** Splits the holds into script arguments of at most loadChunkSeats seats (a hold never splits). */
-function chunkHolds(holds: readonly SnapshotHold[], settings: AdmissionSettings): (string | number)[][] {
+function chunkHolds(holds: readonly SnapshotHold[], settings: GateSettings): (string | number)[][] {
   const chunks: (string | number)[][] = [];
   let current: (string | number)[] = [];
   let seatsInChunk = 0;

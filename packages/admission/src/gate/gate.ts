@@ -1,0 +1,202 @@
+import { fingerprintOf, holdTtlOf, prepareBestClaim, prepareSeatClaim, type ClaimRequest } from '../claim-request.js';
+import { limits } from '../limits.js';
+import type {
+  BestAvailableClaim,
+  ClaimResult,
+  ConfirmResult,
+  EventCounters,
+  EventSnapshot,
+  HoldRef,
+  HoldState,
+  ReapResult,
+  ReleaseResult,
+  SeatClaim,
+  SeatMap,
+} from '../results.js';
+import { seatArgs } from '../seats.js';
+import { checkId, checkUserId } from '../validation.js';
+import { loadEvent, type LoadMode } from './event-loader.js';
+import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
+import { defaultGateSettings, type GateSettings } from './gate-settings.js';
+import { eventKeys, idempotencyRecordKey } from './keys.js';
+import { claimResult, confirmResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
+import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
+import { SoldOutCache } from './sold-out-cache.js';
+
+export interface GateOptions extends Partial<GateSettings> {
+  /** An ioredis client (standalone or Cluster), yours to close. Auto-pipelining is welcome. */
+  readonly redis: RedisClient;
+}
+
+const holdStates = Object.freeze({ H: 'held', S: 'sold', X: 'expired' } as const);
+
+/**
+ * The Redis gate: every operation is one atomic Lua script on the event's keys, and this is
+ * the only code that sends Redis commands for them. Create one per process and share it.
+ */
+export class Gate {
+  readonly settings: Readonly<GateSettings>;
+  readonly #redis: RedisClient;
+  readonly #run: RunScript;
+  readonly #soldOut: SoldOutCache;
+
+  constructor(options: GateOptions) {
+    const { redis, ...overrides } = options;
+    this.settings = Object.freeze({ ...defaultGateSettings, ...overrides });
+    this.#redis = redis;
+    this.#run = registerScripts(redis);
+    this.#soldOut = new SoldOutCache(this.settings.soldOutCacheMs, this.settings.soldOutCacheMaxEvents);
+  }
+
+  /**
+   * Loads an event's whole state (its holds; none for a new event) in bounded steps, swapped in
+   * atomically. 'create' refuses an event Redis has already (EventExistsError); 'replace'
+   * (the hydrate path) overwrites it. Returns the new generation.
+   */
+  async loadEvent(snapshot: EventSnapshot, mode: LoadMode = 'create'): Promise<number> {
+    const generation = await loadEvent(this.#run, this.settings, snapshot, mode);
+    this.#soldOut.forget(snapshot.eventId);
+    return generation;
+  }
+
+  /**
+   * Fences the event before a re-load: every call on it answers EventNotLoadedError until
+   * the next loadEvent swaps in the new state, so nothing is admitted between the store's
+   * snapshot and the swap. A fence left by a crashed loader ends at the next load.
+   */
+  async fence(eventId: string): Promise<void> {
+    await this.#redis.hset(this.#keys(checkId('eventId', eventId)).meta, 'fenced', '1');
+    this.#soldOut.forget(eventId);
+  }
+
+  /** Claims exactly these seats, or none of them. */
+  claimSeats(claim: SeatClaim): Promise<ClaimResult> {
+    return this.claim(prepareSeatClaim(claim));
+  }
+
+  /** Claims the best `quantity` free seats (see lua/includes/find-seats.lua for "best"). */
+  claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
+    return this.claim(prepareBestClaim(claim));
+  }
+
+  /** A claim already validated (the strategies prepare it once for every path). */
+  async claim(request: ClaimRequest): Promise<ClaimResult> {
+    // A retry with a key must reach Redis: its stored answer may be a success.
+    if (request.idempotencyKey === undefined && this.#soldOut.isSoldOut(request.eventId)) {
+      return { ok: false, reason: 'sold-out', replayed: false, cached: true };
+    }
+    const holdTtlMs = holdTtlOf(request, this.settings.holdTtlMs);
+    const { keyPrefix } = this.settings;
+    const idemKey = idempotencyRecordKey(keyPrefix, request.eventId, request.userId, request.idempotencyKey);
+    const script = request.kind === 'seats' ? 'claim-seats' : 'claim-best';
+    const what = request.kind === 'seats' ? seatArgs(request.seats) : [request.quantity, request.allowSplit ? 1 : 0, limits.maxSeatsPerClaim];
+    const reply = await this.#run(script, [...eventKeys(keyPrefix, request.eventId), idemKey], [
+      this.settings.reapBatchSize,
+      this.settings.tombstoneMs,
+      request.userId,
+      request.holdId,
+      holdTtlMs,
+      this.settings.expiryGraceMs,
+      fingerprintOf(request, holdTtlMs),
+      this.settings.idempotencyTtlMs,
+      ...what,
+    ]);
+    const freshMs = soldOutFreshMs(reply);
+    if (freshMs !== undefined) this.#soldOut.markSoldOut(request.eventId, freshMs);
+    return claimResult(reply, request.eventId);
+  }
+
+  /** Makes a hold's seats sold. Confirming twice is harmless (alreadyConfirmed: true). */
+  async confirm(ref: HoldRef): Promise<ConfirmResult> {
+    return confirmResult(await this.#holdCommand('confirm', ref, []), ref.eventId);
+  }
+
+  /** Gives a hold's seats back. */
+  release(ref: HoldRef): Promise<ReleaseResult> {
+    return this.#free(ref, 'H');
+  }
+
+  /** Cancels a confirmed booking: its seats are free again. */
+  cancel(ref: HoldRef): Promise<ReleaseResult> {
+    return this.#free(ref, 'S');
+  }
+
+  /** Expires due holds now (every call does so lazily) and says which it expired. */
+  async reapExpired(eventId: string): Promise<ReapResult> {
+    return reapResult(await this.#eventCall('reap', checkId('eventId', eventId), []), eventId);
+  }
+
+  /** The seat map, one character a seat ('.' free, 'H' held, 'S' sold). */
+  async seatMap(eventId: string): Promise<SeatMap> {
+    const reply = await this.#read(eventId, true);
+    return { ...countersOf(reply), states: String(reply[6]) };
+  }
+
+  /** The counters without the map: one small reply. */
+  async counters(eventId: string): Promise<EventCounters> {
+    return countersOf(await this.#read(eventId, false));
+  }
+
+  /**
+   * Where a hold stands in Redis: 'held', 'sold', 'expired' (a tombstone), or undefined when
+   * Redis has no record of it (never granted, forgotten, or removed by a re-hydration).
+   */
+  async holdStatus(eventId: string, holdId: string): Promise<HoldState | undefined> {
+    const record = await this.#redis.hget(this.#keys(checkId('eventId', eventId)).holds, checkId('holdId', holdId));
+    return record === null ? undefined : holdStates[record[0] as keyof typeof holdStates];
+  }
+
+  /** Deletes a claim's stored idempotent answer, so a retry claims afresh. */
+  async forgetAnswer(eventId: string, userId: string, idempotencyKey: string): Promise<void> {
+    await this.#redis.del(idempotencyRecordKey(this.settings.keyPrefix, checkId('eventId', eventId), checkUserId(userId), idempotencyKey));
+  }
+
+  /** Whether Redis's maxmemory-policy may evict the gate's keys; answers within `timeoutMs`. */
+  evictionRisk(timeoutMs: number): Promise<EvictionRisk> {
+    return checkEvictionRisk(this.#redis, timeoutMs);
+  }
+
+  #keys(eventId: string) {
+    const [meta, , holds] = eventKeys(this.settings.keyPrefix, eventId);
+    return { meta: meta as string, holds: holds as string };
+  }
+
+  async #free(ref: HoldRef, expected: 'H' | 'S'): Promise<ReleaseResult> {
+    const result = releaseResult(await this.#holdCommand('release', ref, [expected]), ref.eventId);
+    if (result.ok) this.#soldOut.forget(ref.eventId);
+    return result;
+  }
+
+  #holdCommand(script: 'confirm' | 'release', ref: HoldRef, extraArgs: readonly string[]): Promise<ScriptReply> {
+    const eventId = checkId('eventId', ref.eventId);
+    return this.#eventCall(script, eventId, [checkUserId(ref.userId), checkId('holdId', ref.holdId), ...extraArgs]);
+  }
+
+  async #read(eventId: string, withSeats: boolean): Promise<ScriptReply> {
+    const reply = await this.#eventCall('read', checkId('eventId', eventId), [withSeats ? '1' : '0']);
+    return okOrThrow(reply, eventId);
+  }
+
+  /** Runs a script that takes the event's keys and the reap settings first. */
+  #eventCall(script: 'confirm' | 'release' | 'reap' | 'read', eventId: string, args: readonly (string | number)[]): Promise<ScriptReply> {
+    return this.#run(script, eventKeys(this.settings.keyPrefix, eventId), [this.settings.reapBatchSize, this.settings.tombstoneMs, ...args]);
+  }
+}
+
+function countersOf(reply: ScriptReply): EventCounters {
+  const rows = Number(reply[1]);
+  const cols = Number(reply[2]);
+  return {
+    rows,
+    cols,
+    capacity: rows * cols,
+    available: Number(reply[3]),
+    generation: Number(reply[4]),
+    maxSeatsPerUser: Number(reply[5]),
+  };
+}
+
+/** Creates the Redis gate on an ioredis client; see GateSettings for the options. */
+export function createGate(options: GateOptions): Gate {
+  return new Gate(options);
+}

@@ -1,0 +1,63 @@
+import { performance } from 'node:perf_hooks';
+import { LoadConflictError } from '../../errors.js';
+import type { Gate } from '../../gate/gate.js';
+import { eventSnapshot, type EventInfo } from '../../store/events.js';
+import type { Store } from '../../store/store.js';
+import type { GroupCommitter } from './group-commit.js';
+
+export type HydrationReason = 'not-loaded' | 'stale' | 'after-fallback' | 'drift';
+
+/** A finished hydration, as the 'hydrate' event reports it. */
+export interface Hydration {
+  readonly eventId: string;
+  readonly reason: HydrationReason;
+  readonly durationMs: number;
+}
+
+/**
+ * Rebuilds an event's Redis state from PostgreSQL: fence the event (the gate admits nobody
+ * for it), let this process's pending writes for it land, snapshot PostgreSQL, swap the
+ * snapshot in. One hydration per event at a time in this process, and callers of a running
+ * one share it; a concurrent load by another process wins or loses cleanly
+ * (LoadConflictError: theirs is as fresh as ours).
+ */
+export class Hydrator {
+  readonly #gate: Gate;
+  readonly #store: Store;
+  readonly #committer: GroupCommitter;
+  readonly #onHydrated: (hydration: Hydration) => void;
+  readonly #running = new Map<string, Promise<void>>();
+
+  constructor(gate: Gate, store: Store, committer: GroupCommitter, onHydrated: (hydration: Hydration) => void) {
+    this.#gate = gate;
+    this.#store = store;
+    this.#committer = committer;
+    this.#onHydrated = onHydrated;
+  }
+
+  /** True while a hydration of the event runs in this process. */
+  isRunning(eventId: string): boolean {
+    return this.#running.has(eventId);
+  }
+
+  hydrate(event: EventInfo, reason: HydrationReason): Promise<void> {
+    const running = this.#running.get(event.eventId);
+    if (running) return running;
+    const hydration = this.#run(event, reason).finally(() => this.#running.delete(event.eventId));
+    this.#running.set(event.eventId, hydration);
+    return hydration;
+  }
+
+  async #run(event: EventInfo, reason: HydrationReason): Promise<void> {
+    const started = performance.now();
+    await this.#gate.fence(event.eventId);
+    await this.#committer.drain(event.eventId);
+    const snapshot = await eventSnapshot(this.#store, event);
+    try {
+      await this.#gate.loadEvent(snapshot, 'replace');
+    } catch (error) {
+      if (!(error instanceof LoadConflictError)) throw error;
+    }
+    this.#onHydrated({ eventId: event.eventId, reason, durationMs: performance.now() - started });
+  }
+}
