@@ -3,7 +3,7 @@ import type { Gate } from './gate/gate.js';
 import type { EvictionRisk } from './gate/eviction-check.js';
 import type { ClaimResult } from './results.js';
 import { BackgroundJob } from './background-job.js';
-import { GridCore, type GridParts, type StartReport } from './seat-grid.js';
+import { GridCore, type GridParts, type Health, type StartReport } from './seat-grid.js';
 import { AdmissionStrategy } from './strategies/admission/admission-strategy.js';
 import { Breaker, type BreakerState } from './strategies/admission/breaker.js';
 import { GroupCommitter } from './strategies/admission/group-commit.js';
@@ -140,6 +140,14 @@ export class AdmissionSeatGrid extends GridCore {
     await this.#reconciler.stop();
     await this.#committer.drainAll();
     this.breaker.shutdown();
+  }
+
+  protected async moreHealth(): Promise<Omit<Health, 'postgres'>> {
+    const timeoutMs = this.settings.startTimeoutMs;
+    const up = await this.gate.ping(timeoutMs);
+    // Asked afresh, so fixing the policy makes the instance ready again without a restart.
+    const risk = up ? await this.gate.evictionRisk(timeoutMs) : { policy: 'unknown', safe: true };
+    return { redis: up ? 'up' : 'down', breaker: this.breaker.state, evictionPolicy: risk.policy, evictionSafe: risk.safe };
   }
 
   #breakerMoved(state: BreakerState): void {

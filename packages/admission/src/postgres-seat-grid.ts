@@ -1,4 +1,4 @@
-import { GridCore, type GridParts, type StartReport } from './seat-grid.js';
+import { GridCore, type GridParts, type Health, type StartReport } from './seat-grid.js';
 import { createNaiveStrategy } from './strategies/postgres/naive.js';
 import { createOptimisticStrategy } from './strategies/postgres/optimistic.js';
 import { createPessimisticStrategy } from './strategies/postgres/pessimistic.js';
@@ -24,4 +24,8 @@ export class PostgresSeatGrid extends GridCore {
   }
 
   protected async stopMore(): Promise<void> {}
+
+  protected async moreHealth(): Promise<Omit<Health, 'postgres'>> {
+    return { redis: 'unused', breaker: 'unused', evictionPolicy: 'unused', evictionSafe: true };
+  }
 }

@@ -17,6 +17,9 @@ import type {
 } from './results.js';
 import type { BackgroundTask, SeatGridEvents } from './seat-grid-events.js';
 import type { SeatGridSettings } from './settings.js';
+import type { BreakerState } from './strategies/admission/breaker.js';
+import { withTimeout } from './with-timeout.js';
+import { sql } from 'kysely';
 import { auditEvent, type EventAudit } from './store/audit.js';
 import { EventCache } from './store/event-cache.js';
 import { createEvent, findEvent, type EventInfo, type NewEvent } from './store/events.js';
@@ -46,6 +49,15 @@ export class BackgroundErrorRelay {
   report(error: unknown, task: BackgroundTask): void {
     this.target?.(error, task);
   }
+}
+
+/** What a readiness check wants to know; every probe answers within startTimeoutMs. */
+export interface Health {
+  readonly postgres: 'up' | 'down';
+  readonly redis: 'up' | 'down' | 'unused';
+  readonly breaker: BreakerState | 'unused';
+  readonly evictionPolicy: string;
+  readonly evictionSafe: boolean;
 }
 
 /** The parts every instance is built on; the factory makes them. */
@@ -189,6 +201,22 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   audit(eventId: string): Promise<EventAudit> {
     return this.#call(() => auditEvent(this.store, checkId('eventId', eventId)));
   }
+
+  /** The state of what the instance depends on, asked afresh (readiness checks call this). */
+  health(): Promise<Health> {
+    return this.#call(async () => ({ postgres: await this.postgresHealth(), ...(await this.moreHealth()) }));
+  }
+
+  protected async postgresHealth(): Promise<'up' | 'down'> {
+    const ping = sql`select 1`.execute(this.store.db);
+    return withTimeout(ping, this.settings.startTimeoutMs, () => new Error('PostgreSQL did not answer')).then(
+      () => 'up' as const,
+      () => 'down' as const,
+    );
+  }
+
+  /** What the strategy adds to health(). */
+  protected abstract moreHealth(): Promise<Omit<Health, 'postgres'>>;
 
   /** One sweep of due holds now (the sweeper does this every interval). */
   sweepOnce(): Promise<readonly ExpiredHoldRow[]> {

@@ -1,4 +1,4 @@
-import { isStrategyName, type StrategyName } from '@seatgrid/admission';
+import { comparisonStrategyNames, type ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { z } from 'zod';
 
 /** Everything the server reads from the environment, with its default. */
@@ -14,7 +14,7 @@ export interface ApiConfig {
   /** ADMIN_TOKEN (none: creating events is refused until it is set). */
   readonly adminToken: string | undefined;
   /** BOOKING_STRATEGY (admission): admission | optimistic | pessimistic | naive. */
-  readonly strategy: StrategyName;
+  readonly strategy: ComparisonStrategyName;
   /** PAYMENT_SUCCESS_RATE (1): share of mock payments that succeed, 0..1. */
   readonly paymentSuccessRate: number;
   /** PAYMENT_DELAY_MS (0): how long a mock payment takes. */
@@ -60,7 +60,7 @@ const environment = z.object({
   REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
   DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/seatgrid'),
   ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  BOOKING_STRATEGY: z.string().default('admission').refine(isStrategyName, 'one of admission, optimistic, pessimistic, naive'),
+  BOOKING_STRATEGY: z.enum(comparisonStrategyNames).default('admission'),
   PAYMENT_SUCCESS_RATE: number(1, 0, 1),
   PAYMENT_DELAY_MS: number(0, 0, 60_000),
   RATE_LIMIT_PER_SECOND: number(50, 0, 1_000_000),
@@ -105,7 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     adminToken: e.ADMIN_TOKEN,
-    strategy: e.BOOKING_STRATEGY as StrategyName,
+    strategy: e.BOOKING_STRATEGY,
     paymentSuccessRate: e.PAYMENT_SUCCESS_RATE,
     paymentDelayMs: e.PAYMENT_DELAY_MS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,

@@ -1,5 +1,7 @@
 import {
   AdmissionError,
+  ClosedError,
+  EventLoadingError,
   EventNotFoundError,
   EventNotLoadedError,
   IdempotencyInFlightError,
@@ -90,7 +92,10 @@ export function problemOf(error: unknown): ProblemError | undefined {
   if (error instanceof InvalidInputError) return invalid(error.field, error.message);
   if (error instanceof IdempotencyMismatchError) return new ProblemError('idempotency-mismatch');
   if (error instanceof IdempotencyInFlightError) return new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
-  if (error instanceof EventNotLoadedError) return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
+  if (error instanceof EventNotLoadedError || error instanceof ClosedError) return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
+  if (error instanceof EventLoadingError) {
+    return new ProblemError('unavailable', { detail: 'the event is loading; retry shortly' }, { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1_000)) });
+  }
   const bodyParser = error as { type?: unknown; status?: unknown } | null;
   if (bodyParser?.type === 'entity.parse.failed') return invalid('body', 'the body is not valid JSON');
   if (bodyParser?.type === 'entity.too.large') return new ProblemError('payload-too-large');

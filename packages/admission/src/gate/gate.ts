@@ -15,6 +15,7 @@ import type {
 } from '../results.js';
 import { seatArgs } from '../seats.js';
 import { checkId, checkUserId } from '../validation.js';
+import { withTimeout } from '../with-timeout.js';
 import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
@@ -149,6 +150,14 @@ export class Gate {
   /** Deletes a claim's stored idempotent answer, so a retry claims afresh. */
   async forgetAnswer(eventId: string, userId: string, idempotencyKey: string): Promise<void> {
     await this.#redis.del(idempotencyRecordKey(this.settings.keyPrefix, checkId('eventId', eventId), checkUserId(userId), idempotencyKey));
+  }
+
+  /** Whether Redis answers a PING within `timeoutMs`. */
+  async ping(timeoutMs: number): Promise<boolean> {
+    return withTimeout(this.#redis.ping(), timeoutMs, () => new Error('PING timed out')).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** Whether Redis's maxmemory-policy may evict the gate's keys; answers within `timeoutMs`. */
