@@ -17,6 +17,8 @@ export interface ChildServerOptions {
   /** A GET path that answers 200 once the server is ready. */
   readonly readyPath: string;
   readonly readyTimeoutMs: number;
+  /** Node flags before the script (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -25,7 +27,7 @@ export interface ChildServerOptions {
  * at info the API logs every request synchronously to our pipe, which would be measured too.
  */
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
-  const child = spawn(process.execPath, [options.script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
