@@ -8,6 +8,8 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<number | null>;
   /** The last lines it wrote to stderr/stdout, for error messages. */
   tail(): string;
+  /** Resolves with the exit code when the process exits, however it ends. */
+  readonly exited: Promise<number | null>;
 }
 
 export interface ChildServerOptions {
@@ -45,6 +47,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     pid: child.pid,
     stop: (graceMs = 15_000) => stopChild(child, exited, graceMs),
     tail: () => lines.join('\n'),
+    exited,
   };
   const deadline = Date.now() + options.readyTimeoutMs;
   let exitCode: number | null | undefined;
