@@ -11,7 +11,7 @@ function row(name: RowName, cpuUsPerRequest: number | null, extra: Partial<RowMe
   return {
     name, description: name, expectedStatus: name === 'granted-hold' ? 201 : 409, warmupRequests: 100, requests: 1_000,
     durationSec: 0.1, throughput: 10_000, latency: p(5), byStatus: { [name === 'granted-hold' ? '201' : '409']: 1_000 },
-    errors: 0, problems: [], cpuUsPerRequest, redisCpuUsPerRequest: 20, redisScriptCallsPerRequest: 1,
+    errors: 0, problems: [], cpuUsPerRequest, redisCpuUsPerRequest: 20, redisScriptCallsPerRequest: 1, redisUsPerScriptCall: 12.5,
     windowUs: { startUs: 0, endUs: 100_000 }, ...extra,
   };
 }
@@ -38,7 +38,7 @@ test('rows are judged against the bare Express row of the same run, and printed 
   assert.deepEqual(judged.map((r) => r.verdict.met), [null, true, false, false]);
   assert.deepEqual(judged.map((r) => r.verdict.ratio), [1, 1.1, 1.5, 200 / 60]);
   const text = renderText(rowsTable(judged));
-  assert.match(text, /^sold-out +1000 +10000 +5\.0 +10\.0 +66\.0 +1\.10x +<= 1\.15x +yes +20\.0 +1\.00 +0$/m);
+  assert.match(text, /^sold-out +1000 +10000 +5\.0 +10\.0 +66\.0 +1\.10x +<= 1\.15x +yes +20\.0 +1\.00 +12\.5 +0$/m);
   assert.match(text, /^seats-taken .* 1\.50x +<= 1\.4x +NO /m);
   assert.deepEqual(judgeRows([row('sold-out', 66)]).map((r) => r.verdict.ratio), [null], 'no baseline, no ratio');
 });

@@ -28,6 +28,8 @@ export interface RowMeasurement {
   readonly redisCpuUsPerRequest: number | null;
   /** EVALSHA/EVAL calls Redis ran a request (INFO commandstats; other clients' included). */
   readonly redisScriptCallsPerRequest: number;
+  /** Redis's own time a script call (INFO commandstats usec over calls); null when none ran. */
+  readonly redisUsPerScriptCall: number | null;
   /** The measured phase on the monotonic clock, to cut the server's profile to it. */
   readonly windowUs: { readonly startUs: number; readonly endUs: number };
 }
@@ -51,16 +53,18 @@ export async function measureRow(row: HotPathRow, prepared: PreparedRow, options
     options.warmup === 0
       ? undefined
       : await runLoad({ ...base, label: `${row.name} warm-up`, amount: options.warmup, next, progress: () => undefined });
-  const scriptCalls = async () => {
+  const scriptStats = async () => {
     const stats = await options.redis.info('commandstats');
-    return commandStat(stats, 'evalsha').calls + commandStat(stats, 'eval').calls;
+    const [evalsha, evalStat] = [commandStat(stats, 'evalsha'), commandStat(stats, 'eval')];
+    return { calls: evalsha.calls + evalStat.calls, usec: evalsha.usec + evalStat.usec };
   };
-  const callsBefore = await scriptCalls();
+  const scriptsBefore = await scriptStats();
   const cpuBefore = await readCpu(server.pid, options.redis);
   const startUs = monotonicMicros();
   const load = await runLoad({ ...base, label: row.name, amount: options.requests, next: (n) => next(options.warmup + n) });
   const cpuAfter = await readCpu(server.pid, options.redis);
-  const callsAfter = await scriptCalls();
+  const scriptsAfter = await scriptStats();
+  const calls = scriptsAfter.calls - scriptsBefore.calls;
   const cpu = cpuPerRequest(cpuBefore, cpuAfter, load.requests);
   const expected = String(row.expectedStatus);
   const unexpected = Object.entries(load.byStatus).reduce((sum, [status, n]) => sum + (status === expected ? 0 : n), 0);
@@ -83,7 +87,8 @@ export async function measureRow(row: HotPathRow, prepared: PreparedRow, options
     problems,
     cpuUsPerRequest: cpu.processUsPerRequest,
     redisCpuUsPerRequest: cpu.redisUsPerRequest,
-    redisScriptCallsPerRequest: load.requests === 0 ? 0 : (callsAfter - callsBefore) / load.requests,
+    redisScriptCallsPerRequest: load.requests === 0 ? 0 : calls / load.requests,
+    redisUsPerScriptCall: calls === 0 ? null : (scriptsAfter.usec - scriptsBefore.usec) / calls,
     // Up to the last answer, as the load's duration is.
     windowUs: { startUs, endUs: startUs + load.durationSec * 1e6 },
   };

@@ -30,7 +30,7 @@ const fixed = (n: number | null, digits: number) => (n === null ? '-' : n.toFixe
 
 export function rowsTable(rows: readonly HotPathRowResult[]): Table {
   return {
-    headers: ['request', 'reqs', 'req/s', 'p50 ms', 'p99 ms', 'API µs/req', 'xExpr', 'target', 'met', 'Redis µs/req', 'scripts/req', 'errors'],
+    headers: ['request', 'reqs', 'req/s', 'p50 ms', 'p99 ms', 'API µs/req', 'xExpr', 'target', 'met', 'Redis µs/req', 'scripts/req', 'µs/script', 'errors'],
     rows: rows.map((r) => {
       const { target, met } = describeVerdict(r.verdict);
       return [
@@ -45,6 +45,7 @@ export function rowsTable(rows: readonly HotPathRowResult[]): Table {
         met,
         fixed(r.redisCpuUsPerRequest, 1),
         r.redisScriptCallsPerRequest.toFixed(2),
+        fixed(r.redisUsPerScriptCall, 1),
         String(r.errors + r.problems.length),
       ];
     }),
@@ -106,7 +107,7 @@ export async function writeHotPathReport(outDir: string, results: HotPathResults
     '',
     'Columns: `API µs/req` user + system CPU of the server process (/proc/<pid>/stat) over the measured phase, a request ' +
       'answered (the bare-express row: the bare Express process); `xExpr` that over bare Express\'s, against its `target`; ' +
-      '`Redis µs/req` Redis\'s CPU (INFO cpu), `scripts/req` EVALSHA calls (INFO commandstats), both counting every client of the shared Redis; ' +
+      '`Redis µs/req` Redis\'s CPU (INFO cpu), `scripts/req` EVALSHA calls (INFO commandstats) and `µs/script` Redis\'s time in each, all counting every client of the shared Redis; ' +
       '`errors` answers other than the expected status, transport errors and failed checks.',
     '',
     ...results.rows.map((r) => `- \`${r.name}\`: ${r.description}; expected ${r.expectedStatus}; statuses ${JSON.stringify(r.byStatus)}`),
