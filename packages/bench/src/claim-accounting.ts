@@ -118,7 +118,7 @@ export function accountClaims(
   };
 }
 
-function commandStat(info: string, command: string): { calls: number; usec: number } {
+export function commandStat(info: string, command: string): { calls: number; usec: number } {
   const match = new RegExp(`^cmdstat_${command}:calls=(\\d+),usec=(\\d+)`, 'm').exec(info);
   return { calls: Number(match?.[1] ?? 0), usec: Number(match?.[2] ?? 0) };
 }

@@ -10,6 +10,12 @@ export const RECONCILE_INTERVAL_MS = 5_000;
 /** The admission strategy reaps in Redis this long after PostgreSQL's expiry. */
 export const REDIS_EXPIRY_GRACE_MS = 500;
 
+/** Where and how the child runs: a fixed port instead of a free one, Node flags (--cpu-prof). */
+export interface ApiProcessOptions {
+  readonly port?: number;
+  readonly nodeArgs?: readonly string[];
+}
+
 /**
  * The real API server as a child process, as the bench runs it: rate limiting off (one load
  * generator, one IP, fresh user ids), LOG_LEVEL=warn (at info it logs every request), the
@@ -19,10 +25,12 @@ export async function startApi(
   env: Record<string, string>,
   strategy: StrategyName,
   overrides: Record<string, string> = {},
+  child: ApiProcessOptions = {},
 ): Promise<ChildServer> {
   return startChildServer({
     script: API_SERVER,
-    port: await freePort(),
+    port: child.port ?? (await freePort()),
+    ...(child.nodeArgs === undefined ? {} : { nodeArgs: child.nodeArgs }),
     readyPath: '/readyz',
     readyTimeoutMs: 30_000,
     env: {

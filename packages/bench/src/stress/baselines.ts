@@ -4,9 +4,10 @@ import { Redis } from 'ioredis';
 import { claimSeatsCommand, loadClaimScript, probeCommand, runRedisBenchmark } from '../redis-benchmark.ts';
 import { redisTarget } from '../redis-target.ts';
 import { defineWorkload } from '../workload.ts';
-import { startChildServer } from './child-server.ts';
+import { readCpu, usPerRequest } from '../cpu-meter.ts';
+import { startChildServer, type ChildServer } from './child-server.ts';
 import { freePort } from './free-port.ts';
-import { runLoad, type LoadResult } from './load.ts';
+import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
 import { warmUp } from './warm-up.ts';
 
 const BARE_EXPRESS = fileURLToPath(new URL('./bare-express-server.ts', import.meta.url));
@@ -19,18 +20,34 @@ export interface RedisBenchmarkBaseline {
   readonly p99Ms: number;
 }
 
+/** The bare Express run, with the CPU its process spent a request answered (/proc, over the measured load). */
+export interface BareExpressBaseline extends LoadResult {
+  readonly cpuUsPerRequest: number | null;
+}
+
 export interface Baselines {
-  readonly bareExpress: LoadResult | null;
+  readonly bareExpress: BareExpressBaseline | null;
   readonly redisBenchmark: RedisBenchmarkBaseline | null;
   readonly notes: readonly string[];
 }
 
+/** The baseline server (bare-express-server.ts) as a child process on a free port. */
+export async function startBareExpress(nodeArgs: readonly string[] = []): Promise<ChildServer> {
+  return startChildServer({ script: BARE_EXPRESS, port: await freePort(), readyPath: '/healthz', readyTimeoutMs: 15_000, env: {}, nodeArgs });
+}
+
+/** The request the baseline answers with a 409 problem, shaped like a buyer's. */
+export function bareExpressRequest(n: number): PlannedRequest {
+  return { method: 'POST', path: '/events/baseline/bookings', headers: { 'x-user-id': `u-${n}` }, body: { quantity: 1 } };
+}
+
 /** A bare Express POST route under the same autocannon load as the scenarios (100 connections). */
-export async function measureBareExpress(requests: number, timeLimitSec: number, progress: (line: string) => void): Promise<LoadResult> {
-  const server = await startChildServer({ script: BARE_EXPRESS, port: await freePort(), readyPath: '/healthz', readyTimeoutMs: 15_000, env: {} });
+export async function measureBareExpress(requests: number, timeLimitSec: number, progress: (line: string) => void): Promise<BareExpressBaseline> {
+  const server = await startBareExpress();
   try {
     await warmUp(server.baseUrl, '/healthz', 100, 2_000);
     progress(`baseline: bare Express POST route, ${requests} requests, 100 connections`);
+    const cpuBefore = await readCpu(server.pid, undefined);
     const result = await runLoad({
       label: 'bare-express',
       baseUrl: server.baseUrl,
@@ -38,10 +55,11 @@ export async function measureBareExpress(requests: number, timeLimitSec: number,
       amount: requests,
       timeLimitSec,
       progress,
-      next: (n) => ({ method: 'POST', path: '/events/baseline/bookings', headers: { 'x-user-id': `u-${n}` }, body: { quantity: 1 } }),
+      next: bareExpressRequest,
     });
-    progress(`baseline: bare Express ${result.throughput.toFixed(0)} req/s`);
-    return result;
+    const cpuUsPerRequest = usPerRequest(cpuBefore.processUs, (await readCpu(server.pid, undefined)).processUs, result.requests);
+    progress(`baseline: bare Express ${result.throughput.toFixed(0)} req/s, ${cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request`);
+    return { ...result, cpuUsPerRequest };
   } finally {
     await server.stop();
   }

@@ -8,6 +8,8 @@ export interface ChildServer {
   stop(graceMs?: number): Promise<number | null>;
   /** The last lines it wrote to stderr/stdout, for error messages. */
   tail(): string;
+  /** Resolves with the exit code when the process exits, however it ends. */
+  readonly exited: Promise<number | null>;
 }
 
 export interface ChildServerOptions {
@@ -17,6 +19,8 @@ export interface ChildServerOptions {
   /** A GET path that answers 200 once the server is ready. */
   readonly readyPath: string;
   readonly readyTimeoutMs: number;
+  /** Node flags before the script (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -25,7 +29,7 @@ export interface ChildServerOptions {
  * at info the API logs every request synchronously to our pipe, which would be measured too.
  */
 export async function startChildServer(options: ChildServerOptions): Promise<ChildServer> {
-  const child = spawn(process.execPath, [options.script], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,6 +47,7 @@ export async function startChildServer(options: ChildServerOptions): Promise<Chi
     pid: child.pid,
     stop: (graceMs = 15_000) => stopChild(child, exited, graceMs),
     tail: () => lines.join('\n'),
+    exited,
   };
   const deadline = Date.now() + options.readyTimeoutMs;
   let exitCode: number | null | undefined;

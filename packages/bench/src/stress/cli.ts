@@ -8,7 +8,11 @@ export interface StressOptions {
   readonly outDir: string | undefined;
   readonly baselines: boolean;
   readonly keepEvents: boolean;
+  /** After the runs, serve one admission API on this port until SIGINT/SIGTERM; undefined: do not. */
+  readonly keepApiPort: number | undefined;
 }
+
+export const DEFAULT_KEEP_API_PORT = 3000;
 
 export const USAGE = `usage: pnpm --filter @seatgrid/bench stress [options]
   --scenario NAME    a scenario (repeatable or comma list; default: all)
@@ -16,11 +20,14 @@ export const USAGE = `usage: pnpm --filter @seatgrid/bench stress [options]
   --quick            small sizes, seconds a run; exits 1 on any audit violation of a correct strategy
   --no-baselines     skip bare Express and redis-benchmark
   --keep-events      leave each run's event in PostgreSQL and Redis (default: removed after its audit)
+  --keep-api [PORT]  after the runs, keep an admission API up on 127.0.0.1:PORT (default 3000) with a
+                     flash-sale event, for a Prometheus to scrape its /metrics; stops on Ctrl-C/SIGTERM
   --out DIR          where to write report.md, results.json, charts (default bench-results/<timestamp>)`;
 
 export function parseStressOptions(argv: readonly string[], knownScenarios: readonly string[]): StressOptions | 'help' {
+  const { rest, keepApiPort } = takeKeepApi(argv);
   const { values } = parseArgs({
-    args: [...argv],
+    args: rest,
     options: {
       scenario: { type: 'string', multiple: true },
       strategy: { type: 'string', multiple: true },
@@ -50,5 +57,24 @@ export function parseStressOptions(argv: readonly string[], knownScenarios: read
     outDir: values.out,
     baselines: !values['no-baselines'],
     keepEvents: values['keep-events'],
+    keepApiPort,
   };
+}
+
+/** `--keep-api`, `--keep-api PORT` or `--keep-api=PORT`: parseArgs has no optional values, so it is taken out first. */
+function takeKeepApi(argv: readonly string[]): { rest: string[]; keepApiPort: number | undefined } {
+  const rest: string[] = [];
+  let keepApiPort: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg !== '--keep-api' && !arg.startsWith('--keep-api=')) {
+      rest.push(arg);
+      continue;
+    }
+    let raw = arg.startsWith('--keep-api=') ? arg.slice('--keep-api='.length) : undefined;
+    if (raw === undefined && /^\d+$/.test(argv[i + 1] ?? '')) raw = argv[++i];
+    keepApiPort = raw === undefined ? DEFAULT_KEEP_API_PORT : Number(raw);
+    if (!Number.isInteger(keepApiPort) || keepApiPort < 1 || keepApiPort > 65_535) throw new Error(`--keep-api wants a port from 1 to 65535, got ${raw}`);
+  }
+  return { rest, keepApiPort };
 }

@@ -3,9 +3,11 @@ import { performance } from 'node:perf_hooks';
 import { connectDatabase, type StrategyName } from '@seatgrid/admission';
 import { Redis } from 'ioredis';
 import { optionsOrExitCode, runMain } from '../cli-entry.ts';
+import { clockTicksPerSecond } from '../cpu-usage.ts';
 import { renderText } from '../text-table.ts';
 import { measureBareExpress, measureRedisBenchmarkBaseline, type Baselines } from './baselines.ts';
 import { parseStressOptions, USAGE, type StressOptions } from './cli.ts';
+import { keepApiUp } from './kept-api.ts';
 import { defaultStressOutDir, writeStressReport } from './report.ts';
 import { computeRatios, type StressResults } from './results.ts';
 import { runScenario, type RunResult } from './run-scenario.ts';
@@ -50,6 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
     scaling.push('goodput: where demand exceeds supply, admission and pessimistic must sell every seat demanded once every buyer was heard (optimistic may refuse after its bounded retries: reported only)');
     scaling.push('the API runs with rate limiting off (RATE_LIMIT_PER_SECOND=0, RATE_LIMIT_IP_PER_SECOND=0: one load generator, one IP) and LOG_LEVEL=warn (at info it logs every request), on a port the bench picks');
     scaling.push('the load generator, the API, Redis and PostgreSQL share the same cores: absolute figures are lower than on separate machines');
+    scaling.push(`CPU a request: user + system time of the API (or bare Express) process from /proc/<pid>/stat over the load phases, in ticks of ${(1e6 / clockTicksPerSecond()).toFixed(0)} µs, so each figure is within one tick / requests; Redis's from INFO cpu, which counts every client's work`);
     const results: StressResults = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -65,6 +68,9 @@ async function main(argv: readonly string[]): Promise<number> {
     const written = await writeStressReport(options.outDir ?? defaultStressOutDir(startedAt), results);
     process.stdout.write(`\n${renderText(runsTable(runs, ratios))}\n\n${baselineLines(baselines, ratios).join('\n')}\n\n`);
     progress(`wrote ${written.markdown} and ${written.json} in ${results.runtimeSec.toFixed(0)} s`);
+    if (options.keepApiPort !== undefined) {
+      await keepApiUp({ db, redis, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, keepEvents: options.keepEvents, progress }, options.keepApiPort);
+    }
     if (failures.length > 0) {
       progress(`audit violations by correct strategies: ${failures.join('; ')}`);
       // The quick run is the CI gate; a full run reports and still exits non-zero so nobody misses it.

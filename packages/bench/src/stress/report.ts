@@ -36,7 +36,9 @@ export function renderStressMarkdown(results: StressResults, charts: readonly { 
     '',
     renderMarkdown(runsTable(results.runs, results.ratios)),
     '',
-    'Columns: `xExpr` throughput over bare Express; `won`/`409`/`err` responses by outcome (2xx, 409, other); latencies in ms; ' +
+    'Columns: `xExpr` throughput over bare Express; `API µs/req` CPU (user + system, /proc/<pid>/stat) the API process spent ' +
+      'a request over the load phases, and `xExpr µs` that over bare Express\'s (Redis\'s CPU a request is `redisCpuUsPerRequest` ' +
+      'in results.json); `won`/`409`/`err` responses by outcome (2xx, 409, other); latencies in ms; ' +
       '`q/req` and `q/sold` PostgreSQL statements the API sent (its `seatgrid_pg_queries_total`) during load and settle, per ' +
       'request and per sold seat; audit `ok`, `caught` (naive: its oversell is expected and reported), `FAIL` (a correct strategy broke an invariant).',
     '',

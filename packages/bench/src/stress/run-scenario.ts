@@ -3,7 +3,8 @@ import type { Database, StrategyName } from '@seatgrid/admission';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
-import { createEventOverHttp, postJson, scrapeCounters, seatGrid } from './api-client.ts';
+import { readCpu, cpuPerRequest } from '../cpu-meter.ts';
+import { createEventOverHttp, scrapeCounters, sellOut } from './api-client.ts';
 import { auditRun, goodputViolations, seatsOwed, violations, type StressAudit } from './audit.ts';
 import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from './api-server.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
@@ -41,11 +42,15 @@ export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' |
   /** Whether violations fail the run (naive's oversell is expected and only reported). */
   readonly mustBeCorrect: boolean;
   readonly timeLimitSec: number;
+  /** CPU µs the API process spent a request over every load phase (/proc/<pid>/stat); null where unreadable. */
+  readonly apiCpuUsPerRequest: number | null;
+  /** CPU µs the Redis server spent a request over the same phases (INFO cpu; other clients' work included). */
+  readonly redisCpuUsPerRequest: number | null;
 }
 
 export interface RunContext {
   readonly db: Kysely<Database>;
-  /** Used only to remove the run's event keys afterwards. */
+  /** Reads Redis's CPU (INFO cpu) and removes the run's event keys afterwards. */
   readonly redis: Redis;
   readonly env: Record<string, string>;
   /** Cap of each load phase, unless the scenario sets its own. */
@@ -73,13 +78,14 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     });
     eventId = event.eventId;
     const capacity = scenario.rows * scenario.cols;
-    if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario);
+    if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario.rows, scenario.cols);
     progress(`${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`);
 
     await warmUp(api.baseUrl, '/healthz', scenario.connections, 1_000);
     const countersBefore = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
     const tag = `${scenario.name}-${strategy}-${Date.now().toString(36)}`;
     const held: { holdId: string; userId: string }[] = [];
+    const cpuBefore = await readCpu(api.pid, ctx.redis);
     const claims = await runLoad({
       label,
       baseUrl: api.baseUrl,
@@ -101,6 +107,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     });
     const phases: LoadResult[] = [claims];
     if (scenario.confirmShare !== undefined) phases.push(await confirmPhase(ctx, timeLimitSec, api.baseUrl, label, scenario, held));
+    const cpuAfter = await readCpu(api.pid, ctx.redis);
 
     // Settle: bookings need only in-flight writes to land; holds must also expire in
     // PostgreSQL (sweeper) and then in Redis (reaped after the grace).
@@ -121,6 +128,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
     const mustBeCorrect = CORRECT_STRATEGIES.includes(strategy);
     const mustSell = seatsOwed(scenario, strategy, claims);
+    const cpu = cpuPerRequest(cpuBefore, cpuAfter, requests);
     const result: RunResult = {
       scenario: scenario.name,
       strategy,
@@ -145,9 +153,11 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       violations: [...violations(audit), ...goodputViolations(mustSell, audit.seatsSold)],
       mustBeCorrect,
       timeLimitSec,
+      apiCpuUsPerRequest: cpu.processUsPerRequest,
+      redisCpuUsPerRequest: cpu.redisUsPerRequest,
     };
     progress(
-      `${label}: ${claims.throughput.toFixed(0)} req/s, sold ${audit.seatsSold}/${capacity}, ` +
+      `${label}: ${claims.throughput.toFixed(0)} req/s, API ${cpu.processUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, sold ${audit.seatsSold}/${capacity}, ` +
         `${pgQueries} PG queries, audit ${result.violations.length === 0 ? 'clean' : result.violations.join(', ')}`,
     );
     return result;
@@ -155,16 +165,6 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     if (!stopped) await api.stop();
     if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.db, ctx.redis, eventId);
   }
-}
-
-/** Sells every seat before the storm, one row a request. */
-async function sellOut(baseUrl: string, eventId: string, scenario: Scenario): Promise<void> {
-  for (let row = 0; row < scenario.rows; row++) {
-    const { status, json } = await postJson(baseUrl, `/events/${eventId}/bookings`, `sellout-${row}`, { quantity: scenario.cols });
-    if (status !== 201) throw new Error(`selling out failed: ${status} ${JSON.stringify(json)}`);
-  }
-  const grid = await seatGrid(baseUrl, eventId);
-  if (grid.includes('.')) throw new Error(`event ${eventId} is not sold out after selling every row`);
 }
 
 /** Two-phase, second step: a share of the holders confirm (mock payment), the rest walk away. */
