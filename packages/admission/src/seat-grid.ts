@@ -22,7 +22,7 @@ import { withTimeout } from './with-timeout.js';
 import { sql } from 'kysely';
 import { auditEvent, type EventAudit } from './store/audit.js';
 import { EventCache } from './store/event-cache.js';
-import { createEvent, findEvent, type EventInfo, type NewEvent } from './store/events.js';
+import { createEvent, findEvent, seatStates, type EventInfo, type NewEvent } from './store/events.js';
 import { sweepExpiredHolds, type ExpiredHoldRow } from './store/hold-sweeper.js';
 import { findHold, type HoldRecord } from './store/holds.js';
 import { migrateDown, migrateToLatest } from './store/migrate.js';
@@ -200,6 +200,15 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   /** What PostgreSQL says about the event: oversold, double-booked and partial seats (all must be 0), seats sold and held. */
   audit(eventId: string): Promise<EventAudit> {
     return this.#call(() => auditEvent(this.store, checkId('eventId', eventId)));
+  }
+
+  /**
+   * The seat states as PostgreSQL (the store of record) has them, one character a seat like
+   * seatMap's, whatever the strategy: for audits that compare the gate with the truth. A hold
+   * counts as held until the grace past its expiry, as Redis reaps it.
+   */
+  storedSeatStates(eventId: string): Promise<string> {
+    return this.#call(async () => seatStates(this.store, await this.events.get(checkId('eventId', eventId)), this.settings.gate.expiryGraceMs));
   }
 
   /** The state of what the instance depends on, asked afresh (readiness checks call this). */

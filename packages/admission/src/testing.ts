@@ -6,9 +6,9 @@ import { buildSeatGrid, type ComparisonOptions, type SeatGrid } from './create-s
 export { comparisonStrategyNames, isComparisonStrategyName, type ComparisonStrategyName } from './strategies/strategy.js';
 export type { WinnerFault } from './strategies/admission/winner-writer.js';
 export type { ComparisonOptions } from './create-seat-grid.js';
-export { seatStates } from './store/events.js';
 
 /** createSeatGrid, with the naive strategy and the winner fault allowed. */
 export function createSeatGridForTesting(options: ComparisonOptions): SeatGrid {
   return buildSeatGrid(options);
 }
+export { openStoreView, type StoreView } from './store-view.js';

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import {
-  admissionScripts,
+  gateScripts,
   eventKeys,
   idempotencyRecordKey,
   ResultCode,
-  type AdmissionSettings,
-} from '@seatgrid/admission';
+  type GateSettings,
+} from '@seatgrid/admission/gate';
 import type { Redis } from 'ioredis';
 import type { LatencySummary } from './claim-throughput.ts';
 import type { RedisTarget } from './redis-target.ts';
@@ -28,16 +28,16 @@ export interface RedisBenchmarkRun {
 
 /** SCRIPT LOAD of the flattened claim-seats source; returns its sha1. */
 export async function loadClaimScript(redis: Redis): Promise<string> {
-  return String(await redis.script('LOAD', admissionScripts['claim-seats'].lua));
+  return String(await redis.script('LOAD', gateScripts['claim-seats'].lua));
 }
 
 /**
  * The EVALSHA command line: the event's six keys and an idempotency record key (left
- * untouched: the fingerprint is empty), then ARGV exactly as Admission.claimSeats sends it
+ * untouched: the fingerprint is empty), then ARGV exactly as Gate.claimSeats sends it
  * with these settings, `__rand_int__` standing in for the random user, hold id and seat.
  */
-export function claimSeatsCommand(sha: string, settings: AdmissionSettings, eventId: string, workload: Workload): string[] {
-  const script = admissionScripts['claim-seats'];
+export function claimSeatsCommand(sha: string, settings: GateSettings, eventId: string, workload: Workload): string[] {
+  const script = gateScripts['claim-seats'];
   const keys = [
     ...eventKeys(settings.keyPrefix, eventId),
     idempotencyRecordKey(settings.keyPrefix, eventId, 'redis-benchmark', undefined),

@@ -1,4 +1,4 @@
-import type { AdmissionSettings } from '@seatgrid/admission';
+import type { GateSettings } from '@seatgrid/admission/gate';
 import type { Environment } from './environment.ts';
 import type { LibraryMeasurement } from './library-measurement.ts';
 import type { QuietCheck } from './quiet-check.ts';
@@ -34,7 +34,7 @@ export interface Parameters {
   readonly redisBenchmarkCalibrationRequests: number;
   readonly keyspace: number;
   readonly expectedInvalidSeatShare: number;
-  readonly admissionSettings: Readonly<AdmissionSettings>;
+  readonly gateSettings: Readonly<GateSettings>;
   readonly measurementOrder: readonly string[];
 }
 

@@ -1,14 +1,6 @@
-import {
-  auditEvent,
-  defaultReconcileSettings,
-  defaultSettings,
-  seatIndex,
-  type Admission,
-  type Database,
-  type EventInfo,
-  type Seat,
-} from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
+import { defaultSettings, seatIndex, type EventInfo, type Seat } from '@seatgrid/admission';
+import type { Gate } from '@seatgrid/admission/gate';
+import type { StoreView } from '@seatgrid/admission/testing';
 import type { RequestRecord } from './burst.ts';
 import { Occupancy, type CountInterval, type SeatInterval } from './occupancy.ts';
 import { EXPIRY_GRACE_MS, settle } from './settle.ts';
@@ -20,9 +12,9 @@ export interface Window {
 }
 
 export interface AuditInput {
-  readonly db: Kysely<Database>;
+  readonly store: StoreView;
   /** The engine on a direct Redis connection. */
-  readonly gate: Admission;
+  readonly gate: Gate;
   readonly event: EventInfo;
   readonly records: readonly RequestRecord[];
   /** When the fault was on (injected to healed). */
@@ -107,11 +99,12 @@ function sameSet(a: readonly number[], b: readonly number[]): boolean {
 
 /** Settles, then checks every invariant against PostgreSQL, Redis and what the clients were told. */
 export async function auditScenario(input: AuditInput): Promise<ScenarioAudit> {
-  const { db, event, records } = input;
+  const { store, event, records } = input;
+  const { db } = store;
   const indexes = (seats: readonly Seat[]) => seats.map((seat) => seatIndex(seat, event.cols));
-  const settleBound = 2 * input.reconcileIntervalMs + defaultReconcileSettings.confirmAfterMs + event.holdTtlMs + EXPIRY_GRACE_MS;
-  const settled = await settle({ db, gate: input.gate, event, deadlineMs: settleBound + 5_000, touch: input.touch });
-  const pg = await auditEvent(db, event.eventId);
+  const settleBound = 2 * input.reconcileIntervalMs + defaultSettings.reconciler.confirmAfterMs + event.holdTtlMs + EXPIRY_GRACE_MS;
+  const settled = await settle({ store, gate: input.gate, event, deadlineMs: settleBound + 5_000, touch: input.touch });
+  const pg = await store.grid.audit(event.eventId);
   const holds = (await db
     .selectFrom('holds')
     .select(['id', 'user_id', 'seat_indexes', 'status', 'expires_at', 'created_at', 'updated_at'])
@@ -214,7 +207,7 @@ function checkConflicts(
   // A ghost holds its seats in Redis until compensation or, at the latest, the reconciler
   // after the fault healed (an API that was down reconciles once it is back).
   const healed = Math.max(input.fault.to, ...input.apiDown.map((w) => w.to));
-  const ghostLife = 2 * input.reconcileIntervalMs + defaultReconcileSettings.confirmAfterMs + SLACK_MS;
+  const ghostLife = 2 * input.reconcileIntervalMs + defaultSettings.reconciler.confirmAfterMs + SLACK_MS;
   const releasedAt = new Map(records.filter((r) => r.kind === 'release' && r.outcome === 204).map((r) => [r.holdId, r.receivedAt]));
   const intervals: SeatInterval[] = holds.map((hold) => {
     const firstAsk = Math.min(...(claimsByBuyer.get(hold.user_id) ?? []).map((r) => r.sentAt));
@@ -260,7 +253,7 @@ function checkConflicts(
       // The sold-out cache may answer from a Redis verdict up to soldOutCacheMs old.
       const needFree = record.problem === 'sold-out' ? 1 : (record.quantity ?? 1);
       const enough = (ghosts: boolean) => {
-        const occupied = (ghosts ? occupancy : pgOnly).maxOccupied(from - defaultSettings.soldOutCacheMs, to);
+        const occupied = (ghosts ? occupancy : pgOnly).maxOccupied(from - defaultSettings.gate.soldOutCacheMs, to);
         return event.capacity - occupied < needFree;
       };
       if (enough(false)) verdict = 'postgres';

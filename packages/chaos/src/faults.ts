@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { admissionScripts, seatStates } from '@seatgrid/admission';
+import { gateScripts } from '@seatgrid/admission/gate';
 import type { Fault, FaultContext, Heal } from './run-scenario.ts';
 import { EXPIRY_GRACE_MS } from './settle.ts';
 import { waitFor } from './wait-for.ts';
@@ -32,7 +32,7 @@ function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
-const claimScriptShas = new Set([sha1(admissionScripts['claim-seats'].lua), sha1(admissionScripts['claim-best'].lua)]);
+const claimScriptShas = new Set([sha1(gateScripts['claim-seats'].lua), sha1(gateScripts['claim-best'].lua)]);
 
 /** An EVALSHA of one of the claim scripts (ioredis sends EVAL only after a NOSCRIPT). */
 function isClaimCommand(words: readonly string[]): boolean {
@@ -49,7 +49,7 @@ async function breakerGauge(baseUrl: string): Promise<number | undefined> {
 /** Seats taken in Redis that PostgreSQL has free, right now. */
 async function redisOnlySeats(context: FaultContext): Promise<number> {
   const redis = (await context.harness.gate.seatMap(context.event.eventId)).states;
-  const postgres = await seatStates(context.harness.db, context.event, EXPIRY_GRACE_MS);
+  const postgres = await context.harness.store.grid.storedSeatStates(context.event.eventId);
   let count = 0;
   for (let i = 0; i < postgres.length; i++) if (redis[i] !== '.' && postgres[i] === '.') count++;
   return count;

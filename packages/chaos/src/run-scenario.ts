@@ -113,7 +113,7 @@ export async function runScenario(harness: ChaosHarness, plan: ScenarioPlan): Pr
   const records = await burst;
 
   const fullAudit = await auditScenario({
-    db: harness.db,
+    store: harness.store,
     gate: harness.gate,
     event,
     records,

@@ -30,12 +30,17 @@ export interface PostgresSettings {
   readonly applicationName?: string;
 }
 
+/** Any Kysely on PostgreSQL, whatever its database type: SeatGrid only borrows its connections. */
+export interface KyselyConnection {
+  withSchema(schema: string): object;
+}
+
 /**
  * How SeatGrid reaches PostgreSQL: a connection string or settings (SeatGrid opens a pool and
  * closes it), your own `pg.Pool` (`{ pool }`), or your own Kysely (`{ kysely }`; then `pg` is
  * not needed). Your pool or Kysely stays yours: SeatGrid never ends it.
  */
-export type DatabaseConnection = string | PostgresSettings | { readonly pool: PostgresPool } | { readonly kysely: Kysely<unknown> };
+export type DatabaseConnection = string | PostgresSettings | { readonly pool: PostgresPool } | { readonly kysely: KyselyConnection };
 
 export interface OpenedDatabase {
   readonly kysely: Kysely<Database>;

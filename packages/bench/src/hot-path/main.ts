@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { connectDatabase } from '@seatgrid/admission';
+import { openStoreView } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { optionsOrExitCode, runMain } from '../cli-entry.ts';
 import { clockTicksPerSecond } from '../cpu-usage.ts';
@@ -30,7 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const t0 = performance.now();
   const outDir = options.outDir ?? defaultOutDir(startedAt, 'hot-path-');
   const profileDir = join(outDir, 'profiles');
-  const db = connectDatabase({ connectionString: databaseUrl, maxConnections: 2 });
+  const store = openStoreView(databaseUrl);
   const redis = new Redis(redisUrl);
   try {
     const quiet = await checkQuiet(redis);
@@ -41,7 +41,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const row of HOT_PATH_ROWS) {
       const profileFile = options.cpuProf ? join(profileDir, `${row.name}.cpuprofile`) : undefined;
       const ctx: RowContext = {
-        db,
+        store,
         redis,
         env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
         nodeArgs: options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${row.name}.cpuprofile`] : [],
@@ -94,7 +94,7 @@ async function main(argv: readonly string[]): Promise<number> {
     progress(`wrote ${written.markdown} and ${written.json}`);
     return rowFailures(rows).length > 0 ? 1 : 0;
   } finally {
-    await db.destroy();
+    await store.close();
     redis.disconnect();
   }
 }

@@ -1,6 +1,5 @@
-import { auditEvent, type Database } from '@seatgrid/admission';
+import type { StoreView } from '@seatgrid/admission/testing';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
 import { createEventOverHttp, postJson, sellOut } from '../stress/api-client.ts';
 import { ADMIN_TOKEN, startApi } from '../stress/api-server.ts';
@@ -10,7 +9,7 @@ import type { PlannedRequest } from '../stress/load.ts';
 import type { RowName } from './cpu-targets.ts';
 
 export interface RowContext {
-  readonly db: Kysely<Database>;
+  readonly store: StoreView;
   readonly redis: Redis;
   readonly env: Record<string, string>;
   /** Node flags for the row's server (--cpu-prof ...). */
@@ -85,7 +84,7 @@ export const HOT_PATH_ROWS: readonly HotPathRow[] = [
         async (_baseUrl, eventId) => ({ path: `/events/${eventId}/holds`, body: { quantity: 1 } }),
         // Answered means committed: every 201 is an active hold in PostgreSQL right away.
         async (eventId, won) => {
-          const audit = await auditEvent(ctx.db, eventId);
+          const audit = await ctx.store.grid.audit(eventId);
           const wrong: string[] = [];
           if (audit.activeHolds !== won) wrong.push(`${won} holds granted but ${audit.activeHolds} active in PostgreSQL`);
           if (audit.oversold + audit.doubleBooked > 0) wrong.push(`${audit.oversold} oversold, ${audit.doubleBooked} double-booked`);
@@ -116,11 +115,11 @@ async function onEvent(
       server,
       next: (n) => ({ method: 'POST', path, headers: { 'x-user-id': `hp-${ctx.tag}-${n}` }, body }),
       check: check === undefined ? noCheck : (won) => check(id, won),
-      cleanUp: () => removeEvent(ctx.db, ctx.redis, id),
+      cleanUp: () => removeEvent(ctx.store, ctx.redis, id),
     };
   } catch (error) {
     await server.stop();
-    if (eventId !== undefined) await removeEvent(ctx.db, ctx.redis, eventId);
+    if (eventId !== undefined) await removeEvent(ctx.store, ctx.redis, eventId);
     throw error;
   }
 }

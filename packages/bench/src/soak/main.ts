@@ -1,8 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { connectDatabase, type Database } from '@seatgrid/admission';
+import { openStoreView } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
 import { optionsOrExitCode, runMain } from '../cli-entry.ts';
 import { defaultOutDir } from '../report.ts';
@@ -43,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid',
   };
-  const db = connectDatabase({ connectionString: env.DATABASE_URL, maxConnections: 2 });
+  const store = openStoreView(env.DATABASE_URL);
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true });
   const startedAt = new Date();
   const created: string[] = [];
@@ -73,7 +72,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, settleMs));
     const audits = [];
     for (const event of [...events.map((e) => e.eventId), soldOut.eventId]) {
-      const audit = await auditRun(db, api.baseUrl, event, 'admission', RECONCILE_INTERVAL_MS);
+      const audit = await auditRun(store, api.baseUrl, event, 'admission', RECONCILE_INTERVAL_MS);
       audits.push({ eventId: event, audit, violations: violations(audit) });
     }
     const exit = await api.stop();
@@ -91,8 +90,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } finally {
     await api?.stop();
-    for (const eventId of created) await removeEvent(db as Kysely<Database>, redis, eventId).catch(() => {});
-    await db.destroy();
+    for (const eventId of created) await removeEvent(store, redis, eventId).catch(() => {});
+    await store.close();
     redis.disconnect();
   }
 }

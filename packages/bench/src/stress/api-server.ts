@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { StrategyName } from '@seatgrid/admission';
+import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { startChildServer, type ChildServer } from './child-server.ts';
 import { freePort } from './free-port.ts';
 
@@ -23,7 +23,7 @@ export interface ApiProcessOptions {
  */
 export async function startApi(
   env: Record<string, string>,
-  strategy: StrategyName,
+  strategy: ComparisonStrategyName,
   overrides: Record<string, string> = {},
   child: ApiProcessOptions = {},
 ): Promise<ChildServer> {

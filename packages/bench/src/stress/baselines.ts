@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { createAdmission, eventKeys } from '@seatgrid/admission';
+import { createGate, eventKeys } from '@seatgrid/admission/gate';
 import { Redis } from 'ioredis';
 import { claimSeatsCommand, loadClaimScript, probeCommand, runRedisBenchmark } from '../redis-benchmark.ts';
 import { redisTarget } from '../redis-target.ts';
@@ -76,21 +76,21 @@ export async function measureRedisBenchmarkBaseline(
 ): Promise<RedisBenchmarkBaseline> {
   const target = redisTarget(redisUrl);
   const redis = new Redis(redisUrl);
-  const admission = createAdmission({ redis });
+  const gate = createGate({ redis });
   const eventId = `stress-rb-${Date.now().toString(36)}`;
-  const workload = defineWorkload(1_000, 1_000, admission.settings.holdTtlMs);
+  const workload = defineWorkload(1_000, 1_000, gate.settings.holdTtlMs);
   try {
-    await admission.createEvent({ eventId, rows: workload.rows, cols: workload.cols });
+    await gate.loadEvent({ eventId, rows: workload.rows, cols: workload.cols, holds: [] });
     const sha = await loadClaimScript(redis);
-    const command = claimSeatsCommand(sha, admission.settings, eventId, workload);
+    const command = claimSeatsCommand(sha, gate.settings, eventId, workload);
     await probeCommand(redis, command, workload);
     progress(`baseline: redis-benchmark -P 1 -c 50 EVALSHA claim-seats, -n ${requests}`);
     const run = await runRedisBenchmark({ target, command, clients: 50, requests, keyspace: workload.keyspace });
     progress(`baseline: redis-benchmark ${run.requestsPerSec.toFixed(0)} claims/s`);
     return { clients: 50, requests, requestsPerSec: run.requestsPerSec, p50Ms: run.latencyMs.p50, p99Ms: run.latencyMs.p99 };
   } finally {
-    const keys = eventKeys(admission.settings.keyPrefix, eventId);
-    const scratch = await redis.keys(`${admission.settings.keyPrefix}:{ev:${eventId}}:*`);
+    const keys = eventKeys(gate.settings.keyPrefix, eventId);
+    const scratch = await redis.keys(`${gate.settings.keyPrefix}:{ev:${eventId}}:*`);
     if (keys.length + scratch.length > 0) await redis.del(...keys, ...scratch);
     redis.disconnect();
   }

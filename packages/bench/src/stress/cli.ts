@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { isStrategyName, strategyNames, type StrategyName } from '@seatgrid/admission';
+import { comparisonStrategyNames, isComparisonStrategyName, type ComparisonStrategyName } from '@seatgrid/admission/testing';
 
 export interface StressOptions {
   readonly scenarios: readonly string[] | undefined;
-  readonly strategies: readonly StrategyName[];
+  readonly strategies: readonly ComparisonStrategyName[];
   readonly quick: boolean;
   readonly outDir: string | undefined;
   readonly baselines: boolean;
@@ -46,13 +46,13 @@ export function parseStressOptions(argv: readonly string[], knownScenarios: read
   for (const name of scenarios ?? []) {
     if (!knownScenarios.includes(name)) throw new Error(`unknown scenario '${name}' (one of ${knownScenarios.join(', ')})`);
   }
-  const strategies = list(values.strategy) ?? [...strategyNames];
+  const strategies = list(values.strategy) ?? [...comparisonStrategyNames];
   for (const name of strategies) {
-    if (!isStrategyName(name)) throw new Error(`unknown strategy '${name}' (one of ${strategyNames.join(', ')})`);
+    if (!isComparisonStrategyName(name)) throw new Error(`unknown strategy '${name}' (one of ${comparisonStrategyNames.join(', ')})`);
   }
   return {
     scenarios,
-    strategies: strategies as StrategyName[],
+    strategies: strategies as ComparisonStrategyName[],
     quick: values.quick,
     outDir: values.out,
     baselines: !values['no-baselines'],

@@ -1,6 +1,5 @@
-import type { Database } from '@seatgrid/admission';
+import type { StoreView } from '@seatgrid/admission/testing';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
 import { createEventOverHttp } from './api-client.ts';
 import { ADMIN_TOKEN, startApi } from './api-server.ts';
@@ -8,7 +7,7 @@ import { assertPortFree } from './free-port.ts';
 import { scenarios } from './scenarios.ts';
 
 export interface KeptApiContext {
-  readonly db: Kysely<Database>;
+  readonly store: StoreView;
   readonly redis: Redis;
   readonly env: Record<string, string>;
   readonly keepEvents: boolean;
@@ -51,6 +50,6 @@ export async function keepApiUp(ctx: KeptApiContext, port: number): Promise<void
   } finally {
     const code = await api.stop();
     ctx.progress(`kept API stopped (exit ${code})`);
-    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.db, ctx.redis, eventId);
+    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.store, ctx.redis, eventId);
   }
 }

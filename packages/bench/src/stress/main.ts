@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { connectDatabase, type StrategyName } from '@seatgrid/admission';
+import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
+import { openStoreView } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { optionsOrExitCode, runMain } from '../cli-entry.ts';
 import { clockTicksPerSecond } from '../cpu-usage.ts';
@@ -30,7 +31,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date();
   const t0 = performance.now();
   const timeLimitSec = options.quick ? 8 : 12;
-  const db = connectDatabase({ connectionString: databaseUrl, maxConnections: 2 });
+  const store = openStoreView(databaseUrl);
   const redis = new Redis(redisUrl, { lazyConnect: true });
   const failures: string[] = [];
   const runs: RunResult[] = [];
@@ -39,8 +40,8 @@ async function main(argv: readonly string[]): Promise<number> {
     const baselines = await measureBaselines(options, redisUrl);
     for (const scenario of selected) {
       for (const strategy of options.strategies) {
-        const context = { db, redis, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, timeLimitSec, keepEvents: options.keepEvents, progress };
-        const run = await runScenario(context, scenario, strategy as StrategyName);
+        const context = { store, redis, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, timeLimitSec, keepEvents: options.keepEvents, progress };
+        const run = await runScenario(context, scenario, strategy);
         runs.push(run);
         if (run.mustBeCorrect && run.violations.length > 0) failures.push(`${scenario.name}/${strategy}: ${run.violations.join(', ')}`);
       }
@@ -69,7 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`\n${renderText(runsTable(runs, ratios))}\n\n${baselineLines(baselines, ratios).join('\n')}\n\n`);
     progress(`wrote ${written.markdown} and ${written.json} in ${results.runtimeSec.toFixed(0)} s`);
     if (options.keepApiPort !== undefined) {
-      await keepApiUp({ db, redis, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, keepEvents: options.keepEvents, progress }, options.keepApiPort);
+      await keepApiUp({ store, redis, env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl }, keepEvents: options.keepEvents, progress }, options.keepApiPort);
     }
     if (failures.length > 0) {
       progress(`audit violations by correct strategies: ${failures.join('; ')}`);
@@ -78,7 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } finally {
-    await db.destroy();
+    await store.close();
     redis.disconnect();
   }
 }

@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
-import type { Database, StrategyName } from '@seatgrid/admission';
+import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
+import type { StoreView } from '@seatgrid/admission/testing';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
 import { readCpu, cpuPerRequest } from '../cpu-meter.ts';
 import { createEventOverHttp, scrapeCounters, sellOut } from './api-client.ts';
@@ -16,12 +16,12 @@ import type { Percentiles } from './stats.ts';
 const QUERIES = 'seatgrid_pg_queries_total';
 const TRANSACTIONS = 'seatgrid_pg_transactions_total';
 
-export const CORRECT_STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
+export const CORRECT_STRATEGIES: readonly ComparisonStrategyName[] = ['admission', 'optimistic', 'pessimistic'];
 
 /** One scenario × strategy. Its load figures are those of the first phase (the claims). */
 export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' | 'throughput' | 'byStatus' | 'latency' | 'byOutcome'> {
   readonly scenario: string;
-  readonly strategy: StrategyName;
+  readonly strategy: ComparisonStrategyName;
   readonly eventId: string;
   /** Every load phase (two-phase has holds, then confirms). */
   readonly phases: readonly LoadResult[];
@@ -49,7 +49,7 @@ export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' |
 }
 
 export interface RunContext {
-  readonly db: Kysely<Database>;
+  readonly store: StoreView;
   /** Reads Redis's CPU (INFO cpu) and removes the run's event keys afterwards. */
   readonly redis: Redis;
   readonly env: Record<string, string>;
@@ -61,11 +61,11 @@ export interface RunContext {
 }
 
 /** One scenario against one strategy, on a fresh API child process and a fresh event. */
-export async function runScenario(ctx: RunContext, scenario: Scenario, strategy: StrategyName): Promise<RunResult> {
+export async function runScenario(ctx: RunContext, scenario: Scenario, strategy: ComparisonStrategyName): Promise<RunResult> {
   const { progress } = ctx;
   const label = `${scenario.name}/${strategy}`;
   const timeLimitSec = scenario.timeLimitSec ?? ctx.timeLimitSec;
-  const pgBefore = await readPgDatabaseStats(ctx.db);
+  const pgBefore = await readPgDatabaseStats(ctx.store.db);
   const api = await startApi(ctx.env, strategy, { PAYMENT_SUCCESS_RATE: String(scenario.paymentSuccessRate ?? 1) });
   let stopped = false;
   let eventId: string | undefined;
@@ -116,13 +116,13 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     progress(`${label}: settling ${(settleMs / 1_000).toFixed(1)} s, then auditing`);
     await new Promise((r) => setTimeout(r, settleMs));
     const countersAfter = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
-    const audit = await auditRun(ctx.db, api.baseUrl, event.eventId, strategy, RECONCILE_INTERVAL_MS);
+    const audit = await auditRun(ctx.store, api.baseUrl, event.eventId, strategy, RECONCILE_INTERVAL_MS);
     const exit = await api.stop();
     stopped = true;
     if (exit !== 0) progress(`${label}: warning: the API exited with ${exit}`);
     // Backends flush their statistics on exit: read after the API's connections closed.
     await new Promise((r) => setTimeout(r, 300));
-    const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.db));
+    const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.store.db));
 
     const requests = phases.reduce((sum, p) => sum + p.requests, 0);
     const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
@@ -163,7 +163,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     return result;
   } finally {
     if (!stopped) await api.stop();
-    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.db, ctx.redis, eventId);
+    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.store, ctx.redis, eventId);
   }
 }
 
