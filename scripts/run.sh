@@ -26,7 +26,7 @@ case "$job" in
     node scripts/lint-lua.ts
     turbo run build typecheck --output-logs=errors-only
     # One runner over every package's tests: one summary at the end.
-    node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts
+    node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts examples/test/*.test.ts
     # The short stress run: exits 1 when a correct strategy breaks an invariant or owes goodput.
     pnpm --filter @seatgrid/bench --silent run stress --quick --out "$root/bench-results/ci-quick"
     ;;
