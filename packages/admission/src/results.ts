@@ -112,6 +112,11 @@ export interface EventCounters {
   readonly maxSeatsPerUser: number;
   /** Bumped by every load: tells a hydrated event from the one before. */
   readonly generation: number;
+  /**
+   * The event's version: it grows with every change of its seats (and jumps at every load), so
+   * two reads at the same version saw the same map. 0 where the strategy keeps none.
+   */
+  readonly version: number;
 }
 
 /** The seat map: `states` has one character a seat, row-major: '.' free, 'H' held, 'S' sold. */

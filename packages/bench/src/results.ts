@@ -4,7 +4,7 @@ import type { LibraryMeasurement } from './library-measurement.ts';
 import type { QuietCheck } from './quiet-check.ts';
 import type { RedisBenchmarkMeasurement } from './redis-benchmark-measurement.ts';
 
-/** design.md "Targets": library decisions/s >= 1.0x redis-benchmark -P 1, same script, same run. */
+/** The target: library decisions/s >= 1.0x redis-benchmark -P 1, same script, same run. */
 export const TARGET_RATIO = 1.0;
 
 export interface Comparison {

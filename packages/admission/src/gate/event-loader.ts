@@ -33,7 +33,7 @@ export async function loadEvent(
   const token = randomUUID();
   okOrThrow(
     await run('load-begin', [...staging, live[0] as string], [
-      token, mode, rows, cols, maxSeatsPerUser, limits.maxRows, limits.maxCols, settings.stagingTtlMs,
+      token, mode, rows, cols, maxSeatsPerUser, limits.maxRows, limits.maxCols, settings.stagingTtlMs, settings.streamMaxLen,
     ]),
     eventId,
   );
@@ -63,17 +63,25 @@ function holdArgs(hold: SnapshotHold, i: number, settings: GateSettings): (strin
   return [holdId, userId, status, expiresAt, deadline, seats.length, ...seatArgs(seats)];
 }
 
-/** Splits the holds into script arguments of at most loadChunkSeats seats (a hold never splits). */
+/**
+ * Splits the holds into script arguments of at most loadChunkSeats seats on at most
+ * loadChunkRows rows (a hold never splits): each step's running time stays bounded.
+ */
 function chunkHolds(holds: readonly SnapshotHold[], settings: GateSettings): (string | number)[][] {
   const chunks: (string | number)[][] = [];
   let current: (string | number)[] = [];
   let seatsInChunk = 0;
+  let rowsInChunk = new Set<number>();
   holds.forEach((hold, i) => {
     const args = holdArgs(hold, i, settings);
-    if (seatsInChunk > 0 && seatsInChunk + hold.seats.length > settings.loadChunkSeats) {
+    const rows = new Set([...rowsInChunk, ...hold.seats.map((seat) => seat.row)]);
+    if (seatsInChunk > 0 && (seatsInChunk + hold.seats.length > settings.loadChunkSeats || rows.size > settings.loadChunkRows)) {
       chunks.push(current);
       current = [];
       seatsInChunk = 0;
+      rowsInChunk = new Set(hold.seats.map((seat) => seat.row));
+    } else {
+      rowsInChunk = rows;
     }
     current.push(...args);
     seatsInChunk += hold.seats.length;

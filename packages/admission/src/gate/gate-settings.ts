@@ -27,6 +27,10 @@ export interface GateSettings {
   readonly soldOutCacheMaxEvents: number;
   /** Seats per step when loading an event: bounds each script call's running time. Default 10,000. */
   readonly loadChunkSeats: number;
+  /** Rows per step when loading an event (each row touched is re-indexed): bounds it too. Default 100. */
+  readonly loadChunkRows: number;
+  /** Records the event's change stream keeps, about (readers further behind start from a snapshot). Default 10,000. */
+  readonly streamMaxLen: number;
   /** An abandoned load's staging keys vanish this long after its last step. Default 60 s. */
   readonly stagingTtlMs: number;
 }
@@ -41,5 +45,7 @@ export const defaultGateSettings: Readonly<GateSettings> = Object.freeze({
   soldOutCacheMs: 1_000,
   soldOutCacheMaxEvents: 10_000,
   loadChunkSeats: 10_000,
+  loadChunkRows: 100,
+  streamMaxLen: 10_000,
   stagingTtlMs: 60_000,
 });

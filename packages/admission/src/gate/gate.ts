@@ -202,6 +202,7 @@ function countersOf(reply: ScriptReply): EventCounters {
     available: Number(reply[3]),
     generation: Number(reply[4]),
     maxSeatsPerUser: Number(reply[5]),
+    version: Number(reply[7]),
   };
 }
 

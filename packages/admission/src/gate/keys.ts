@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
  * them in one slot and a script may touch them all. Scripts never build key names: the
  * names are made here and passed in KEYS.
  */
-const EVENT_PARTS = ['meta', 'seats', 'holds', 'expiry', 'owners', 'users'] as const;
+const EVENT_PARTS = ['meta', 'seats', 'holds', 'expiry', 'owners', 'users', 'runs', 'stream', 'waitlist', 'entries'] as const;
 
 export type EventKeys = readonly string[];
 
@@ -13,7 +13,7 @@ function eventTag(prefix: string, eventId: string): string {
   return `${prefix}:{ev:${eventId}}`;
 }
 
-/** The six live keys of an event, in the order every event script takes them. */
+/** The live keys of an event, in the order every event script takes them (lua/includes/event-keys.lua). */
 export function eventKeys(prefix: string, eventId: string): EventKeys {
   const tag = eventTag(prefix, eventId);
   return EVENT_PARTS.map((part) => `${tag}:${part}`);

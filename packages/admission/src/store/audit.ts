@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { seatIsFree } from './seat-writes.js';
 import type { Executor } from './store.js';
 
 /**
@@ -48,7 +49,7 @@ export async function auditEvent({ db, t }: Executor, eventId: string): Promise<
       select
         count(*) filter (where state = 'sold')::int as sold,
         count(*) filter (where state = 'held' and held_until >= now())::int as held,
-        count(*) filter (where state = 'free' or (state = 'held' and held_until < now()))::int as free
+        count(*) filter (where ${seatIsFree})::int as free
       from ${t.seats} where event_id = ${eventId}
     )
     select

@@ -82,7 +82,7 @@ export function seatsOwed(
   return scenario.mustSell !== undefined && everyBuyerHeard && OWE_GOODPUT.includes(strategy) ? scenario.mustSell : null;
 }
 
-/** Goodput (invariant 7): every owed seat sold. */
+/** Goodput: every owed seat sold (no false conflicts). */
 export function goodputViolations(owed: number | null, seatsSold: number): string[] {
   return owed !== null && seatsSold < owed ? [`sold ${seatsSold} of the ${owed} seats demanded`] : [];
 }

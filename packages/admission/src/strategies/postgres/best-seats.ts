@@ -2,10 +2,12 @@
  * The best-available rule of lua/includes/find-seats.lua, for the PostgreSQL strategies: the
  * same preferences, tie-breaks and fallback, so every strategy picks the same seats from the
  * same free set. In order of preference, front rows first (row 1 is the front):
- * 1. A block of adjacent seats in one row that strands no single free seat: a free run of
- *    exactly the size asked for, else the left end of a run at least two seats longer.
- * 2. An adjacent block that strands one seat.
- * 3. When splitting is allowed: the longest free runs first, front rows first among equals.
+ * 1. A block of adjacent seats in one row that strands no single free seat: in the front-most
+ *    row with a run of exactly the size asked for or one at least two longer, the leftmost
+ *    exact run, else the left end of the leftmost longer one.
+ * 2. An adjacent block that strands one seat: the front-most, leftmost run one longer.
+ * 3. When splitting is allowed: whole runs, longest first (front rows first among equals),
+ *    each while it fits in what is left; then what is left from a run chosen as in 1 and 2.
  */
 
 export interface BestSeats {
@@ -38,57 +40,55 @@ function eachFreeRun(free: FreeMask, rows: number, cols: number, visit: (rowStar
   }
 }
 
-function adjacentBlock(free: FreeMask, rows: number, cols: number, quantity: number): number[] | undefined {
-  let stranding: number | undefined;
-  let clean: number | undefined;
-  let cleanRow: number | undefined;
-  let exact: number | undefined;
-  eachFreeRun(free, rows, cols, (rowStart, col, length) => {
-    // An exact fit later in the clean run's own row still wins; one in a row behind it does not.
-    if (clean !== undefined && rowStart !== cleanRow) return true;
-    const spare = length - quantity;
-    if (spare === 0) {
-      exact = rowStart + col;
-      return true;
-    }
-    if (spare >= 2 && clean === undefined) {
-      clean = rowStart + col;
-      cleanRow = rowStart;
-    } else if (spare === 1 && stranding === undefined) {
-      stranding = rowStart + col;
-    }
-    return false;
-  });
-  const first = exact ?? clean ?? stranding;
-  return first === undefined ? undefined : blockFrom(first, quantity);
+interface FreeRun {
+  readonly first: number;
+  readonly length: number;
+  readonly rowStart: number;
 }
 
-function longestRunsFirst(free: FreeMask, rows: number, cols: number, quantity: number): number[] | undefined {
-  // Every run is shorter than quantity here (a longer one would have made a block).
-  const byLength = new Map<number, number[]>();
+function freeRuns(free: FreeMask, rows: number, cols: number): FreeRun[] {
+  const runs: FreeRun[] = [];
   eachFreeRun(free, rows, cols, (rowStart, col, length) => {
-    const firsts = byLength.get(length) ?? [];
-    firsts.push(rowStart + col);
-    byLength.set(length, firsts);
+    runs.push({ first: rowStart + col, length, rowStart });
     return false;
   });
-  const seats: number[] = [];
-  for (let length = quantity - 1; length >= 1; length--) {
-    for (const first of byLength.get(length) ?? []) {
-      const take = Math.min(length, quantity - seats.length);
-      for (let i = 0; i < take; i++) seats.push(first + i);
-      if (seats.length === quantity) return seats;
-    }
+  return runs;
+}
+
+/** Steps 1 and 2 among `runs` (in row-major order): the run whose left end starts the block. */
+function adjacentRun(runs: readonly FreeRun[], quantity: number): FreeRun | undefined {
+  const tidy = runs.find((run) => run.length === quantity || run.length >= quantity + 2);
+  if (tidy !== undefined) {
+    const inRow = runs.filter((run) => run.rowStart === tidy.rowStart);
+    return inRow.find((run) => run.length === quantity) ?? inRow.find((run) => run.length >= quantity + 2);
   }
-  return undefined;
+  return runs.find((run) => run.length === quantity + 1);
+}
+
+/** Step 3: whole runs while they fit, longest first; the rest from a run as in steps 1 and 2. */
+function splitSeats(runs: readonly FreeRun[], quantity: number): number[] | undefined {
+  const seats: number[] = [];
+  const used = new Set<FreeRun>();
+  let left = quantity;
+  for (const run of [...runs].sort((a, b) => b.length - a.length || a.first - b.first)) {
+    if (run.length > left) continue;
+    for (let i = 0; i < run.length; i++) seats.push(run.first + i);
+    used.add(run);
+    left -= run.length;
+    if (left === 0) return seats;
+  }
+  const last = adjacentRun(runs.filter((run) => !used.has(run)), left);
+  if (last === undefined) return undefined;
+  return [...seats, ...blockFrom(last.first, left)];
 }
 
 /** The best `quantity` free seats, or undefined (no adjacent block and no split allowed, or too few). */
 export function findBestSeats(free: FreeMask, rows: number, cols: number, quantity: number, allowSplit: boolean): BestSeats | undefined {
-  const block = adjacentBlock(free, rows, cols, quantity);
-  if (block !== undefined) return { seats: block, adjacent: true };
+  const runs = freeRuns(free, rows, cols);
+  const block = adjacentRun(runs, quantity);
+  if (block !== undefined) return { seats: blockFrom(block.first, quantity), adjacent: true };
   if (!allowSplit) return undefined;
-  const split = longestRunsFirst(free, rows, cols, quantity);
+  const split = splitSeats(runs, quantity);
   return split === undefined ? undefined : { seats: split, adjacent: false };
 }
 

@@ -184,6 +184,6 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
 }
 
 function countersOf(event: EventInfo, available: number): EventCounters {
-  // PostgreSQL has no load generations: 0.
-  return { rows: event.rows, cols: event.cols, capacity: event.capacity, available, maxSeatsPerUser: event.maxSeatsPerUser, generation: 0 };
+  // PostgreSQL has no load generations, and (for now) no versions: 0.
+  return { rows: event.rows, cols: event.cols, capacity: event.capacity, available, maxSeatsPerUser: event.maxSeatsPerUser, generation: 0, version: 0 };
 }

@@ -2,8 +2,9 @@
   Starts loading an event: an empty grid under staging keys, owned by the caller's token.
 
   Input:
-    KEYS[1..6] staging copies of meta, seats, holds, expiry, owners, users
-    KEYS[7]    live meta (to refuse creating an event that exists)
+    KEYS[1..10] staging copies of meta, seats, holds, expiry, owners, users, runs, stream,
+                waitlist, entries (the staging stream is never written)
+    KEYS[11]    live meta (to refuse creating an event that exists)
 
     ARGV[1] token         the loader's own random id
     ARGV[2] mode          'create' (refuse an existing event) or 'replace'
@@ -13,6 +14,7 @@
     ARGV[6] maxRows
     ARGV[7] maxCols
     ARGV[8] stagingTtlMs  staging keys vanish this long after the last step
+    ARGV[9] streamMax     the change stream keeps about this many records
 
   Output:
     {OK}
@@ -24,7 +26,7 @@
 --- @include "staging"
 
 local staging = eventKeys()
-local liveMeta = KEYS[7]
+local liveMeta = KEYS[EVENT_KEY_COUNT + 1]
 local token, mode = ARGV[1], ARGV[2]
 
 if mode ~= 'create' and mode ~= 'replace' then return { Code.INVALID_ARGUMENT, 'mode' } end
@@ -34,12 +36,21 @@ local cols = wholeNumber(ARGV[4], 1, tonumber(ARGV[7]))
 if cols == nil then return { Code.INVALID_ARGUMENT, 'cols' } end
 local maxPerUser = wholeNumber(ARGV[5], 0, rows * cols)
 if maxPerUser == nil then return { Code.INVALID_ARGUMENT, 'maxPerUser' } end
+local streamMax = wholeNumber(ARGV[9], 1, 1e9)
+if streamMax == nil then return { Code.INVALID_ARGUMENT, 'streamMax' } end
 if token == '' then return { Code.INVALID_ARGUMENT, 'token' } end
 if mode == 'create' and redis.call('EXISTS', liveMeta) == 1 then return { Code.EVENT_EXISTS } end
 
 for _, key in pairs(staging) do redis.call('DEL', key) end
-redis.call('HSET', staging.meta, 'rows', rows, 'cols', cols, 'capacity', rows * cols,
-  'available', rows * cols, 'maxPerUser', maxPerUser, 'gen', 0, 'loadToken', token)
+redis.call('HSET', staging.meta, 'rows', rows, 'cols', cols, 'capacity', rows * cols, 'available', rows * cols,
+  'maxPerUser', maxPerUser, 'gen', 0, 'version', 0, 'streamMax', streamMax, 'loadToken', token)
 redis.call('SET', staging.seats, string.rep('.', rows * cols))
+redis.call('SET', staging.runs, freshIndex(rows, cols))
+for _, hash in ipairs({ staging.holds, staging.owners, staging.users, staging.entries }) do
+  redis.call('HSET', hash, SENTINEL, 1)
+end
+for _, zset in ipairs({ staging.expiry, staging.waitlist }) do
+  redis.call('ZADD', zset, '+inf', SENTINEL)
+end
 refreshStagingTtl(staging, tonumber(ARGV[8]))
 return { Code.OK }

@@ -2,13 +2,17 @@
   Claims specific seats for one user: every seat or none.
 
   Input:
-    KEYS[1] meta     event hash
-    KEYS[2] seats    seat states, a byte a seat
-    KEYS[3] holds    holdId -> hold record
-    KEYS[4] expiry   held holdId -> reap deadline
-    KEYS[5] owners   seat index -> holdId
-    KEYS[6] users    userId -> seats held or bought
-    KEYS[7] idem     this request's idempotency record (untouched when ARGV[7] is '')
+    KEYS[1] meta       event hash
+    KEYS[2] seats      seat states, a byte a seat
+    KEYS[3] holds      holdId -> hold record
+    KEYS[4] expiry     held holdId -> reap deadline
+    KEYS[5] owners     seat index -> holdId
+    KEYS[6] users      userId -> seats held or bought
+    KEYS[7] runs       the free-run index
+    KEYS[8] stream     the change stream
+    KEYS[9] waitlist   waitlist entryId -> arrival order
+    KEYS[10] entries   waitlist entryId -> entry record
+    KEYS[11] idem      this request's idempotency record (untouched when ARGV[7] is '')
 
     ARGV[1] reapBatch    due holds reaped before deciding, at most
     ARGV[2] tombstoneMs  how long an expired hold is remembered as expired

@@ -2,12 +2,16 @@
   Frees the seats of a hold (release) or of a confirmed booking (cancel), and forgets it.
 
   Input:
-    KEYS[1] meta     event hash
-    KEYS[2] seats    seat states, a byte a seat
-    KEYS[3] holds    holdId -> hold record
-    KEYS[4] expiry   held holdId -> reap deadline
-    KEYS[5] owners   seat index -> holdId
-    KEYS[6] users    userId -> seats held or bought
+    KEYS[1] meta       event hash
+    KEYS[2] seats      seat states, a byte a seat
+    KEYS[3] holds      holdId -> hold record
+    KEYS[4] expiry     held holdId -> reap deadline
+    KEYS[5] owners     seat index -> holdId
+    KEYS[6] users      userId -> seats held or bought
+    KEYS[7] runs       the free-run index
+    KEYS[8] stream     the change stream
+    KEYS[9] waitlist   waitlist entryId -> arrival order
+    KEYS[10] entries   waitlist entryId -> entry record
 
     ARGV[1] reapBatch    due holds reaped before deciding, at most
     ARGV[2] tombstoneMs  how long an expired hold is remembered as expired
@@ -30,10 +34,10 @@ local holdId, expected = ARGV[4], ARGV[5]
 if expected ~= 'H' and expected ~= 'S' then return { Code.INVALID_ARGUMENT, 'expected' } end
 
 local hold, metaOrFailure = lookUpOwnHold(ev, holdId, ARGV[3], tonumber(ARGV[1]), tonumber(ARGV[2]))
-if not hold then return metaOrFailure end
-if hold.status ~= expected then return { Code.WRONG_STATE, hold.status } end
+if not hold then return finish(ev, metaOrFailure) end
+if hold.status ~= expected then return finish(ev, { Code.WRONG_STATE, hold.status }) end
 
 freeSeats(ev, holdId, hold)
 redis.call('HDEL', ev.holds, holdId)
 redis.call('ZREM', ev.expiry, holdId)
-return appendSeatPairs({ Code.OK }, metaOrFailure, hold.seats)
+return finish(ev, appendSeatPairs({ Code.OK }, metaOrFailure, hold.seats))

@@ -3,12 +3,16 @@
   this one is for sweepers that want to know what was released.
 
   Input:
-    KEYS[1] meta     event hash
-    KEYS[2] seats    seat states, a byte a seat
-    KEYS[3] holds    holdId -> hold record
-    KEYS[4] expiry   held holdId -> reap deadline
-    KEYS[5] owners   seat index -> holdId
-    KEYS[6] users    userId -> seats held or bought
+    KEYS[1] meta       event hash
+    KEYS[2] seats      seat states, a byte a seat
+    KEYS[3] holds      holdId -> hold record
+    KEYS[4] expiry     held holdId -> reap deadline
+    KEYS[5] owners     seat index -> holdId
+    KEYS[6] users      userId -> seats held or bought
+    KEYS[7] runs       the free-run index
+    KEYS[8] stream     the change stream
+    KEYS[9] waitlist   waitlist entryId -> arrival order
+    KEYS[10] entries   waitlist entryId -> entry record
 
     ARGV[1] reapBatch    due holds handled, at most
     ARGV[2] tombstoneMs  how long an expired hold is remembered as expired
@@ -36,4 +40,4 @@ for _, entry in ipairs(expired) do
   reply[#reply + 1] = #entry.hold.seats
   appendSeatPairs(reply, meta, entry.hold.seats)
 end
-return reply
+return finish(ev, reply)

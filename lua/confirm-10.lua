@@ -3,12 +3,16 @@
   already confirmed answers OK again (a retried confirm is harmless).
 
   Input:
-    KEYS[1] meta     event hash
-    KEYS[2] seats    seat states, a byte a seat
-    KEYS[3] holds    holdId -> hold record
-    KEYS[4] expiry   held holdId -> reap deadline
-    KEYS[5] owners   seat index -> holdId
-    KEYS[6] users    userId -> seats held or bought
+    KEYS[1] meta       event hash
+    KEYS[2] seats      seat states, a byte a seat
+    KEYS[3] holds      holdId -> hold record
+    KEYS[4] expiry     held holdId -> reap deadline
+    KEYS[5] owners     seat index -> holdId
+    KEYS[6] users      userId -> seats held or bought
+    KEYS[7] runs       the free-run index
+    KEYS[8] stream     the change stream
+    KEYS[9] waitlist   waitlist entryId -> arrival order
+    KEYS[10] entries   waitlist entryId -> entry record
 
     ARGV[1] reapBatch    due holds reaped before deciding, at most
     ARGV[2] tombstoneMs  how long an expired hold is remembered as expired
@@ -27,13 +31,8 @@ local ev = eventKeys()
 local userId, holdId = ARGV[3], ARGV[4]
 
 local hold, metaOrFailure = lookUpOwnHold(ev, holdId, userId, tonumber(ARGV[1]), tonumber(ARGV[2]))
-if not hold then return metaOrFailure end
+if not hold then return finish(ev, metaOrFailure) end
 
 local alreadyConfirmed = hold.status == 'S' and 1 or 0
-if alreadyConfirmed == 0 then
-  for _, seat in ipairs(hold.seats) do redis.call('SETRANGE', ev.seats, seat, 'S') end
-  redis.call('HSET', ev.holds, holdId, encodeHold('S', hold.expiresAt, hold.seats, userId))
-  redis.call('ZREM', ev.expiry, holdId)
-  unlistHeld(ev, userId, holdId)
-end
-return appendSeatPairs({ Code.OK, alreadyConfirmed }, metaOrFailure, hold.seats)
+if alreadyConfirmed == 0 then sellSeats(ev, holdId, hold) end
+return finish(ev, appendSeatPairs({ Code.OK, alreadyConfirmed }, metaOrFailure, hold.seats))

@@ -1,10 +1,12 @@
 --[[
-  Adds a bounded chunk of holds and bookings to a staged event. The whole chunk is checked
-  before anything is written: a seat outside the grid, a seat already taken in the
-  snapshot, or a hold id seen before rejects the chunk and leaves the staging untouched.
+  Adds a bounded chunk of holds and bookings to a staged event, and brings the staged
+  free-run index up to date for the rows it touched. The whole chunk is checked before
+  anything is written: a seat outside the grid, a seat already taken in the snapshot, or a
+  hold id seen before rejects the chunk and leaves the staging untouched.
 
   Input:
-    KEYS[1..6] staging copies of meta, seats, holds, expiry, owners, users
+    KEYS[1..10] staging copies of meta, seats, holds, expiry, owners, users, runs, stream,
+                waitlist, entries
 
     ARGV[1] token         must match the one load-begin stored
     ARGV[2] stagingTtlMs  staging keys vanish this long after the last step
@@ -25,7 +27,7 @@
 
 local staging = eventKeys()
 if not stagingMatches(staging, ARGV[1]) then return { Code.LOAD_MISMATCH } end
-local meta = readMeta(staging)
+local meta = readStagedMeta(staging)
 
 local holds, seen, i = {}, {}, 3
 while i <= #ARGV do
@@ -59,5 +61,6 @@ for _, hold in ipairs(holds) do
   if hold.status == 'H' then redis.call('ZADD', staging.expiry, hold.deadline, hold.id) end
   takeSeats(staging, meta, hold.id, hold.status, hold.status == 'H' and hold.expiresAt or 0, hold.seats, hold.userId)
 end
+refreshRuns(staging)
 refreshStagingTtl(staging, tonumber(ARGV[2]))
 return { Code.OK, availableSeats(staging) }

@@ -1,15 +1,20 @@
 --[[
   Claims the best available `quantity` seats for one user (see includes/find-seats.lua
-  for what "best" means and the fallback when no adjacent block exists).
+  for what "best" means and the fallback when no adjacent block exists). Bounded work
+  whatever the map looks like: the free-run index names the rows worth reading.
 
   Input:
-    KEYS[1] meta     event hash
-    KEYS[2] seats    seat states, a byte a seat
-    KEYS[3] holds    holdId -> hold record
-    KEYS[4] expiry   held holdId -> reap deadline
-    KEYS[5] owners   seat index -> holdId
-    KEYS[6] users    userId -> seats held or bought
-    KEYS[7] idem     this request's idempotency record (untouched when ARGV[7] is '')
+    KEYS[1] meta       event hash
+    KEYS[2] seats      seat states, a byte a seat
+    KEYS[3] holds      holdId -> hold record
+    KEYS[4] expiry     held holdId -> reap deadline
+    KEYS[5] owners     seat index -> holdId
+    KEYS[6] users      userId -> seats held or bought
+    KEYS[7] runs       the free-run index
+    KEYS[8] stream     the change stream
+    KEYS[9] waitlist   waitlist entryId -> arrival order
+    KEYS[10] entries   waitlist entryId -> entry record
+    KEYS[11] idem      this request's idempotency record (untouched when ARGV[7] is '')
 
     ARGV[1] reapBatch    due holds reaped per round before deciding, at most
     ARGV[2] tombstoneMs  how long an expired hold is remembered as expired
@@ -57,7 +62,7 @@ return runClaim(parseQuantity, sameQuantity, function(ev, meta, args, quantity, 
   if available < quantity then return { Code.NOT_ENOUGH_SEATS, 0, available } end
   local overLimit = userLimitReply(ev, meta, args.userId, quantity, now, args.tombstoneMs)
   if overLimit then return overLimit end
-  local seats = findBestSeats(ev.seats, meta.rows, meta.cols, quantity, ARGV[10] == '1')
+  local seats = findBestSeats(ev, meta, quantity, ARGV[10] == '1')
   if not seats then return { Code.NO_ADJACENT_BLOCK, 0 } end
   return grant(ev, meta, args, seats, now)
 end)
