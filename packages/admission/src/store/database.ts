@@ -12,6 +12,7 @@ export interface Database {
   holds: HoldsTable;
   bookings: BookingsTable;
   idempotency_records: IdempotencyRecordsTable;
+  event_seat_counts: EventSeatCountsTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -72,6 +73,14 @@ export interface IdempotencyRecordsTable {
   fingerprint: string;
   response: unknown;
   created_at: CreatedAt;
+}
+
+/** Kept by a trigger on seats: per event and slot, seats taken and seat changes (the slots sum up). */
+export interface EventSeatCountsTable {
+  event_id: string;
+  slot: number;
+  taken: number;
+  changes: string;
 }
 
 export type EventRow = Selectable<EventsTable>;

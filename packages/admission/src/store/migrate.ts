@@ -5,6 +5,7 @@ import { adoptPublicTables } from './adopt-public-tables.js';
 import { initial } from './migrations/2026-11-25T0340-initial.js';
 import { idempotencyPerEvent } from './migrations/2026-11-25T0500-idempotency-per-event.js';
 import { dropEventVersion } from './migrations/2026-12-01T1000-drop-event-version.js';
+import { seatCounts } from './migrations/2026-12-01T1100-seat-counts.js';
 
 export const MIGRATION_TABLE = 'seatgrid_migrations';
 export const MIGRATION_LOCK_TABLE = 'seatgrid_migrations_lock';
@@ -15,6 +16,7 @@ function migrationsFor(schema: string): Record<string, Migration> {
     '2026-11-25T0340-initial': initial(),
     '2026-11-25T0500-idempotency-per-event': idempotencyPerEvent(schema),
     '2026-12-01T1000-drop-event-version': dropEventVersion(schema),
+    '2026-12-01T1100-seat-counts': seatCounts(schema),
   };
 }
 

@@ -8,6 +8,7 @@ export interface Tables {
   readonly holds: RawBuilder<unknown>;
   readonly bookings: RawBuilder<unknown>;
   readonly idempotencyRecords: RawBuilder<unknown>;
+  readonly eventSeatCounts: RawBuilder<unknown>;
 }
 
 export function tablesIn(schema: string): Tables {
@@ -18,6 +19,7 @@ export function tablesIn(schema: string): Tables {
     holds: table('holds'),
     bookings: table('bookings'),
     idempotencyRecords: table('idempotency_records'),
+    eventSeatCounts: table('event_seat_counts'),
   };
 }
 

@@ -13,7 +13,8 @@
 export interface BestSeats {
   /** Seat indexes (row-major, 0-based) in the order they are taken. */
   readonly seats: readonly number[];
-  readonly adjacent: boolean;
+  /** Which step chose them: 1 (an adjacent block stranding no seat), 2 (one stranding a seat), 3 (a split). */
+  readonly kind: 'tidy' | 'stranding' | 'split';
 }
 
 /** `free[i]` says whether seat index i (row-major, 0-based) is free. */
@@ -86,10 +87,13 @@ function splitSeats(runs: readonly FreeRun[], quantity: number): number[] | unde
 export function findBestSeats(free: FreeMask, rows: number, cols: number, quantity: number, allowSplit: boolean): BestSeats | undefined {
   const runs = freeRuns(free, rows, cols);
   const block = adjacentRun(runs, quantity);
-  if (block !== undefined) return { seats: blockFrom(block.first, quantity), adjacent: true };
+  if (block !== undefined) {
+    const kind = block.length === quantity + 1 ? 'stranding' : 'tidy';
+    return { seats: blockFrom(block.first, quantity), kind };
+  }
   if (!allowSplit) return undefined;
   const split = splitSeats(runs, quantity);
-  return split === undefined ? undefined : { seats: split, adjacent: false };
+  return split === undefined ? undefined : { seats: split, kind: 'split' };
 }
 
 /**

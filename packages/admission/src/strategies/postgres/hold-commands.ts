@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ConfirmResult, EventCounters, HoldRef, HoldRefusal, ReleaseResult, SeatMap } from '../../results.js';
+import type { ConfirmResult, HoldRef, HoldRefusal, ReleaseResult } from '../../results.js';
 import { seatOfIndex, type Seat } from '../../seats.js';
 import type { HoldStatus } from '../../store/database.js';
 import type { EventCache } from '../../store/event-cache.js';
@@ -10,15 +10,13 @@ import { checkId, checkUserId } from '../../validation.js';
 import { lockUserOnEvent, userSeats } from './claim-transaction.js';
 
 /**
- * The hold commands (confirm, release, cancel) and the reads over PostgreSQL, the same for
- * every PostgreSQL strategy: only claims differ.
+ * The hold commands (confirm, release, cancel) over PostgreSQL, the same for every PostgreSQL
+ * strategy: only claims differ.
  */
 export interface HoldCommands {
   confirm(ref: HoldRef): Promise<ConfirmResult>;
   release(ref: HoldRef): Promise<ReleaseResult>;
   cancel(ref: HoldRef): Promise<ReleaseResult>;
-  seatMap(eventId: string): Promise<SeatMap>;
-  counters(eventId: string): Promise<EventCounters>;
 }
 
 const notFound: HoldRefusal = Object.freeze({ ok: false, reason: 'hold-not-found' });
@@ -156,34 +154,5 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
         return { ok: true, seats: hold.seats };
       });
     },
-
-    async seatMap(eventId: string): Promise<SeatMap> {
-      const event = await events.get(checkId('eventId', eventId));
-      const rows = await store.db
-        .selectFrom('seats')
-        .select(['seat_index', 'state', seatIsFree.as('free')])
-        .where('event_id', '=', event.eventId)
-        .execute();
-      const states = new Array<string>(event.capacity).fill('.');
-      let available = event.capacity;
-      for (const row of rows) {
-        if (row.free) continue;
-        states[row.seat_index] = row.state === 'sold' ? 'S' : 'H';
-        available--;
-      }
-      return { ...countersOf(event, available), states: states.join('') };
-    },
-
-    async counters(eventId: string): Promise<EventCounters> {
-      const event = await events.get(checkId('eventId', eventId));
-      const { rows } = await sql<{ taken: number }>`
-        select count(*)::int as taken from ${store.t.seats} where event_id = ${event.eventId} and not ${seatIsFree}`.execute(store.db);
-      return countersOf(event, event.capacity - (rows[0]?.taken ?? 0));
-    },
   };
-}
-
-function countersOf(event: EventInfo, available: number): EventCounters {
-  // PostgreSQL has no load generations, and (for now) no versions: 0.
-  return { rows: event.rows, cols: event.cols, capacity: event.capacity, available, maxSeatsPerUser: event.maxSeatsPerUser, generation: 0, version: 0 };
 }

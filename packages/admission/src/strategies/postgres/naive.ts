@@ -5,7 +5,7 @@ import type { BookingStrategy } from '../strategy.js';
 import { runClaim } from './claim-transaction.js';
 import { claimListedSeats, grant } from './grant.js';
 import { createPgStrategy, type PgStrategyOptions } from './postgres-strategy.js';
-import { chooseBestSeats, readFreeSeats } from './seat-reads.js';
+import { pickBestSeats } from './seat-reads.js';
 
 /**
  * Writes the seats whatever they hold now. This is the naive strategy's flaw, on purpose:
@@ -26,7 +26,7 @@ export function createNaiveStrategy(options: PgStrategyOptions): BookingStrategy
     seats: (claim) => claimListedSeats(store, claim, false, writeSeats),
     best: (claim) =>
       runClaim(store, claim, async (tx, context) => {
-        const choice = chooseBestSeats(claim, context, await readFreeSeats(tx, claim.event.eventId));
+        const choice = await pickBestSeats(tx, claim, context);
         if (!choice.ok) return choice;
         return grant(tx, claim, context, choice.seats, writeSeats);
       }),

@@ -8,7 +8,7 @@ import { runClaim, type ClaimContext } from './claim-transaction.js';
 import { claimListedSeats, grant } from './grant.js';
 import type { PgClaim } from './pg-claim.js';
 import { createPgStrategy, defaultPostgresStrategySettings, type PgStrategyOptions } from './postgres-strategy.js';
-import { chooseBestSeats, readFreeSeats, seatsTaken } from './seat-reads.js';
+import { pickBestSeats, seatsTaken } from './seat-reads.js';
 /** A retrying picker's spread (see the best-available path below): x8 a retry, at most 64 places. */
 const SPREAD_GROWTH = 8;
 const MAX_SPREAD = 64;
@@ -94,13 +94,11 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
     best: (claim) =>
       withRetries(claim, [], (retry) =>
         runClaim(store, claim, async (tx, context: ClaimContext) => {
-          const free = await readFreeSeats(tx, claim.event.eventId);
-          const servable = Math.floor(free.length / claim.quantity);
-          const ahead = retry === 0 ? 0 : randomInt(Math.max(1, Math.min(SPREAD_GROWTH ** retry, MAX_SPREAD, servable)));
-          const choice = chooseBestSeats(claim, context, free, ahead);
+          const ahead = (available: number) =>
+            retry === 0 ? 0 : randomInt(Math.max(1, Math.min(SPREAD_GROWTH ** retry, MAX_SPREAD, Math.floor(available / claim.quantity))));
+          const choice = await pickBestSeats(tx, claim, context, ahead);
           if (!choice.ok) return choice;
-          const versions = new Map(free.map((seat) => [seat.seat_index, seat.version]));
-          return grant(tx, claim, context, choice.seats, (tx, take) => takeIfUnchanged(tx, take, versions));
+          return grant(tx, claim, context, choice.seats, (tx, take) => takeIfUnchanged(tx, take, choice.versions));
         }),
       ),
   });

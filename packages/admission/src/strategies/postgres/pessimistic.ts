@@ -4,7 +4,7 @@ import type { BookingStrategy } from '../strategy.js';
 import { runClaim } from './claim-transaction.js';
 import { claimListedSeats, grant } from './grant.js';
 import { createPgStrategy, type PgStrategyOptions } from './postgres-strategy.js';
-import { chooseBestSeats, readFreeSeats, seatsTaken } from './seat-reads.js';
+import { pickBestSeats, seatsTaken } from './seat-reads.js';
 
 /** Best-available picks that found a chosen seat gone (taken by a specific-seats claim), at most. */
 const MAX_PICKS = 32;
@@ -61,7 +61,7 @@ export function createPessimisticStrategy(options: PgStrategyOptions): BookingSt
         try {
           return await runClaim(store, claim, async (tx, context) => {
             await lockEvent(tx, eventId);
-            const choice = chooseBestSeats(claim, context, await readFreeSeats(tx, eventId));
+            const choice = await pickBestSeats(tx, claim, context);
             if (!choice.ok) return choice;
             return grant(tx, claim, context, choice.seats, takePickedSeats);
           });

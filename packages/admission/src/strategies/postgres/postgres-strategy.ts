@@ -3,6 +3,7 @@ import type { EventCache } from '../../store/event-cache.js';
 import type { Store } from '../../store/store.js';
 import type { BookingStrategy, ComparisonStrategyName } from '../strategy.js';
 import { createHoldCommands } from './hold-commands.js';
+import { createStoredReads } from './stored-reads.js';
 import { withEvent, type PgBestClaim, type PgSeatClaim } from './pg-claim.js';
 
 export interface PostgresStrategySettings {
@@ -39,6 +40,7 @@ export function createPgStrategy(name: ComparisonStrategyName, options: PgStrate
   return {
     name,
     ...createHoldCommands(options.store, options.events),
+    ...createStoredReads(options.store, options.events),
     async claim(request) {
       return request.kind === 'seats' ? paths.seats(await withEvent(request, options.events)) : paths.best(await withEvent(request, options.events));
     },

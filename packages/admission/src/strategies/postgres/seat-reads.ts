@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import type { ClaimRefusal } from '../../results.js';
 import { seatOfIndex } from '../../seats.js';
+import type { EventInfo } from '../../store/events.js';
+import { seatCounts } from '../../store/seat-counts.js';
 import { seatIsFree } from '../../store/seat-writes.js';
 import type { StoreTx } from '../../store/store.js';
-import { findBestSeats, freeMask, queuedBestSeats } from './best-seats.js';
+import { findBestSeats, freeMask, queuedBestSeats, type BestSeats } from './best-seats.js';
 import type { ClaimContext } from './claim-transaction.js';
 import type { PgBestClaim, PgClaim, PgSeatClaim } from './pg-claim.js';
 
@@ -31,15 +33,21 @@ async function readSeats({ db }: StoreTx, eventId: string, indexes: readonly num
   return lock ? query.forUpdate().execute() : query.execute();
 }
 
-/** Every free seat of the event, with its version, in index order (no locks). */
-export async function readFreeSeats({ db }: StoreTx, eventId: string): Promise<FreeSeat[]> {
-  return db.selectFrom('seats').select(['seat_index', 'version']).where('event_id', '=', eventId).where(seatIsFree).orderBy('seat_index').execute();
+/** The free seats of rows [fromRow, toRow), with their versions, in index order (no locks). */
+async function readFreeRows({ db }: StoreTx, event: EventInfo, fromRow: number, toRow: number): Promise<FreeSeat[]> {
+  return db
+    .selectFrom('seats')
+    .select(['seat_index', 'version'])
+    .where('event_id', '=', event.eventId)
+    .where('seat_index', '>=', fromRow * event.cols)
+    .where('seat_index', '<', toRow * event.cols)
+    .where(seatIsFree)
+    .orderBy('seat_index')
+    .execute();
 }
 
-async function anySeatFree({ db }: StoreTx, eventId: string): Promise<boolean> {
-  const row = await db.selectFrom('seats').select('seat_index').where('event_id', '=', eventId).where(seatIsFree).limit(1).executeTakeFirst();
-  return row !== undefined;
-}
+/** Rows read per step of a best-available pick: the front rows first, then four times more each step. */
+const FIRST_ROWS_READ = 16;
 
 const soldOut: ClaimRefusal = Object.freeze({ ok: false, reason: 'sold-out', replayed: false, cached: false });
 
@@ -69,33 +77,49 @@ export async function checkSeatClaim(tx: StoreTx, claim: PgSeatClaim, context: C
   const seats = await readSeats(tx, claim.event.eventId, claim.indexes, lock);
   const free = new Set(seats.filter((seat) => seat.free).map((seat) => seat.seat_index));
   const taken = claim.indexes.filter((index) => !free.has(index));
-  if (taken.length > 0) return (await anySeatFree(tx, claim.event.eventId)) ? seatsTaken(claim, taken) : soldOut;
+  if (taken.length > 0) return (await seatCounts(tx, claim.event)).available > 0 ? seatsTaken(claim, taken) : soldOut;
   return userLimit(claim, context, claim.indexes.length) ?? { ok: true, seats };
 }
 
-/** The seats a best-available claim decided to take. */
+/** The seats a best-available claim decided to take, and the versions they were read at. */
 export interface BestChoice {
   readonly ok: true;
   readonly seats: readonly number[];
+  readonly versions: ReadonlyMap<number, number>;
 }
 
 /**
- * The best-available decision on the free seats read: a refusal (sold out, not enough seats,
- * the per-user limit, no adjacent block), or the seats to take. `ahead` > 0 aims past that
- * many identical claims (see queuedBestSeats).
+ * The best-available decision: a refusal (sold out and not enough seats from the counters the
+ * writes keep, the per-user limit, no adjacent block), or the seats to take. It reads the
+ * front rows first and more rows only while the rule is undecided: an adjacent block that
+ * strands no seat is final as soon as it is found, so an event with such a block near the
+ * front costs a few rows whatever its size. `ahead` > 0 aims past that many identical claims
+ * (see queuedBestSeats); `ahead(available)` gets the seats free now.
  */
-export function chooseBestSeats(claim: PgBestClaim, context: ClaimContext, freeSeats: readonly FreeSeat[], ahead = 0): ClaimRefusal | BestChoice {
-  const available = freeSeats.length;
+export async function pickBestSeats(
+  tx: StoreTx,
+  claim: PgBestClaim,
+  context: ClaimContext,
+  ahead: (available: number) => number = () => 0,
+): Promise<ClaimRefusal | BestChoice> {
+  const { event } = claim;
+  const { available } = await seatCounts(tx, event);
   if (available === 0) return soldOut;
   if (available < claim.quantity) return { ok: false, reason: 'not-enough-seats', available, replayed: false };
   const overLimit = userLimit(claim, context, claim.quantity);
   if (overLimit !== undefined) return overLimit;
-  const { rows, cols, capacity } = claim.event;
-  const free = freeMask(capacity, freeSeats.map((seat) => seat.seat_index));
-  const best =
-    ahead > 0
-      ? queuedBestSeats(free, rows, cols, claim.quantity, claim.allowSplit, ahead)
-      : findBestSeats(free, rows, cols, claim.quantity, claim.allowSplit);
+  const aim = ahead(available);
+  const free: FreeSeat[] = [];
+  let best: BestSeats | undefined;
+  for (let read = 0, upTo = Math.min(FIRST_ROWS_READ, event.rows); read < event.rows; read = upTo, upTo = Math.min(upTo * 4, event.rows)) {
+    free.push(...(await readFreeRows(tx, event, read, upTo)));
+    const mask = freeMask(upTo * event.cols, free.map((seat) => seat.seat_index));
+    best =
+      aim > 0
+        ? queuedBestSeats(mask, upTo, event.cols, claim.quantity, claim.allowSplit, aim)
+        : findBestSeats(mask, upTo, event.cols, claim.quantity, claim.allowSplit);
+    if (best?.kind === 'tidy') break;
+  }
   if (best === undefined) return { ok: false, reason: 'no-adjacent-block', replayed: false };
-  return { ok: true, seats: best.seats };
+  return { ok: true, seats: best.seats, versions: new Map(free.map((seat) => [seat.seat_index, seat.version])) };
 }
