@@ -12,10 +12,12 @@ import { InTransit } from './strategies/admission/in-transit.js';
 import { Reconciler, type EventDrift } from './strategies/admission/reconciler.js';
 import { WinnerWriter, type WinnerFault } from './strategies/admission/winner-writer.js';
 import { createOptimisticStrategy } from './strategies/postgres/optimistic.js';
-import type { EventInfo } from './store/events.js';
+import { activeEvents } from './store/active-events.js';
 
-/** An event this process has not served for this long drops out of the reconciler's passes. */
+/** An event nobody has written to for this long, and with no live hold, drops out of the reconciler's passes. */
 const ACTIVE_EVENT_WINDOW_MS = 10 * 60_000;
+/** Events compared per reconcile pass, at most. */
+const EVENTS_PER_PASS = 200;
 
 /** What the admission strategy needs beside the shared parts. */
 export interface AdmissionParts {
@@ -38,8 +40,6 @@ export class AdmissionSeatGrid extends GridCore {
   readonly #committer: GroupCommitter;
   readonly #hydrator: Hydrator;
   readonly #reconciler: BackgroundJob<readonly EventDrift[]>;
-  /** Events this process served, and when: the reconciler's beat. */
-  readonly #active = new Map<string, { readonly event: EventInfo; servedAt: number }>();
 
   constructor(parts: GridParts, admission: AdmissionParts) {
     super(parts);
@@ -82,7 +82,8 @@ export class AdmissionSeatGrid extends GridCore {
       store,
       hydrator: this.#hydrator,
       settings: settings.reconciler,
-      activeEvents: () => this.#recentEvents(),
+      activeEvents: () => activeEvents(store, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS),
+      withLease: (eventId, work) => this.gate.withLease(eventId, 'reconcile', settings.reconciler.intervalMs, work),
       heldGraceMs: settings.gate.expiryGraceMs,
       inTransit: (eventId) => inTransit.settled(eventId),
       onDrift: (drift) => {
@@ -114,11 +115,6 @@ export class AdmissionSeatGrid extends GridCore {
   /** Decided and recorded by the strategy, by path. */
   protected override claim(request: ClaimRequest): Promise<ClaimResult> {
     return this.bookings.claim(request);
-  }
-
-  protected override touched<T extends { readonly eventId: string }>(subject: T): T {
-    this.#served(super.touched(subject).eventId);
-    return subject;
   }
 
   protected async startMore(): Promise<StartReport> {
@@ -153,23 +149,5 @@ export class AdmissionSeatGrid extends GridCore {
   #breakerMoved(state: BreakerState): void {
     this.metrics.breakerState(state === 'closed' ? 0 : state === 'half-open' ? 1 : 2, state);
     this.emit('breaker', state);
-  }
-
-  #served(eventId: string): void {
-    const known = this.#active.get(eventId);
-    if (known !== undefined) {
-      known.servedAt = Date.now();
-      return;
-    }
-    void this.events.get(eventId).then(
-      (event) => this.#active.set(eventId, { event, servedAt: Date.now() }),
-      () => {},
-    );
-  }
-
-  #recentEvents(): EventInfo[] {
-    const since = Date.now() - ACTIVE_EVENT_WINDOW_MS;
-    for (const [eventId, { servedAt }] of this.#active) if (servedAt < since) this.#active.delete(eventId);
-    return [...this.#active.values()].map(({ event }) => event);
   }
 }

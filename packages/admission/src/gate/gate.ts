@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fingerprintOf, holdTtlOf, prepareBestClaim, prepareSeatClaim, type ClaimRequest } from '../claim-request.js';
 import { limits } from '../limits.js';
 import type {
@@ -19,7 +20,7 @@ import { withTimeout } from '../with-timeout.js';
 import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
-import { eventKeys, idempotencyRecordKey } from './keys.js';
+import { eventKeys, idempotencyRecordKey, leaseKey } from './keys.js';
 import { claimResult, confirmResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
 import { SoldOutCache } from './sold-out-cache.js';
@@ -150,6 +151,22 @@ export class Gate {
   /** Deletes a claim's stored idempotent answer, so a retry claims afresh. */
   async forgetAnswer(eventId: string, userId: string, idempotencyKey: string): Promise<void> {
     await this.#redis.del(idempotencyRecordKey(this.settings.keyPrefix, checkId('eventId', eventId), checkUserId(userId), idempotencyKey));
+  }
+
+  /**
+   * Runs `work` under the event's lease `name` unless some process holds it (then answers
+   * undefined without running it): background jobs of every process take turns this way, one
+   * pass per event at a time. The lease runs out after `ttlMs` should its holder die.
+   */
+  async withLease<T>(eventId: string, name: string, ttlMs: number, work: () => Promise<T>): Promise<T | undefined> {
+    const key = leaseKey(this.settings.keyPrefix, checkId('eventId', eventId), name);
+    const token = randomUUID();
+    if ((await this.#redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return undefined;
+    try {
+      return await work();
+    } finally {
+      await this.#run('release-lease', [key], [token]).catch(() => {});
+    }
   }
 
   /** Whether Redis answers a PING within `timeoutMs`. */

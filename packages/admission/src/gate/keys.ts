@@ -34,3 +34,8 @@ export function idempotencyRecordKey(prefix: string, eventId: string, userId: st
   const digest = createHash('sha256').update(userId).update('\0').update(key).digest('base64url');
   return `${eventTag(prefix, eventId)}:idem:${digest}`;
 }
+
+/** A background job's lease on one event (`name`: the job), in the event's slot. */
+export function leaseKey(prefix: string, eventId: string, name: string): string {
+  return `${eventTag(prefix, eventId)}:lease:${name}`;
+}

@@ -15,7 +15,8 @@ export type ScriptName =
   | 'read'
   | 'load-begin'
   | 'load-chunk'
-  | 'load-commit';
+  | 'load-commit'
+  | 'release-lease';
 
 export interface ScriptDefinition {
   readonly name: ScriptName;

@@ -29,7 +29,7 @@ export interface EventInfo {
   readonly holdTtlMs: number;
 }
 
-function toInfo(row: EventRow): EventInfo {
+export function toEventInfo(row: EventRow): EventInfo {
   return {
     eventId: row.id,
     name: row.name,
@@ -57,13 +57,13 @@ export async function createEvent(store: Store, event: NewEvent): Promise<EventI
       .executeTakeFirstOrThrow();
     await sql`insert into ${t.seats} (event_id, seat_index, row, col)
       select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(db);
-    return toInfo(row);
+    return toEventInfo(row);
   });
 }
 
 export async function findEvent({ db }: Executor, eventId: string): Promise<EventInfo | undefined> {
   const row = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
-  return row === undefined ? undefined : toInfo(row);
+  return row === undefined ? undefined : toEventInfo(row);
 }
 
 /**
@@ -107,20 +107,14 @@ export async function eventSnapshot({ db }: Executor, event: EventInfo): Promise
 /**
  * One character a seat, as the gate's map has it: '.' free, 'H' held, 'S' sold. A hold
  * counts as held until `heldGraceMs` past its expiry (Redis reaps that late, by design).
+ * Built in SQL as one string: PostgreSQL sends one value, not a row a seat.
  */
-export async function seatStates({ db }: Executor, event: EventInfo, heldGraceMs = 0): Promise<string> {
-  const rows = await db
-    .selectFrom('seats')
-    .select(['seat_index', 'state'])
-    .where('event_id', '=', event.eventId)
-    .where((eb) =>
-      eb.or([
-        eb('state', '=', 'sold'),
-        eb.and([eb('state', '=', 'held'), eb('held_until', '>', sql<Date>`now() - ${heldGraceMs} * interval '1 millisecond'`)]),
-      ]),
-    )
-    .execute();
-  const states = new Array<string>(event.capacity).fill('.');
-  for (const row of rows) states[row.seat_index] = row.state === 'sold' ? 'S' : 'H';
-  return states.join('');
+export async function seatStates({ db, t }: Executor, event: EventInfo, heldGraceMs = 0): Promise<string> {
+  const { rows } = await sql<{ states: string | null }>`
+    select string_agg(
+      case when state = 'sold' then 'S'
+           when state = 'held' and held_until > now() - ${heldGraceMs} * interval '1 millisecond' then 'H'
+           else '.' end, '' order by seat_index) as states
+    from ${t.seats} where event_id = ${event.eventId}`.execute(db);
+  return rows[0]?.states ?? '';
 }

@@ -37,8 +37,10 @@ export interface ReconcilerOptions {
   readonly store: Store;
   readonly hydrator: Hydrator;
   readonly settings: Readonly<ReconcilerSettings>;
-  /** The events to compare at each pass. */
-  readonly activeEvents: () => Iterable<EventInfo>;
+  /** The events to compare at each pass: those any process wrote to lately or that have live holds. */
+  readonly activeEvents: () => Promise<Iterable<EventInfo>>;
+  /** Runs the event's pass under its reconcile lease (one pass per event at a time across processes); undefined: another process has it. */
+  readonly withLease: <T>(eventId: string, work: () => Promise<T>) => Promise<T | undefined>;
   /** Redis reaps a hold this long after PostgreSQL's expiry: such a hold is still held. */
   readonly heldGraceMs: number;
   /** Resolves once this process's operations on the event under way now have settled. */
@@ -88,11 +90,11 @@ export class Reconciler {
     this.#options = options;
   }
 
-  /** One pass over the active events, one event at a time. */
+  /** One pass over the active events, one event at a time, each unless another process has its lease. */
   async reconcile(): Promise<readonly EventDrift[]> {
     const drifts: EventDrift[] = [];
-    for (const event of this.#options.activeEvents()) {
-      const drift = await this.#reconcileEvent(event);
+    for (const event of await this.#options.activeEvents()) {
+      const drift = await this.#options.withLease(event.eventId, () => this.#reconcileEvent(event));
       if (drift !== undefined) drifts.push(drift);
     }
     this.#options.onPass(drifts.reduce((sum, drift) => sum + drift.seats, 0));
