@@ -1,5 +1,7 @@
 import type { ClaimRequest } from './claim-request.js';
+import { ChangeFeeds, type ChangeListener, type ChangeSubscription } from './gate/change-feeds.js';
 import type { Gate } from './gate/gate.js';
+import type { RedisClient } from './gate/script-runner.js';
 import type { EvictionRisk } from './gate/eviction-check.js';
 import type { ClaimResult } from './results.js';
 import { BackgroundJob } from './background-job.js';
@@ -22,6 +24,8 @@ const EVENTS_PER_PASS = 200;
 /** What the admission strategy needs beside the shared parts. */
 export interface AdmissionParts {
   readonly gate: Gate;
+  /** A new connection for a blocking reader of a change stream. */
+  readonly openReader: () => RedisClient;
   /** Tests and chaos runs only (see '@seatgrid/admission/testing'). */
   readonly winnerFault?: WinnerFault | undefined;
 }
@@ -37,6 +41,7 @@ export class AdmissionSeatGrid extends GridCore {
   readonly gate: Gate;
   readonly breaker: Breaker;
   protected readonly bookings: AdmissionStrategy;
+  readonly #feeds: ChangeFeeds;
   readonly #committer: GroupCommitter;
   readonly #hydrator: Hydrator;
   readonly #reconciler: BackgroundJob<readonly EventDrift[]>;
@@ -46,6 +51,7 @@ export class AdmissionSeatGrid extends GridCore {
     const { settings, store, events, metrics } = parts;
     const onBackgroundError = (error: unknown) => this.reportBackgroundError(error, 'hydration');
     this.gate = admission.gate;
+    this.#feeds = new ChangeFeeds(this.gate, admission.openReader);
     this.breaker = new Breaker(settings.breaker, (state) => this.#breakerMoved(state));
     this.#committer = new GroupCommitter(store, settings.groupCommit, (size) => metrics.groupCommitBatch(size));
     this.#hydrator = new Hydrator(this.gate, store, this.#committer, (hydration) => {
@@ -102,6 +108,17 @@ export class AdmissionSeatGrid extends GridCore {
     return this.gate.evictionRisk(this.settings.startTimeoutMs);
   }
 
+  /**
+   * Calls `listener` with every change of the event's seats after `afterVersion` (a version
+   * from seatMap() or counters()), in order, until the subscription is closed. One Redis reader
+   * per watched event serves every subscriber of this process. A 'reset' change means the event
+   * was reloaded or the listener fell too far behind: take a new snapshot, then skipTo it.
+   */
+  watchSeats(eventId: string, afterVersion: number, listener: ChangeListener): ChangeSubscription {
+    this.touched({ eventId });
+    return this.#feeds.subscribe(eventId, afterVersion, listener);
+  }
+
   /** Rebuilds the event's Redis state from PostgreSQL now. */
   async hydrate(eventId: string): Promise<void> {
     await this.#hydrator.hydrate(await this.events.get(eventId), 'stale');
@@ -133,6 +150,7 @@ export class AdmissionSeatGrid extends GridCore {
   }
 
   protected async stopMore(): Promise<void> {
+    this.#feeds.close();
     await this.#reconciler.stop();
     await this.#committer.drainAll();
     this.breaker.shutdown();

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { AdmissionSeatGrid } from './admission-seat-grid.js';
 import { InvalidInputError } from './errors.js';
 import { Gate } from './gate/gate.js';
+import type { Cluster } from 'ioredis';
 import type { RedisClient } from './gate/script-runner.js';
 import { createMetrics, noMetrics, type MetricsOptions, type SeatGridMetrics } from './metrics.js';
 import { PostgresSeatGrid } from './postgres-seat-grid.js';
@@ -74,7 +75,16 @@ export function buildSeatGrid(options: ComparisonOptions): SeatGrid {
   if (options.redis === undefined) throw new InvalidInputError('redis', 'the admission strategy needs Redis: a client or a URL');
   const redis = typeof options.redis === 'string' ? openRedis(options.redis, (error) => relay.report(error, 'redis-connection'), closers) : options.redis;
   const gate = new Gate({ redis, ...settings.gate });
-  return new AdmissionSeatGrid(parts(), { gate, winnerFault: options.winnerFault });
+  return new AdmissionSeatGrid(parts(), { gate, openReader: () => duplicate(redis), winnerFault: options.winnerFault });
+}
+
+/** A new connection like `redis` (a Cluster's to the same cluster). */
+function duplicate(redis: RedisClient): RedisClient {
+  return isCluster(redis) ? redis.duplicate() : redis.duplicate();
+}
+
+function isCluster(redis: RedisClient): redis is Cluster {
+  return redis.isCluster;
 }
 
 /** The client SeatGrid opens for a Redis URL; closed with the instance. */

@@ -21,6 +21,8 @@ export type { HoldRecord } from './store/holds.js';
 export type { EventAudit } from './store/audit.js';
 export type { Database, HoldStatus, SeatState } from './store/database.js';
 export type { EvictionRisk } from './gate/eviction-check.js';
+export type { SeatChange } from './gate/changes.js';
+export type { ChangeListener, ChangeSubscription } from './gate/change-feeds.js';
 export type { DecisionPath, DriftKind, MetricsOptions } from './metrics.js';
 export { isStrategyName, strategyNames, type StrategyName } from './strategies/strategy.js';
 export * from './public-shared.js';

@@ -21,6 +21,7 @@ import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
 import { eventKeys, idempotencyRecordKey, leaseKey } from './keys.js';
+import { changeBatch, parseChange, type ChangeBatch, type SeatChange } from './changes.js';
 import { claimResult, confirmResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
 import { SoldOutCache } from './sold-out-cache.js';
@@ -169,6 +170,30 @@ export class Gate {
     }
   }
 
+  /**
+   * The change records after `afterVersion`, oldest first, at most `count`, and whether they
+   * follow on from it without a gap (false: the stream was trimmed past it, or it is from
+   * before a reload: start again from a snapshot).
+   */
+  async readChanges(eventId: string, afterVersion: number, count: number): Promise<ChangeBatch> {
+    const stream = this.#keys(checkId('eventId', eventId)).stream;
+    const [entries, last] = await Promise.all([
+      this.#redis.xrange(stream, `(${afterVersion}-0`, '+', 'COUNT', count),
+      this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1),
+    ]);
+    return changeBatch(afterVersion, entries, last[0]);
+  }
+
+  /**
+   * Waits up to `blockMs` for change records after `afterVersion` on a connection of the
+   * caller's own (a blocking read holds its connection), and returns them (none on timeout).
+   */
+  async waitForChanges(connection: RedisClient, eventId: string, afterVersion: number, blockMs: number, count: number): Promise<SeatChange[]> {
+    const stream = this.#keys(checkId('eventId', eventId)).stream;
+    const reply = await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', stream, `${afterVersion}-0`);
+    return reply === null ? [] : (reply[0]?.[1] ?? []).map(parseChange);
+  }
+
   /** Whether Redis answers a PING within `timeoutMs`. */
   async ping(timeoutMs: number): Promise<boolean> {
     return withTimeout(this.#redis.ping(), timeoutMs, () => new Error('PING timed out')).then(
@@ -183,8 +208,8 @@ export class Gate {
   }
 
   #keys(eventId: string) {
-    const [meta, , holds] = eventKeys(this.settings.keyPrefix, eventId);
-    return { meta: meta as string, holds: holds as string };
+    const keys = eventKeys(this.settings.keyPrefix, eventId);
+    return { meta: keys[0] as string, holds: keys[2] as string, stream: keys[7] as string };
   }
 
   async #free(ref: HoldRef, expected: 'H' | 'S'): Promise<ReleaseResult> {
