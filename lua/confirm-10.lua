@@ -1,6 +1,7 @@
 --[[
   Confirms a hold: its seats become sold and it stops expiring. Confirming a hold that is
-  already confirmed answers OK again (a retried confirm is harmless).
+  already confirmed answers OK again (a retried confirm is harmless). A confirmed waitlist
+  offer fulfils its entry.
 
   Input:
     KEYS[1] meta       event hash
@@ -34,5 +35,8 @@ local hold, metaOrFailure = lookUpOwnHold(ev, holdId, userId, tonumber(ARGV[1]),
 if not hold then return finish(ev, metaOrFailure) end
 
 local alreadyConfirmed = hold.status == 'S' and 1 or 0
-if alreadyConfirmed == 0 then sellSeats(ev, holdId, hold) end
+if alreadyConfirmed == 0 then
+  sellSeats(ev, holdId, hold)
+  closeOffer(ev, holdId, 'F')
+end
 return finish(ev, appendSeatPairs({ Code.OK, alreadyConfirmed }, metaOrFailure, hold.seats))

@@ -15,6 +15,8 @@
     ARGV[7] maxCols
     ARGV[8] stagingTtlMs  staging keys vanish this long after the last step
     ARGV[9] streamMax     the change stream keeps about this many records
+    ARGV[10] offerMs      a waitlist offer is held this long
+    ARGV[11] graceMs      reaping waits this long past expiry (for offers made by the scripts)
 
   Output:
     {OK}
@@ -38,12 +40,17 @@ local maxPerUser = wholeNumber(ARGV[5], 0, rows * cols)
 if maxPerUser == nil then return { Code.INVALID_ARGUMENT, 'maxPerUser' } end
 local streamMax = wholeNumber(ARGV[9], 1, 1e9)
 if streamMax == nil then return { Code.INVALID_ARGUMENT, 'streamMax' } end
+local offerMs = wholeNumber(ARGV[10], 1, 2 ^ 40)
+if offerMs == nil then return { Code.INVALID_ARGUMENT, 'offerMs' } end
+local graceMs = wholeNumber(ARGV[11], 0, 2 ^ 40)
+if graceMs == nil then return { Code.INVALID_ARGUMENT, 'graceMs' } end
 if token == '' then return { Code.INVALID_ARGUMENT, 'token' } end
 if mode == 'create' and redis.call('EXISTS', liveMeta) == 1 then return { Code.EVENT_EXISTS } end
 
 for _, key in pairs(staging) do redis.call('DEL', key) end
 redis.call('HSET', staging.meta, 'rows', rows, 'cols', cols, 'capacity', rows * cols, 'available', rows * cols,
-  'maxPerUser', maxPerUser, 'gen', 0, 'version', 0, 'streamMax', streamMax, 'loadToken', token)
+  'maxPerUser', maxPerUser, 'gen', 0, 'version', 0, 'streamMax', streamMax, 'offerMs', offerMs, 'graceMs', graceMs,
+  'wlSeq', 0, 'loadToken', token)
 redis.call('SET', staging.seats, string.rep('.', rows * cols))
 redis.call('SET', staging.runs, freshIndex(rows, cols))
 for _, hash in ipairs({ staging.holds, staging.owners, staging.users, staging.entries }) do

@@ -1,7 +1,7 @@
 --[[
   Swaps a fully staged event in for the live one, atomically, bumps its generation, and
   appends a reset record to its change stream: readers of the stream start again from a
-  fresh snapshot. The version goes on from the highest the event has had, or from the clock
+  fresh snapshot. Free seats then go to the waitlist, as they would have when freed. The version goes on from the highest the event has had, or from the clock
   (in microsecond steps) when Redis lost it, so a version never repeats.
 
   Input:
@@ -13,7 +13,7 @@
     ARGV[2] mode   'create' (refuse an existing event) or 'replace'
 
   Output:
-    {OK, gen, version}
+    {OK, gen, version}   and the waitlist news, if any
     {LOAD_MISMATCH}
     {EVENT_EXISTS}
 ]]
@@ -21,6 +21,7 @@
 --- @include "event-meta"
 --- @include "clock"
 --- @include "staging"
+--- @include "reap"
 
 local staging, live = eventKeys(), eventKeys(EVENT_KEY_COUNT)
 if not stagingMatches(staging, ARGV[1]) then return { Code.LOAD_MISMATCH } end
@@ -46,4 +47,7 @@ local versionText = string.format('%d', version)
 redis.call('HSET', live.meta, 'gen', gen, 'version', versionText)
 redis.call('HDEL', live.meta, 'loadToken')
 redis.call('XADD', live.stream, 'MAXLEN', '~', redis.call('HGET', live.meta, 'streamMax'), versionText .. '-0', 'r', gen)
-return { Code.OK, gen, versionText }
+-- Seats free while buyers wait (the store of record keeps no pool): the waiters get them now.
+readMeta(live)
+serveWaitlist(live)
+return finish(live, { Code.OK, gen, versionText })

@@ -1,5 +1,6 @@
 --[[
-  Frees the seats of a hold (release) or of a confirmed booking (cancel), and forgets it.
+  Frees the seats of a hold (release) or of a confirmed booking (cancel), and forgets it; the
+  seats go to the waitlist first.
 
   Input:
     KEYS[1] meta       event hash
@@ -37,6 +38,8 @@ local hold, metaOrFailure = lookUpOwnHold(ev, holdId, ARGV[3], tonumber(ARGV[1])
 if not hold then return finish(ev, metaOrFailure) end
 if hold.status ~= expected then return finish(ev, { Code.WRONG_STATE, hold.status }) end
 
+-- A released waitlist offer is a declined one: its entry leaves the waitlist.
+if expected == 'H' then closeOffer(ev, holdId, 'L') end
 freeSeats(ev, holdId, hold)
 redis.call('HDEL', ev.holds, holdId)
 redis.call('ZREM', ev.expiry, holdId)

@@ -8,7 +8,11 @@
 ]]
 --- @include "free-runs"
 
-local Changes = { count = 0, seats = {}, dirtyRows = {}, cols = 1 }
+local Changes = { count = 0, seats = {}, dirtyRows = {}, cols = 1, offers = {} }
+
+-- A reply that carries waitlist news ends with this marker and the news as JSON (the client
+-- strips both before reading the reply).
+local NEWS_MARK = '\0news'
 
 -- Called by readMeta: the event this call works on.
 local function beginChanges(meta)
@@ -21,6 +25,11 @@ local function noteSeat(seat, state, runsMoved)
   if Changes.seats[seat] == nil then Changes.count = Changes.count + 1 end
   Changes.seats[seat] = state
   if runsMoved then Changes.dirtyRows[math.floor(seat / Changes.cols)] = true end
+end
+
+-- Waitlist news of this call (offers made, offers closed), for the store of record.
+local function noteOffer(news)
+  Changes.offers[#Changes.offers + 1] = news
 end
 
 -- Brings the free-run index up to date with this call's changes so far.
@@ -50,8 +59,14 @@ local function commitChanges(ev)
   Changes.count, Changes.seats = 0, {}
 end
 
--- Every event script returns through here once it may have written: its changes go out first.
+-- Every event script returns through here once it may have written: its changes go out
+-- first, and its waitlist news rides on the reply.
 local function finish(ev, reply)
   commitChanges(ev)
+  if #Changes.offers > 0 then
+    reply[#reply + 1] = NEWS_MARK
+    reply[#reply + 1] = cjson.encode(Changes.offers)
+    Changes.offers = {}
+  end
   return reply
 end

@@ -7,7 +7,7 @@
 --- @include "change-log"
 
 local function readMeta(ev)
-  local f = redis.call('HMGET', ev.meta, 'rows', 'cols', 'capacity', 'gen', 'maxPerUser', 'fenced', 'streamMax')
+  local f = redis.call('HMGET', ev.meta, 'rows', 'cols', 'capacity', 'gen', 'maxPerUser', 'fenced', 'streamMax', 'offerMs', 'graceMs')
   if not f[1] or f[6] then return nil end
   if redis.call('EXISTS', ev.meta, ev.seats, ev.holds, ev.expiry, ev.owners, ev.users, ev.runs, ev.stream, ev.waitlist, ev.entries) ~= EVENT_KEY_COUNT then
     return nil
@@ -19,6 +19,8 @@ local function readMeta(ev)
     gen = tonumber(f[4]),
     maxPerUser = tonumber(f[5]),
     streamMax = tonumber(f[7]),
+    offerMs = tonumber(f[8]),
+    graceMs = tonumber(f[9]),
   }
   beginChanges(meta)
   return meta

@@ -10,6 +10,9 @@
 ]]
 --- @include "hold-record"
 
+-- Gives freed seats to the waitlist first; set by waitlist.lua in the scripts that include it.
+local serveWaitlist
+
 local function heldListField(userId)
   return '\1held:' .. userId
 end
@@ -69,4 +72,5 @@ local function freeSeats(ev, holdId, hold)
   end
   redis.call('HINCRBY', ev.meta, 'available', #hold.seats)
   if hold.status == 'H' then unlistHeld(ev, hold.userId, holdId) end
+  if serveWaitlist then serveWaitlist(ev) end
 end

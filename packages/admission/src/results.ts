@@ -19,10 +19,61 @@ export interface SnapshotHold {
   readonly expiresAt?: Date;
 }
 
+/** A waitlist entry inside an event snapshot (the hydrate path), in arrival order. */
+export interface SnapshotEntry {
+  readonly entryId: string;
+  readonly userId: string;
+  readonly quantity: number;
+  /** Arrival order: 1 arrived first. */
+  readonly seq: number;
+  readonly status: 'waiting' | 'offered';
+  /** Offers made so far. */
+  readonly offers: number;
+  /** Times later entries were served before it while it was at the head. */
+  readonly skips: number;
+  /** An offered entry's offer: a held hold in the snapshot. */
+  readonly holdId?: string;
+  readonly offerExpiresAt?: Date;
+}
+
 /** The whole state of an event, to replace what Redis has (or create it). */
 export interface EventSnapshot extends EventDefinition {
   readonly holds: readonly SnapshotHold[];
+  /** The waitlist's waiting and offered entries, in arrival order. Default none. */
+  readonly waitlist?: readonly SnapshotEntry[];
+  /** How long a waitlist offer is held. Default 5 min. */
+  readonly waitlistOfferMs?: number;
 }
+
+/** A waitlist entry's state. */
+export type WaitlistStatus = 'waiting' | 'offered' | 'fulfilled' | 'expired' | 'left';
+
+/** What joining the waitlist answered. */
+export type WaitlistJoinResult =
+  | {
+      readonly ok: true;
+      readonly entryId: string;
+      readonly status: 'waiting' | 'offered';
+      /** Place in the line, 1 = the head; 0 once offered. */
+      readonly position: number;
+      /** When offered at once: the offer's hold, and when it expires. */
+      readonly holdId?: string;
+      readonly offerExpiresAt?: Date;
+    }
+  | { readonly ok: false; readonly reason: 'already-waiting'; readonly entryId: string }
+  | { readonly ok: false; readonly reason: 'user-limit'; readonly limit: number; readonly current: number };
+
+/** Names a waitlist entry of one user. */
+export interface EntryRef {
+  readonly eventId: string;
+  readonly entryId: string;
+  readonly userId: string;
+}
+
+export type WaitlistLeaveResult =
+  | { readonly ok: true; readonly previous: 'waiting' | 'offered' }
+  | { readonly ok: false; readonly reason: 'entry-not-found' }
+  | { readonly ok: false; readonly reason: 'entry-closed'; readonly status: WaitlistStatus };
 
 /** What a claim asks for; exactly one of the two claim kinds is used per call. */
 interface ClaimBase {

@@ -7,15 +7,21 @@ import type {
   ConfirmResult,
   EventCounters,
   EventSnapshot,
+  EntryRef,
   HoldRef,
   HoldState,
   ReapResult,
   ReleaseResult,
   SeatClaim,
   SeatMap,
+  WaitlistJoinResult,
+  WaitlistLeaveResult,
 } from '../results.js';
 import { seatArgs } from '../seats.js';
-import { checkId, checkUserId } from '../validation.js';
+import { checkId, checkUserId, checkWhole } from '../validation.js';
+import { checkEntryId, newEntryId, POOL_HOLD } from './waitlist-ids.js';
+import { splitNews, type WaitlistNews } from './waitlist-news.js';
+import { joinResult, leaveResult } from './waitlist-replies.js';
 import { withTimeout } from '../with-timeout.js';
 import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
@@ -29,9 +35,16 @@ import { SoldOutCache } from './sold-out-cache.js';
 export interface GateOptions extends Partial<GateSettings> {
   /** An ioredis client (standalone or Cluster), yours to close. Auto-pipelining is welcome. */
   readonly redis: RedisClient;
+  /**
+   * Hears what each call did to an event's waitlist (offers made, entries closed), in order:
+   * a store of record keeps them. Default: nothing (the gate alone keeps the waitlist).
+   */
+  readonly onWaitlistNews?: (eventId: string, news: readonly WaitlistNews[]) => void;
 }
 
 const holdStates = Object.freeze({ H: 'held', S: 'sold', X: 'expired' } as const);
+
+type EventScript = 'confirm' | 'release' | 'reap' | 'read' | 'waitlist-join' | 'waitlist-leave';
 
 /**
  * The Redis gate: every operation is one atomic Lua script on the event's keys, and this is
@@ -43,12 +56,24 @@ export class Gate {
   readonly #run: RunScript;
   readonly #soldOut: SoldOutCache;
 
+  readonly #onNews: (eventId: string, news: readonly WaitlistNews[]) => void;
+
   constructor(options: GateOptions) {
-    const { redis, ...overrides } = options;
+    const { redis, onWaitlistNews, ...overrides } = options;
     this.settings = Object.freeze({ ...defaultGateSettings, ...overrides });
     this.#redis = redis;
     this.#run = registerScripts(redis);
+    this.#onNews = onWaitlistNews ?? (() => {});
     this.#soldOut = new SoldOutCache(this.settings.soldOutCacheMs, this.settings.soldOutCacheMaxEvents);
+  }
+
+  /** The script runner for calls on one event: it takes the waitlist news off each reply. */
+  #runFor(eventId: string): RunScript {
+    return async (name, keys, args) => {
+      const { reply, news } = splitNews(await this.#run(name, keys, args));
+      if (news.length > 0) this.#onNews(eventId, news);
+      return reply;
+    };
   }
 
   /**
@@ -57,7 +82,7 @@ export class Gate {
    * (the hydrate path) overwrites it. Returns the new generation.
    */
   async loadEvent(snapshot: EventSnapshot, mode: LoadMode = 'create'): Promise<number> {
-    const generation = await loadEvent(this.#run, this.settings, snapshot, mode);
+    const generation = await loadEvent(this.#runFor(snapshot.eventId), this.settings, snapshot, mode);
     this.#soldOut.forget(snapshot.eventId);
     return generation;
   }
@@ -93,7 +118,7 @@ export class Gate {
     const idemKey = idempotencyRecordKey(keyPrefix, request.eventId, request.userId, request.idempotencyKey);
     const script = request.kind === 'seats' ? 'claim-seats' : 'claim-best';
     const what = request.kind === 'seats' ? seatArgs(request.seats) : [request.quantity, request.allowSplit ? 1 : 0, limits.maxSeatsPerClaim];
-    const reply = await this.#run(script, [...eventKeys(keyPrefix, request.eventId), idemKey], [
+    const reply = await this.#runFor(request.eventId)(script, [...eventKeys(keyPrefix, request.eventId), idemKey], [
       this.settings.reapBatchSize,
       this.settings.tombstoneMs,
       request.userId,
@@ -194,6 +219,43 @@ export class Gate {
     return reply === null ? [] : (reply[0]?.[1] ?? []).map(parseChange);
   }
 
+  /**
+   * Puts the user on the event's waitlist for `quantity` seats (an offer at once when seats
+   * are free for them). `entryId`: a fresh id, random when absent.
+   */
+  async joinWaitlist(request: { eventId: string; userId: string; quantity: number; entryId?: string }): Promise<WaitlistJoinResult> {
+    const eventId = checkId('eventId', request.eventId);
+    const entryId = request.entryId === undefined ? newEntryId() : checkEntryId(request.entryId);
+    const quantity = checkWhole('quantity', request.quantity, 1, limits.maxSeatsPerClaim);
+    const reply = await this.#eventCall('waitlist-join', eventId, [checkUserId(request.userId), entryId, quantity, limits.maxSeatsPerClaim]);
+    return joinResult(reply, eventId, entryId);
+  }
+
+  /** Takes the user's entry off the waitlist (declining its offer, when it has one). */
+  async leaveWaitlist(ref: EntryRef): Promise<WaitlistLeaveResult> {
+    const eventId = checkId('eventId', ref.eventId);
+    const reply = await this.#eventCall('waitlist-leave', eventId, [checkUserId(ref.userId), checkEntryId(ref.entryId)]);
+    return leaveResult(reply, eventId);
+  }
+
+  /** The entry's place in the waitlist (1 = the head), or undefined when it is not waiting. */
+  async waitlistPosition(eventId: string, entryId: string): Promise<number | undefined> {
+    const rank = await this.#redis.zrank(this.#keys(checkId('eventId', eventId)).waitlist, checkEntryId(entryId));
+    return rank === null ? undefined : rank + 1;
+  }
+
+  /** Entries waiting now. */
+  async waitlistLength(eventId: string): Promise<number> {
+    // The sentinel member is not an entry.
+    return Math.max(0, (await this.#redis.zcard(this.#keys(checkId('eventId', eventId)).waitlist)) - 1);
+  }
+
+  /** The seats gathering for the head of the waitlist (held, for nobody yet), as 0-based indices. */
+  async waitlistPool(eventId: string): Promise<number[]> {
+    const record = await this.#redis.hget(this.#keys(checkId('eventId', eventId)).holds, POOL_HOLD);
+    return record === null ? [] : (record.split(':')[2] ?? '').split(',').filter((s) => s !== '').map(Number);
+  }
+
   /** Whether Redis answers a PING within `timeoutMs`. */
   async ping(timeoutMs: number): Promise<boolean> {
     return withTimeout(this.#redis.ping(), timeoutMs, () => new Error('PING timed out')).then(
@@ -209,7 +271,7 @@ export class Gate {
 
   #keys(eventId: string) {
     const keys = eventKeys(this.settings.keyPrefix, eventId);
-    return { meta: keys[0] as string, holds: keys[2] as string, stream: keys[7] as string };
+    return { meta: keys[0] as string, holds: keys[2] as string, stream: keys[7] as string, waitlist: keys[8] as string };
   }
 
   async #free(ref: HoldRef, expected: 'H' | 'S'): Promise<ReleaseResult> {
@@ -229,8 +291,8 @@ export class Gate {
   }
 
   /** Runs a script that takes the event's keys and the reap settings first. */
-  #eventCall(script: 'confirm' | 'release' | 'reap' | 'read', eventId: string, args: readonly (string | number)[]): Promise<ScriptReply> {
-    return this.#run(script, eventKeys(this.settings.keyPrefix, eventId), [this.settings.reapBatchSize, this.settings.tombstoneMs, ...args]);
+  #eventCall(script: EventScript, eventId: string, args: readonly (string | number)[]): Promise<ScriptReply> {
+    return this.#runFor(eventId)(script, eventKeys(this.settings.keyPrefix, eventId), [this.settings.reapBatchSize, this.settings.tombstoneMs, ...args]);
   }
 }
 

@@ -16,6 +16,9 @@ export type ScriptName =
   | 'load-begin'
   | 'load-chunk'
   | 'load-commit'
+  | 'load-waitlist'
+  | 'waitlist-join'
+  | 'waitlist-leave'
   | 'release-lease';
 
 export interface ScriptDefinition {

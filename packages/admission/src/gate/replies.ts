@@ -41,7 +41,7 @@ export function throwIfError(reply: ScriptReply, eventId: string): void {
   }
 }
 
-function unexpected(reply: ScriptReply): never {
+export function unexpectedReply(reply: ScriptReply): never {
   const name = resultCodeName(codeOf(reply)) ?? String(reply[0]);
   throw new AdmissionError('UNEXPECTED_REPLY', `unexpected script reply ${name}`);
 }
@@ -73,7 +73,7 @@ export function claimResult(reply: ScriptReply, eventId: string): ClaimResult {
     case ResultCode.USER_LIMIT:
       return { ok: false, reason: 'user-limit', limit: Number(reply[2]), current: Number(reply[3]), replayed };
     default:
-      return unexpected(reply);
+      return unexpectedReply(reply);
   }
 }
 
@@ -91,7 +91,7 @@ function holdRefusal(reply: ScriptReply): HoldRefusal {
     case ResultCode.WRONG_STATE:
       return { ok: false, reason: 'wrong-state', status: reply[1] === 'S' ? 'sold' : 'held' };
     default:
-      return unexpected(reply);
+      return unexpectedReply(reply);
   }
 }
 
@@ -109,7 +109,7 @@ export function releaseResult(reply: ScriptReply, eventId: string): ReleaseResul
 
 export function reapResult(reply: ScriptReply, eventId: string): ReapResult {
   throwIfError(reply, eventId);
-  if (codeOf(reply) !== ResultCode.OK) unexpected(reply);
+  if (codeOf(reply) !== ResultCode.OK) unexpectedReply(reply);
   const expired: ExpiredHold[] = [];
   for (let i = 2; i < reply.length; ) {
     const count = Number(reply[i + 2]);
@@ -122,6 +122,6 @@ export function reapResult(reply: ScriptReply, eventId: string): ReapResult {
 /** OK or throw: for the load steps, whose success carries no refusal. */
 export function okOrThrow(reply: ScriptReply, eventId: string): ScriptReply {
   throwIfError(reply, eventId);
-  if (codeOf(reply) !== ResultCode.OK) unexpected(reply);
+  if (codeOf(reply) !== ResultCode.OK) unexpectedReply(reply);
   return reply;
 }

@@ -23,6 +23,9 @@ export const ResultCode = Object.freeze({
   INVALID_ARGUMENT: 13,
   EVENT_EXISTS: 14,
   LOAD_MISMATCH: 15,
+  ALREADY_WAITING: 16,
+  ENTRY_NOT_FOUND: 17,
+  ENTRY_CLOSED: 18,
 } as const);
 
 export type ResultCodeName = keyof typeof ResultCode;
