@@ -3,7 +3,10 @@ import { ChangeFeeds, type ChangeListener, type ChangeSubscription } from './gat
 import type { Gate } from './gate/gate.js';
 import type { RedisClient } from './gate/script-runner.js';
 import type { EvictionRisk } from './gate/eviction-check.js';
-import type { ClaimResult } from './results.js';
+import type { ClaimResult, EntryRef, WaitlistJoinResult, WaitlistLeaveResult } from './results.js';
+import type { WaitlistNews } from './gate/waitlist-news.js';
+import { WaitlistService, type WaitlistEntry } from './strategies/admission/waitlist-service.js';
+import { WaitlistWriter } from './strategies/admission/waitlist-writer.js';
 import { BackgroundJob } from './background-job.js';
 import { GridCore, type GridParts, type Health, type StartReport } from './seat-grid.js';
 import { AdmissionStrategy } from './strategies/admission/admission-strategy.js';
@@ -15,9 +18,12 @@ import { Reconciler, type EventDrift } from './strategies/admission/reconciler.j
 import { WinnerWriter, type WinnerFault } from './strategies/admission/winner-writer.js';
 import { createOptimisticStrategy } from './strategies/postgres/optimistic.js';
 import { activeEvents } from './store/active-events.js';
+import { waitingCount } from './store/waitlist.js';
 
 /** An event nobody has written to for this long, and with no live hold, drops out of the reconciler's passes. */
 const ACTIVE_EVENT_WINDOW_MS = 10 * 60_000;
+const closedNames = Object.freeze({ F: 'fulfilled', E: 'expired', L: 'left' } as const);
+
 /** Events compared per reconcile pass, at most. */
 const EVENTS_PER_PASS = 200;
 
@@ -26,6 +32,8 @@ export interface AdmissionParts {
   readonly gate: Gate;
   /** A new connection for a blocking reader of a change stream. */
   readonly openReader: () => RedisClient;
+  /** Where the gate sends its waitlist news: the instance points it at its writer. */
+  readonly waitlistNews: { target: ((eventId: string, news: readonly WaitlistNews[]) => void) | undefined };
   /** Tests and chaos runs only (see '@seatgrid/admission/testing'). */
   readonly winnerFault?: WinnerFault | undefined;
 }
@@ -44,6 +52,8 @@ export class AdmissionSeatGrid extends GridCore {
   readonly #feeds: ChangeFeeds;
   readonly #committer: GroupCommitter;
   readonly #hydrator: Hydrator;
+  readonly #waitlistWriter: WaitlistWriter;
+  readonly #waitlist: WaitlistService;
   readonly #reconciler: BackgroundJob<readonly EventDrift[]>;
 
   constructor(parts: GridParts, admission: AdmissionParts) {
@@ -54,7 +64,18 @@ export class AdmissionSeatGrid extends GridCore {
     this.#feeds = new ChangeFeeds(this.gate, admission.openReader);
     this.breaker = new Breaker(settings.breaker, (state) => this.#breakerMoved(state));
     this.#committer = new GroupCommitter(store, settings.groupCommit, (size) => metrics.groupCommitBatch(size));
-    this.#hydrator = new Hydrator(this.gate, store, this.#committer, (hydration) => {
+    this.#waitlistWriter = new WaitlistWriter({
+      store,
+      onConflict: (eventId) => void this.hydrate(eventId).catch(onBackgroundError),
+      onError: (error) => this.reportBackgroundError(error, 'waitlist'),
+      onWritten: (eventId, news) => {
+        metrics.waitlistNews(news.kind === 'offer' ? 'offered' : closedNames[news.status]);
+        void this.gate.waitlistLength(eventId).then((waiting) => metrics.waitlistWaiting(eventId, waiting), () => {});
+      },
+    });
+    admission.waitlistNews.target = (eventId, news) => this.#waitlistWriter.write(eventId, news);
+    const landed = (eventId: string) => Promise.all([this.#committer.drain(eventId), this.#waitlistWriter.drain(eventId)]).then(() => {});
+    this.#hydrator = new Hydrator(this.gate, store, landed, (hydration) => {
       metrics.hydration(hydration.reason);
       this.emit('hydrate', hydration);
     });
@@ -83,6 +104,7 @@ export class AdmissionSeatGrid extends GridCore {
       onDecision: (outcome, path, seconds) => metrics.decision('admission', outcome, path, seconds),
       onBackgroundError,
     });
+    this.#waitlist = new WaitlistService({ store, events, gate: this.gate, strategy: this.bookings, writer: this.#waitlistWriter });
     const reconciler = new Reconciler({
       gate: this.gate,
       store,
@@ -92,6 +114,8 @@ export class AdmissionSeatGrid extends GridCore {
       withLease: (eventId, work) => this.gate.withLease(eventId, 'reconcile', settings.reconciler.intervalMs, work),
       heldGraceMs: settings.gate.expiryGraceMs,
       inTransit: (eventId) => inTransit.settled(eventId),
+      poolSeats: (eventId) => this.gate.waitlistPool(eventId),
+      waitingEntries: async (eventId) => ({ redis: await this.gate.waitlistLength(eventId), postgres: await waitingCount(store, eventId) }),
       onDrift: (drift) => {
         for (const [kind, seats] of Object.entries(drift.byKind)) if (seats > 0) metrics.drift(kind as keyof typeof drift.byKind, seats);
         this.emit('drift', drift);
@@ -117,6 +141,28 @@ export class AdmissionSeatGrid extends GridCore {
   watchSeats(eventId: string, afterVersion: number, listener: ChangeListener): ChangeSubscription {
     this.touched({ eventId });
     return this.#feeds.subscribe(eventId, afterVersion, listener);
+  }
+
+  /**
+   * Puts the user on the event's waitlist for `quantity` seats (1 to the event's per-user
+   * limit, or to 100 without one), once per user while their entry waits or holds an offer.
+   * Seats freed while anyone waits are offered in arrival order (see the README for the rule
+   * when the head's quantity does not fit): an offer is a hold in the user's name for the
+   * event's waitlistOfferMs, confirmed like any hold. When seats are free now, the offer comes
+   * at once (status 'offered').
+   */
+  joinWaitlist(request: { eventId: string; userId: string; quantity: number }): Promise<WaitlistJoinResult> {
+    return this.track(() => this.#waitlist.join(request));
+  }
+
+  /** Takes the user's entry off the waitlist; an offer it holds is declined (its seats go to the next). */
+  leaveWaitlist(ref: EntryRef): Promise<WaitlistLeaveResult> {
+    return this.track(() => this.#waitlist.leave(ref));
+  }
+
+  /** A waitlist entry by its id alone, with its place in the line while it waits. */
+  findWaitlistEntry(entryId: string): Promise<WaitlistEntry | undefined> {
+    return this.track(() => this.#waitlist.find(entryId));
   }
 
   /** Rebuilds the event's Redis state from PostgreSQL now. */
@@ -153,6 +199,7 @@ export class AdmissionSeatGrid extends GridCore {
     this.#feeds.close();
     await this.#reconciler.stop();
     await this.#committer.drainAll();
+    await this.#waitlistWriter.drainAll();
     this.breaker.shutdown();
   }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { AdmissionSeatGrid } from './admission-seat-grid.js';
+import { AdmissionSeatGrid, type AdmissionParts } from './admission-seat-grid.js';
 import { InvalidInputError } from './errors.js';
 import { Gate } from './gate/gate.js';
 import type { Cluster } from 'ioredis';
@@ -74,8 +74,9 @@ export function buildSeatGrid(options: ComparisonOptions): SeatGrid {
   if (options.strategy !== 'admission') return new PostgresSeatGrid(options.strategy, parts());
   if (options.redis === undefined) throw new InvalidInputError('redis', 'the admission strategy needs Redis: a client or a URL');
   const redis = typeof options.redis === 'string' ? openRedis(options.redis, (error) => relay.report(error, 'redis-connection'), closers) : options.redis;
-  const gate = new Gate({ redis, ...settings.gate });
-  return new AdmissionSeatGrid(parts(), { gate, openReader: () => duplicate(redis), winnerFault: options.winnerFault });
+  const waitlistNews: AdmissionParts['waitlistNews'] = { target: undefined };
+  const gate = new Gate({ redis, ...settings.gate, onWaitlistNews: (eventId, news) => waitlistNews.target?.(eventId, news) });
+  return new AdmissionSeatGrid(parts(), { gate, waitlistNews, openReader: () => duplicate(redis), winnerFault: options.winnerFault });
 }
 
 /** A new connection like `redis` (a Cluster's to the same cluster). */

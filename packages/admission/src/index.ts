@@ -4,6 +4,7 @@
 export { createSeatGrid, type RedisConnection, type SeatGrid, type SeatGridOptions } from './create-seat-grid.js';
 export type { AdmissionSeatGrid } from './admission-seat-grid.js';
 export type { PostgresSeatGrid } from './postgres-seat-grid.js';
+export type { WaitlistEntry } from './strategies/admission/waitlist-service.js';
 export type { Health, StartReport } from './seat-grid.js';
 export type { BackgroundTask, SeatGridEvents } from './seat-grid-events.js';
 export { defaultSettings, type JobSettings, type SeatGridSettings, type SettingsOverrides } from './settings.js';

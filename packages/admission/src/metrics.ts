@@ -36,6 +36,10 @@ export interface SeatGridMetrics {
   /** Seats found drifting at the reconciler's last pass: stays above 0 while drift is not repaired. */
   lastPassDrift(seats: number): void;
   compensation(reason: string): void;
+  /** A waitlist offer made, or an entry ended ('fulfilled', 'expired', 'left'). */
+  waitlistNews(kind: 'offered' | 'fulfilled' | 'expired' | 'left'): void;
+  /** Entries waiting on an event now. */
+  waitlistWaiting(eventId: string, waiting: number): void;
   /** A counter or gauge of this set, by unprefixed name, for the features that add their own. */
   counter<L extends string>(name: string, help: string, labelNames: readonly L[]): (labels: Record<L, string>, by?: number) => void;
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): (labels: Record<L, string>, value: number) => void;
@@ -123,6 +127,12 @@ export function createMetrics(options: MetricsOptions = {}): SeatGridMetrics {
     ['reason'],
   );
 
+  const waitlistNews = labelled(
+    counterOf('waitlist_offers_total', 'Waitlist offers made, and how entries ended (fulfilled, expired, left)', ['result']),
+    ['result'],
+  );
+  const waitlistWaiting = labelled(gaugeOf('waitlist_waiting', 'Waitlist entries waiting, by event', ['event']), ['event']);
+
   return {
     registry,
     prefix,
@@ -142,6 +152,8 @@ export function createMetrics(options: MetricsOptions = {}): SeatGridMetrics {
     drift: (kind, seats) => drift(kind).inc(seats),
     lastPassDrift: (seats) => lastDrift.set(seats),
     compensation: (reason) => compensations(reason).inc(),
+    waitlistNews: (kind) => waitlistNews(kind).inc(),
+    waitlistWaiting: (eventId, waiting) => waitlistWaiting(eventId).set(waiting),
     counter(name, help, labelNames) {
       const child = labelled(counterOf(name, help, labelNames), labelNames);
       return (labels, by = 1) => child(...labelNames.map((l) => labels[l])).inc(by);
@@ -169,6 +181,8 @@ export function noMetrics(): SeatGridMetrics {
     drift: nothing,
     lastPassDrift: nothing,
     compensation: nothing,
+    waitlistNews: nothing,
+    waitlistWaiting: nothing,
     counter: () => nothing,
     gauge: () => nothing,
   };

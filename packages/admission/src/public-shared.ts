@@ -21,6 +21,7 @@ export {
   type ConfirmResult,
   type EventCounters,
   type EventDefinition,
+  type EntryRef,
   type EventSnapshot,
   type ExpiredHold,
   type HoldRef,
@@ -30,7 +31,11 @@ export {
   type ReleaseResult,
   type SeatClaim,
   type SeatMap,
+  type SnapshotEntry,
   type SnapshotHold,
+  type WaitlistJoinResult,
+  type WaitlistLeaveResult,
+  type WaitlistStatus,
 } from './results.js';
 export { seatIndex, seatOfIndex, type Seat } from './seats.js';
 export { idempotencyKeyPattern, idPattern, limits, textPattern, userIdPattern } from './limits.js';

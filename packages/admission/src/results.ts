@@ -56,6 +56,8 @@ export type WaitlistJoinResult =
       readonly status: 'waiting' | 'offered';
       /** Place in the line, 1 = the head; 0 once offered. */
       readonly position: number;
+      /** The entry's arrival number on the event (1 arrived first). */
+      readonly seq: number;
       /** When offered at once: the offer's hold, and when it expires. */
       readonly holdId?: string;
       readonly offerExpiresAt?: Date;

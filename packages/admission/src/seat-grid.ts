@@ -105,12 +105,12 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   /** Creates or updates SeatGrid's tables in its schema (safe at every start: concurrent callers wait). */
   migrate(): Promise<MigrationResultSet> {
-    return this.#call(() => migrateToLatest(this.store.db, this.store.schema));
+    return this.track(() => migrateToLatest(this.store.db, this.store.schema));
   }
 
   /** Undoes the newest migration. */
   migrateDown(): Promise<MigrationResultSet> {
-    return this.#call(() => migrateDown(this.store.db, this.store.schema));
+    return this.track(() => migrateDown(this.store.db, this.store.schema));
   }
 
   /** Starts the background jobs (unless turned off); bounded by startTimeoutMs. */
@@ -142,26 +142,26 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   /** Creates an event (a rows × cols grid of free seats) in PostgreSQL. */
   createEvent(event: NewEvent): Promise<EventInfo> {
-    return this.#call(() => createEvent(this.store, event));
+    return this.track(() => createEvent(this.store, event));
   }
 
   findEvent(eventId: string): Promise<EventInfo | undefined> {
-    return this.#call(() => findEvent(this.store, checkId('eventId', eventId)));
+    return this.track(() => findEvent(this.store, checkId('eventId', eventId)));
   }
 
   /** A hold (or booking: the same id) by its id alone, as an API that names only the hold needs. */
   findHold(holdId: string): Promise<HoldRecord | undefined> {
-    return this.#call(() => findHold(this.store, checkId('holdId', holdId)));
+    return this.track(() => findHold(this.store, checkId('holdId', holdId)));
   }
 
   /** Claims exactly these seats, or none of them. */
   claimSeats(claim: SeatClaim): Promise<ClaimResult> {
-    return this.#call(() => this.claim(this.touched(prepareSeatClaim(claim))));
+    return this.track(() => this.claim(this.touched(prepareSeatClaim(claim))));
   }
 
   /** Claims the best `quantity` free seats. */
   claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
-    return this.#call(() => this.claim(this.touched(prepareBestClaim(claim))));
+    return this.track(() => this.claim(this.touched(prepareBestClaim(claim))));
   }
 
   /** A validated claim, through the strategy. */
@@ -174,32 +174,32 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   /** Makes a hold's seats sold (payment done). Confirming twice is harmless (alreadyConfirmed: true). */
   confirm(ref: HoldRef): Promise<ConfirmResult> {
-    return this.#call(() => this.bookings.confirm(this.touched(ref)));
+    return this.track(() => this.bookings.confirm(this.touched(ref)));
   }
 
   /** Gives a hold's seats back. */
   release(ref: HoldRef): Promise<ReleaseResult> {
-    return this.#call(() => this.bookings.release(this.touched(ref)));
+    return this.track(() => this.bookings.release(this.touched(ref)));
   }
 
   /** Cancels a confirmed booking: its seats are free again. */
   cancel(ref: HoldRef): Promise<ReleaseResult> {
-    return this.#call(() => this.bookings.cancel(this.touched(ref)));
+    return this.track(() => this.bookings.cancel(this.touched(ref)));
   }
 
   /** The seat map, one character a seat ('.' free, 'H' held, 'S' sold), row-major. */
   seatMap(eventId: string): Promise<SeatMap> {
-    return this.#call(() => this.bookings.seatMap(this.touched({ eventId }).eventId));
+    return this.track(() => this.bookings.seatMap(this.touched({ eventId }).eventId));
   }
 
   /** The event's counters, without its seat map. */
   counters(eventId: string): Promise<EventCounters> {
-    return this.#call(() => this.bookings.counters(checkId('eventId', eventId)));
+    return this.track(() => this.bookings.counters(checkId('eventId', eventId)));
   }
 
   /** What PostgreSQL says about the event: oversold, double-booked and partial seats (all must be 0), seats sold and held. */
   audit(eventId: string): Promise<EventAudit> {
-    return this.#call(() => auditEvent(this.store, checkId('eventId', eventId)));
+    return this.track(() => auditEvent(this.store, checkId('eventId', eventId)));
   }
 
   /**
@@ -208,12 +208,12 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
    * counts as held until the grace past its expiry, as Redis reaps it.
    */
   storedSeatStates(eventId: string): Promise<string> {
-    return this.#call(async () => seatStates(this.store, await this.events.get(checkId('eventId', eventId)), this.settings.gate.expiryGraceMs));
+    return this.track(async () => seatStates(this.store, await this.events.get(checkId('eventId', eventId)), this.settings.gate.expiryGraceMs));
   }
 
   /** The state of what the instance depends on, asked afresh (readiness checks call this). */
   health(): Promise<Health> {
-    return this.#call(async () => ({ postgres: await this.postgresHealth(), ...(await this.moreHealth()) }));
+    return this.track(async () => ({ postgres: await this.postgresHealth(), ...(await this.moreHealth()) }));
   }
 
   protected async postgresHealth(): Promise<'up' | 'down'> {
@@ -229,7 +229,7 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   /** One sweep of due holds now (the sweeper does this every interval). */
   sweepOnce(): Promise<readonly ExpiredHoldRow[]> {
-    return this.#call(() => this.#sweeper.runOnce());
+    return this.track(() => this.#sweeper.runOnce());
   }
 
   /** Every operation's event passes here before it runs: its id is checked; returns the argument. */
@@ -252,8 +252,8 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
     if (this.#closed !== undefined) throw new ClosedError();
   }
 
-  /** Runs a call unless the instance is closed, and tracks it until it settles. */
-  #call<T>(run: () => Promise<T>): Promise<T> {
+  /** Runs a call unless the instance is closed, and tracks it until it settles (close() waits for it). */
+  protected track<T>(run: () => Promise<T>): Promise<T> {
     if (this.#closed !== undefined) return Promise.reject(new ClosedError());
     let call: Promise<T>;
     try {

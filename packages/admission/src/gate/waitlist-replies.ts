@@ -28,6 +28,7 @@ export function joinResult(reply: ScriptReply, eventId: string, entryId: string)
         entryId,
         status,
         position: Number(reply[2]),
+        seq: Number(reply[5]),
         ...(status === 'offered' ? { holdId: String(reply[3]), offerExpiresAt: new Date(offerExpiresAt) } : {}),
       };
     }

@@ -13,6 +13,7 @@ export interface Database {
   bookings: BookingsTable;
   idempotency_records: IdempotencyRecordsTable;
   event_seat_counts: EventSeatCountsTable;
+  waitlist_entries: WaitlistEntriesTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -26,6 +27,7 @@ export interface EventsTable {
   /** 0: no limit. */
   max_seats_per_user: number;
   hold_ttl_ms: number;
+  waitlist_offer_ms: Generated<number>;
   created_at: CreatedAt;
 }
 
@@ -81,6 +83,24 @@ export interface EventSeatCountsTable {
   slot: number;
   taken: number;
   changes: string;
+}
+
+export type WaitlistStatus = 'waiting' | 'offered' | 'fulfilled' | 'expired' | 'left';
+
+/** A waitlist entry; seq is the gate's arrival number (null until the gate answered the join). */
+export interface WaitlistEntriesTable {
+  id: string;
+  event_id: string;
+  user_id: string;
+  quantity: number;
+  seq: string | null;
+  status: WaitlistStatus;
+  offers: Generated<number>;
+  skips: Generated<number>;
+  hold_id: string | null;
+  offer_expires_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export type EventRow = Selectable<EventsTable>;

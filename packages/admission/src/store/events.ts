@@ -6,6 +6,7 @@ import { seatOfIndex } from '../seats.js';
 import { checkId, checkText, checkWhole } from '../validation.js';
 import type { EventRow } from './database.js';
 import type { Executor, Store } from './store.js';
+import { waitlistSnapshot } from './waitlist.js';
 
 export interface NewEvent {
   /** A random id when absent. */
@@ -17,6 +18,8 @@ export interface NewEvent {
   readonly maxSeatsPerUser?: number;
   /** How long a hold lasts when the claim does not say, 1 s to 24 h. */
   readonly holdTtlMs: number;
+  /** How long a waitlist offer is held, 1 s to 24 h. Default 5 min. */
+  readonly waitlistOfferMs?: number;
 }
 
 export interface EventInfo {
@@ -27,6 +30,7 @@ export interface EventInfo {
   readonly capacity: number;
   readonly maxSeatsPerUser: number;
   readonly holdTtlMs: number;
+  readonly waitlistOfferMs: number;
 }
 
 export function toEventInfo(row: EventRow): EventInfo {
@@ -38,8 +42,11 @@ export function toEventInfo(row: EventRow): EventInfo {
     capacity: row.capacity,
     maxSeatsPerUser: row.max_seats_per_user,
     holdTtlMs: row.hold_ttl_ms,
+    waitlistOfferMs: row.waitlist_offer_ms,
   };
 }
+
+export const DEFAULT_WAITLIST_OFFER_MS = 5 * 60_000;
 
 /** Creates the event and one free row a seat, in one transaction. */
 export async function createEvent(store: Store, event: NewEvent): Promise<EventInfo> {
@@ -49,10 +56,20 @@ export async function createEvent(store: Store, event: NewEvent): Promise<EventI
   const cols = checkWhole('cols', event.cols, 1, limits.maxCols);
   const maxSeatsPerUser = checkWhole('maxSeatsPerUser', event.maxSeatsPerUser ?? 0, 0, rows * cols);
   const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, limits.minHoldTtlMs, limits.maxHoldTtlMs);
+  const waitlistOfferMs = checkWhole('waitlistOfferMs', event.waitlistOfferMs ?? DEFAULT_WAITLIST_OFFER_MS, limits.minHoldTtlMs, limits.maxHoldTtlMs);
   return store.transaction(async ({ db, t }) => {
     const row = await db
       .insertInto('events')
-      .values({ id: eventId, name, rows, cols, capacity: rows * cols, max_seats_per_user: maxSeatsPerUser, hold_ttl_ms: holdTtlMs })
+      .values({
+        id: eventId,
+        name,
+        rows,
+        cols,
+        capacity: rows * cols,
+        max_seats_per_user: maxSeatsPerUser,
+        hold_ttl_ms: holdTtlMs,
+        waitlist_offer_ms: waitlistOfferMs,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     await sql`insert into ${t.seats} (event_id, seat_index, row, col)
@@ -68,10 +85,10 @@ export async function findEvent({ db }: Executor, eventId: string): Promise<Even
 
 /**
  * The event's live state as the gate's snapshot: confirmed holds and unexpired held ones,
- * read from the seats themselves (the truth of who holds what).
+ * read from the seats themselves (the truth of who holds what), and its waitlist.
  */
-export async function eventSnapshot({ db }: Executor, event: EventInfo): Promise<EventSnapshot> {
-  const rows = await db
+export async function eventSnapshot(store: Executor, event: EventInfo): Promise<EventSnapshot> {
+  const rows = await store.db
     .selectFrom('seats')
     .innerJoin('holds', 'holds.id', 'seats.hold_id')
     .select(['seats.seat_index', 'holds.id', 'holds.user_id', 'seats.state', 'seats.held_until'])
@@ -94,6 +111,8 @@ export async function eventSnapshot({ db }: Executor, event: EventInfo): Promise
     rows: event.rows,
     cols: event.cols,
     maxSeatsPerUser: event.maxSeatsPerUser,
+    waitlistOfferMs: event.waitlistOfferMs,
+    waitlist: await waitlistSnapshot(store, event.eventId),
     holds: [...holds.entries()].map(([holdId, hold]): SnapshotHold => ({
       holdId,
       userId: hold.userId,

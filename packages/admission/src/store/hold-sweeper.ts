@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { lockSeatsInOrder } from './seat-writes.js';
+import { closeOffers } from './waitlist.js';
 import type { Store } from './store.js';
 
 export interface SweeperSettings {
@@ -55,6 +56,7 @@ export async function sweepExpiredHolds(store: Store, batch: number, graceMs: nu
            as v(event_id, seat_index, hold_id)
       where s.event_id = v.event_id and s.seat_index = v.seat_index and s.hold_id = v.hold_id and s.state = 'held'`.execute(db);
     await db.updateTable('holds').set({ status: 'expired', updated_at: sql<Date>`now()` }).where('id', 'in', ids).execute();
+    await closeOffers(tx, ids, 'expired');
     return due.map((row) => ({ holdId: row.id, eventId: row.event_id }));
   });
 }

@@ -7,6 +7,7 @@ import { idempotencyPerEvent } from './migrations/2026-11-25T0500-idempotency-pe
 import { dropEventVersion } from './migrations/2026-12-01T1000-drop-event-version.js';
 import { seatCounts } from './migrations/2026-12-01T1100-seat-counts.js';
 import { holdsUpdatedAt } from './migrations/2026-12-01T1200-holds-updated-at.js';
+import { waitlist } from './migrations/2026-12-01T1300-waitlist.js';
 
 export const MIGRATION_TABLE = 'seatgrid_migrations';
 export const MIGRATION_LOCK_TABLE = 'seatgrid_migrations_lock';
@@ -19,6 +20,7 @@ function migrationsFor(schema: string): Record<string, Migration> {
     '2026-12-01T1000-drop-event-version': dropEventVersion(schema),
     '2026-12-01T1100-seat-counts': seatCounts(schema),
     '2026-12-01T1200-holds-updated-at': holdsUpdatedAt(schema),
+    '2026-12-01T1300-waitlist': waitlist(schema),
   };
 }
 

@@ -9,6 +9,7 @@ export interface Tables {
   readonly bookings: RawBuilder<unknown>;
   readonly idempotencyRecords: RawBuilder<unknown>;
   readonly eventSeatCounts: RawBuilder<unknown>;
+  readonly waitlistEntries: RawBuilder<unknown>;
 }
 
 export function tablesIn(schema: string): Tables {
@@ -20,6 +21,7 @@ export function tablesIn(schema: string): Tables {
     bookings: table('bookings'),
     idempotencyRecords: table('idempotency_records'),
     eventSeatCounts: table('event_seat_counts'),
+    waitlistEntries: table('waitlist_entries'),
   };
 }
 

@@ -75,7 +75,7 @@ export class AdmissionStrategy implements BookingStrategy {
   async #read<T>(eventId: string, viaGate: (gate: Gate) => Promise<T>, viaFallback: (fallback: BookingStrategy) => Promise<T>): Promise<T> {
     const event = await this.#options.events.get(eventId);
     try {
-      return await this.#viaGate(event, () => viaGate(this.#options.gate));
+      return await this.viaGate(event, () => viaGate(this.#options.gate));
     } catch (error) {
       if (!isInfrastructureError(error)) throw error;
       return viaFallback(this.#options.fallback);
@@ -107,7 +107,7 @@ export class AdmissionStrategy implements BookingStrategy {
     for (let pass = 1; ; pass++) {
       let result: ClaimResult;
       try {
-        result = await this.#viaGate(event, () => gate.claim(withTtl));
+        result = await this.viaGate(event, () => gate.claim(withTtl));
       } catch (error) {
         if (!isInfrastructureError(error)) throw error;
         this.#writtenWhileOpen.add(event.eventId);
@@ -134,7 +134,7 @@ export class AdmissionStrategy implements BookingStrategy {
    * restart itself forever). Before re-hydrating after the fallback, a cheap read through the
    * breaker checks that Redis answers in time, so a slow Redis still opens the breaker.
    */
-  async #viaGate<T>(event: EventInfo, call: () => Promise<T>): Promise<T> {
+  async viaGate<T>(event: EventInfo, call: () => Promise<T>): Promise<T> {
     const { breaker, hydrator, gate } = this.#options;
     if (this.#writtenWhileOpen.has(event.eventId) && breaker.state === 'closed') {
       await breaker.run(() => gate.counters(event.eventId)).catch((error: unknown) => {

@@ -3,7 +3,6 @@ import { LoadConflictError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import { eventSnapshot, type EventInfo } from '../../store/events.js';
 import type { Store } from '../../store/store.js';
-import type { GroupCommitter } from './group-commit.js';
 
 export type HydrationReason = 'not-loaded' | 'stale' | 'after-fallback' | 'drift';
 
@@ -24,14 +23,15 @@ export interface Hydration {
 export class Hydrator {
   readonly #gate: Gate;
   readonly #store: Store;
-  readonly #committer: GroupCommitter;
+  readonly #landed: (eventId: string) => Promise<void>;
   readonly #onHydrated: (hydration: Hydration) => void;
   readonly #running = new Map<string, Promise<void>>();
 
-  constructor(gate: Gate, store: Store, committer: GroupCommitter, onHydrated: (hydration: Hydration) => void) {
+  /** `landed(eventId)`: resolves once this process's writes for the event under way have landed. */
+  constructor(gate: Gate, store: Store, landed: (eventId: string) => Promise<void>, onHydrated: (hydration: Hydration) => void) {
     this.#gate = gate;
     this.#store = store;
-    this.#committer = committer;
+    this.#landed = landed;
     this.#onHydrated = onHydrated;
   }
 
@@ -51,7 +51,7 @@ export class Hydrator {
   async #run(event: EventInfo, reason: HydrationReason): Promise<void> {
     const started = performance.now();
     await this.#gate.fence(event.eventId);
-    await this.#committer.drain(event.eventId);
+    await this.#landed(event.eventId);
     const snapshot = await eventSnapshot(this.#store, event);
     try {
       await this.#gate.loadEvent(snapshot, 'replace');

@@ -45,6 +45,10 @@ export interface ReconcilerOptions {
   readonly heldGraceMs: number;
   /** Resolves once this process's operations on the event under way now have settled. */
   readonly inTransit: (eventId: string) => Promise<void>;
+  /** The seats Redis holds for the waitlist's head (free in PostgreSQL, by design). */
+  readonly poolSeats: (eventId: string) => Promise<readonly number[]>;
+  /** Entries waiting, in Redis and in PostgreSQL. */
+  readonly waitingEntries: (eventId: string) => Promise<{ redis: number; postgres: number }>;
   readonly onDrift: (drift: EventDrift) => void;
   /** After every pass: the drifting seats it found (0: all agreed). */
   readonly onPass: (driftingSeats: number) => void;
@@ -62,6 +66,7 @@ export function seatDifferences(redis: string, postgres: string): Set<string> {
 }
 
 function kindOf(difference: string): DriftKind {
+  if (difference.startsWith('waitlist:')) return 'state';
   const [redis, postgres] = difference.slice(difference.indexOf(':') + 1);
   if (postgres === '.') return 'leak';
   if (redis === '.') return 'unguarded';
@@ -120,7 +125,13 @@ export class Reconciler {
   async #differencesOf(event: EventInfo): Promise<Set<string>> {
     const inPostgres = await seatStates(this.#options.store, event, this.#options.heldGraceMs);
     try {
-      return seatDifferences((await this.#options.gate.seatMap(event.eventId)).states, inPostgres);
+      const map = (await this.#options.gate.seatMap(event.eventId)).states.split('');
+      // The seats gathering for the waitlist's head are free in PostgreSQL: by design, no drift.
+      for (const seat of await this.#options.poolSeats(event.eventId)) map[seat] = '.';
+      const differences = seatDifferences(map.join(''), inPostgres);
+      const waiting = await this.#options.waitingEntries(event.eventId);
+      if (waiting.redis !== waiting.postgres) differences.add(`waitlist:${waiting.redis}:${waiting.postgres}`);
+      return differences;
     } catch (error) {
       if (error instanceof EventNotLoadedError) return new Set(); // the next claim hydrates it
       throw error;

@@ -11,6 +11,8 @@ export interface ClaimContext {
   readonly now: Date;
   /** The user's seats in live holds and bookings (0 when the event has no per-user limit). */
   readonly userSeats: number;
+  /** Buyers wait on the event's waitlist: every seat freed is theirs, none is anyone else's. */
+  readonly waiters: boolean;
 }
 
 /** A hold is live while confirmed, or held and not yet past its expiry. */
@@ -38,13 +40,16 @@ async function readContext(tx: StoreTx, claim: PgClaim): Promise<ClaimContext> {
   // A random UUID never collides: only a named hold id is looked up.
   const holdTaken = claim.explicitHoldId ? sql<boolean>`exists (select 1 from ${tx.t.holds} where id = ${claim.holdId})` : sql<boolean>`false`;
   const seats = limited ? userSeats(tx, eventId, claim.userId) : sql<number>`0`;
-  const { rows } = await sql<{ now: Date; hold_taken: boolean; user_seats: number }>`
-    select now() as now, ${holdTaken} as hold_taken, ${seats} as user_seats`.execute(tx.db);
+  const { rows } = await sql<{ now: Date; hold_taken: boolean; user_seats: number; waiters: boolean }>`
+    select now() as now, ${holdTaken} as hold_taken, ${seats} as user_seats,
+      exists (select 1 from ${tx.t.waitlistEntries} where event_id = ${eventId} and status = 'waiting') as waiters`.execute(tx.db);
   const row = rows[0];
   if (row === undefined) throw new Error('select now() returned no row');
   if (row.hold_taken) throw new InvalidInputError('holdId', 'is already in use');
-  return { now: row.now, userSeats: row.user_seats };
+  return { now: row.now, userSeats: row.user_seats, waiters: row.waiters };
 }
+
+const owedToWaiters: ClaimResult = Object.freeze({ ok: false, reason: 'sold-out', replayed: false, cached: false });
 
 function isHoldIdConflict(error: unknown): boolean {
   const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
@@ -69,7 +74,9 @@ export async function runClaim(
         const replay = await reserveKey(tx, ref, claim.fingerprint);
         if (replay !== undefined) return replay;
       }
-      const result = await decide(tx, await readContext(tx, claim));
+      const context = await readContext(tx, claim);
+      // Seats freed while buyers wait are owed to them (the gate offers them when Redis is back).
+      const result = context.waiters ? owedToWaiters : await decide(tx, context);
       if (ref !== undefined) await storeAnswer(tx, ref, result);
       return result;
     });

@@ -5,6 +5,7 @@ import type { HoldStatus } from '../../store/database.js';
 import type { EventCache } from '../../store/event-cache.js';
 import type { EventInfo } from '../../store/events.js';
 import { freeSeatsOf, moveHold, seatIsFree } from '../../store/seat-writes.js';
+import { closeOffers } from '../../store/waitlist.js';
 import type { Store, StoreTx } from '../../store/store.js';
 import { checkId, checkUserId } from '../../validation.js';
 import { lockUserOnEvent, userSeats } from './claim-transaction.js';
@@ -67,7 +68,10 @@ async function lockOwnHold({ db }: StoreTx, ref: HoldRef, event: EventInfo): Pro
 
 /** Expires a held hold found past its expiry (what the sweeper would do), then says so. */
 async function expireLapsed(tx: StoreTx, hold: OwnHold): Promise<HoldRefusal> {
-  if (await moveHold(tx, hold.id, 'held', 'expired')) await freeSeatsOf(tx, hold.eventId, hold.id, hold.seatIndexes);
+  if (await moveHold(tx, hold.id, 'held', 'expired')) {
+    await freeSeatsOf(tx, hold.eventId, hold.id, hold.seatIndexes);
+    await closeOffers(tx, [hold.id], 'expired');
+  }
   return expired;
 }
 
@@ -118,6 +122,7 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
           // The hold row is locked: an expiry cannot have moved it since we read it.
           if (!(await moveHold(tx, hold.id, 'held', 'confirmed'))) throw new Rollback(expired);
           await tx.db.insertInto('bookings').values({ id: hold.id, event_id: hold.eventId, user_id: ref.userId }).execute();
+          await closeOffers(tx, [hold.id], 'fulfilled');
           return { ok: true, seats: hold.seats, alreadyConfirmed: false };
         });
       } catch (error) {
@@ -136,6 +141,8 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
         if (hold.lapsed) return expireLapsed(tx, hold);
         await moveHold(tx, hold.id, 'held', 'released');
         await freeSeatsOf(tx, hold.eventId, hold.id, hold.seatIndexes);
+        // A released waitlist offer is a declined one.
+        await closeOffers(tx, [hold.id], 'left');
         return { ok: true, seats: hold.seats };
       });
     },
