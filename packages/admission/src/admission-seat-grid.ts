@@ -3,7 +3,9 @@ import { ChangeFeeds, type ChangeListener, type ChangeSubscription } from './gat
 import type { Gate } from './gate/gate.js';
 import type { RedisClient } from './gate/script-runner.js';
 import type { EvictionRisk } from './gate/eviction-check.js';
-import type { ClaimResult, EntryRef, WaitlistJoinResult, WaitlistLeaveResult } from './results.js';
+import { NoWaitingRoomError } from './errors.js';
+import type { ClaimResult, EntryRef, QueueTicket, WaitlistJoinResult, WaitlistLeaveResult } from './results.js';
+import { checkId } from './validation.js';
 import type { WaitlistNews } from './gate/waitlist-news.js';
 import { WaitlistService, type WaitlistEntry } from './strategies/admission/waitlist-service.js';
 import { WaitlistWriter } from './strategies/admission/waitlist-writer.js';
@@ -163,6 +165,31 @@ export class AdmissionSeatGrid extends GridCore {
   /** A waitlist entry by its id alone, with its place in the line while it waits. */
   findWaitlistEntry(entryId: string): Promise<WaitlistEntry | undefined> {
     return this.track(() => this.#waitlist.find(entryId));
+  }
+
+  /**
+   * Puts the user in the event's waiting room (an event created with `waitingRoom`), or answers
+   * the ticket they have. Admitted, the ticket carries the admission token the user's claims on
+   * the event must send (`admissionToken`). The queue lives in Redis only.
+   */
+  joinQueue(eventId: string, userId: string): Promise<QueueTicket> {
+    return this.track(async () => {
+      const event = await this.events.get(checkId('eventId', eventId));
+      if (event.waitingRoom === undefined) throw new NoWaitingRoomError(event.eventId);
+      const room = event.waitingRoom;
+      // Loaded first: a load opens the room; a room Redis lost opens again here.
+      await this.bookings.viaGate(event, () => this.gate.counters(event.eventId));
+      return this.gate.waitingRoom.join(event.eventId, userId).catch(async (error: unknown) => {
+        if (!(error instanceof NoWaitingRoomError)) throw error;
+        await this.gate.waitingRoom.open(event.eventId, room);
+        return this.gate.waitingRoom.join(event.eventId, userId);
+      });
+    });
+  }
+
+  /** A waiting-room ticket for its owner; undefined for an unknown ticket or someone else's. */
+  queueTicket(ticket: string, userId: string): Promise<QueueTicket | undefined> {
+    return this.track(() => this.gate.waitingRoom.status(ticket, userId));
   }
 
   /** Rebuilds the event's Redis state from PostgreSQL now. */

@@ -20,6 +20,8 @@ interface ClaimRequestBase {
   /** The TTL the claim asked for; undefined: the event's (or the gate's) default. */
   readonly askedTtlMs: number | undefined;
   readonly idempotencyKey: string | undefined;
+  /** The waiting room's admission, when the event has one (not part of "the same request"). */
+  readonly admissionToken: string | undefined;
 }
 
 export interface SeatClaimRequest extends ClaimRequestBase {
@@ -48,6 +50,7 @@ function prepareBase(claim: SeatClaim | BestAvailableClaim): ClaimRequestBase {
     mode,
     askedTtlMs,
     idempotencyKey: claim.idempotencyKey === undefined ? undefined : checkIdempotencyKey(claim.idempotencyKey),
+    admissionToken: typeof claim.admissionToken === 'string' ? claim.admissionToken : undefined,
   };
 }
 

@@ -12,6 +12,8 @@ export type AdmissionErrorCode =
   | 'LOAD_CONFLICT'
   | 'IDEMPOTENCY_IN_FLIGHT'
   | 'CLOSED'
+  | 'ADMISSION_REQUIRED'
+  | 'NO_WAITING_ROOM'
   | 'UNEXPECTED_REPLY';
 
 export class AdmissionError extends Error {
@@ -96,6 +98,29 @@ export class EventLoadingError extends AdmissionError {
 export class ClosedError extends AdmissionError {
   constructor() {
     super('CLOSED', 'this SeatGrid instance is closed');
+  }
+}
+
+/**
+ * The event has a waiting room, and the claim came without a valid admission of the claiming
+ * user (none, forged, another user's, or expired): queue first.
+ */
+export class AdmissionRequiredError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('ADMISSION_REQUIRED', `event ${eventId} admits claims through its waiting room only`);
+    this.eventId = eventId;
+  }
+}
+
+/** The event has no waiting room. */
+export class NoWaitingRoomError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('NO_WAITING_ROOM', `event ${eventId} has no waiting room`);
+    this.eventId = eventId;
   }
 }
 

@@ -1,6 +1,8 @@
 // What the main entry and the gate entry both export: the errors, the results and the limits.
 export {
   AdmissionError,
+  AdmissionRequiredError,
+  NoWaitingRoomError,
   ClosedError,
   EventExistsError,
   EventLoadingError,
@@ -27,6 +29,8 @@ export {
   type HoldRef,
   type HoldRefusal,
   type HoldState,
+  type QueueTicket,
+  type WaitingRoomSettings,
   type ReapResult,
   type ReleaseResult,
   type SeatClaim,

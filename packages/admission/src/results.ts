@@ -43,6 +43,31 @@ export interface EventSnapshot extends EventDefinition {
   readonly waitlist?: readonly SnapshotEntry[];
   /** How long a waitlist offer is held. Default 5 min. */
   readonly waitlistOfferMs?: number;
+  /** The event's waiting room, if it has one. */
+  readonly waitingRoom?: WaitingRoomSettings;
+}
+
+/** A waiting room: buyers are admitted first come first served at this pace. */
+export interface WaitingRoomSettings {
+  /** Admissions a second. */
+  readonly admitPerSecond: number;
+  /** An admission unused this long expires (and makes room for the next). */
+  readonly admissionTtlMs: number;
+}
+
+/** A waiting-room ticket as its holder sees it. */
+export interface QueueTicket {
+  readonly ticket: string;
+  readonly eventId: string;
+  readonly status: 'waiting' | 'admitted' | 'done' | 'expired';
+  /** Place in the queue, 1 = next; only while waiting. */
+  readonly position?: number;
+  /** What claims send (Admission-Token) once admitted; only while admitted or done. */
+  readonly admissionToken?: string;
+  /** When the admission expires. */
+  readonly expiresAt?: Date;
+  /** At the room's pace, while waiting. */
+  readonly estimatedWaitSeconds?: number;
 }
 
 /** A waitlist entry's state. */
@@ -89,6 +114,8 @@ interface ClaimBase {
   readonly idempotencyKey?: string;
   /** Id for the new hold; a random UUID when absent. */
   readonly holdId?: string;
+  /** On an event with a waiting room: the token the user was admitted with. */
+  readonly admissionToken?: string;
 }
 
 export interface SeatClaim extends ClaimBase {

@@ -31,6 +31,7 @@ import { changeBatch, parseChange, type ChangeBatch, type SeatChange } from './c
 import { claimResult, confirmResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
 import { SoldOutCache } from './sold-out-cache.js';
+import { WaitingRoom } from './waiting-room.js';
 
 export interface GateOptions extends Partial<GateSettings> {
   /** An ioredis client (standalone or Cluster), yours to close. Auto-pipelining is welcome. */
@@ -57,6 +58,8 @@ export class Gate {
   readonly #soldOut: SoldOutCache;
 
   readonly #onNews: (eventId: string, news: readonly WaitlistNews[]) => void;
+  /** The events' waiting rooms (queue, tickets, admissions). */
+  readonly waitingRoom: WaitingRoom;
 
   constructor(options: GateOptions) {
     const { redis, onWaitlistNews, ...overrides } = options;
@@ -64,6 +67,7 @@ export class Gate {
     this.#redis = redis;
     this.#run = registerScripts(redis);
     this.#onNews = onWaitlistNews ?? (() => {});
+    this.waitingRoom = new WaitingRoom(redis, this.#run, this.settings);
     this.#soldOut = new SoldOutCache(this.settings.soldOutCacheMs, this.settings.soldOutCacheMaxEvents);
   }
 
@@ -83,6 +87,7 @@ export class Gate {
    */
   async loadEvent(snapshot: EventSnapshot, mode: LoadMode = 'create'): Promise<number> {
     const generation = await loadEvent(this.#runFor(snapshot.eventId), this.settings, snapshot, mode);
+    if (snapshot.waitingRoom !== undefined) await this.waitingRoom.open(snapshot.eventId, snapshot.waitingRoom);
     this.#soldOut.forget(snapshot.eventId);
     return generation;
   }

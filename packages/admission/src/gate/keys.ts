@@ -39,3 +39,14 @@ export function idempotencyRecordKey(prefix: string, eventId: string, userId: st
 export function leaseKey(prefix: string, eventId: string, name: string): string {
   return `${eventTag(prefix, eventId)}:lease:${name}`;
 }
+
+/** The waiting room's keys in the order the queue scripts take them; the event's meta last. */
+export function waitingRoomKeys(prefix: string, eventId: string): readonly string[] {
+  const tag = eventTag(prefix, eventId);
+  return [`${tag}:room`, `${tag}:queue`, `${tag}:tickets`, `${tag}:admitted`, `${tag}:meta`];
+}
+
+/** Which event a waiting-room ticket is for (outside the event's slot: a ticket names no event). */
+export function ticketKey(prefix: string, ticket: string): string {
+  return `${prefix}:ticket:${ticket}`;
+}

@@ -19,7 +19,11 @@ export type ScriptName =
   | 'load-waitlist'
   | 'waitlist-join'
   | 'waitlist-leave'
-  | 'release-lease';
+  | 'release-lease'
+  | 'queue-open'
+  | 'queue-join'
+  | 'queue-status'
+  | 'queue-admit';
 
 export interface ScriptDefinition {
   readonly name: ScriptName;

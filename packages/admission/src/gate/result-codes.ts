@@ -26,6 +26,9 @@ export const ResultCode = Object.freeze({
   ALREADY_WAITING: 16,
   ENTRY_NOT_FOUND: 17,
   ENTRY_CLOSED: 18,
+  NO_WAITING_ROOM: 19,
+  TICKET_NOT_FOUND: 20,
+  ADMISSION_REQUIRED: 21,
 } as const);
 
 export type ResultCodeName = keyof typeof ResultCode;

@@ -28,6 +28,8 @@ export interface EventsTable {
   max_seats_per_user: number;
   hold_ttl_ms: number;
   waitlist_offer_ms: Generated<number>;
+  waiting_room_per_second: number | null;
+  waiting_room_ttl_ms: number | null;
   created_at: CreatedAt;
 }
 

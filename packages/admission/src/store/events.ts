@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { limits } from '../limits.js';
-import type { EventSnapshot, SnapshotHold } from '../results.js';
+import { InvalidInputError } from '../errors.js';
+import type { EventSnapshot, SnapshotHold, WaitingRoomSettings } from '../results.js';
 import { seatOfIndex } from '../seats.js';
 import { checkId, checkText, checkWhole } from '../validation.js';
 import type { EventRow } from './database.js';
@@ -20,6 +21,8 @@ export interface NewEvent {
   readonly holdTtlMs: number;
   /** How long a waitlist offer is held, 1 s to 24 h. Default 5 min. */
   readonly waitlistOfferMs?: number;
+  /** A waiting room in front of the event (admission strategy): claims then need an admission. */
+  readonly waitingRoom?: WaitingRoomSettings;
 }
 
 export interface EventInfo {
@@ -31,6 +34,7 @@ export interface EventInfo {
   readonly maxSeatsPerUser: number;
   readonly holdTtlMs: number;
   readonly waitlistOfferMs: number;
+  readonly waitingRoom: WaitingRoomSettings | undefined;
 }
 
 export function toEventInfo(row: EventRow): EventInfo {
@@ -43,10 +47,23 @@ export function toEventInfo(row: EventRow): EventInfo {
     maxSeatsPerUser: row.max_seats_per_user,
     holdTtlMs: row.hold_ttl_ms,
     waitlistOfferMs: row.waitlist_offer_ms,
+    waitingRoom:
+      row.waiting_room_per_second === null || row.waiting_room_ttl_ms === null
+        ? undefined
+        : { admitPerSecond: row.waiting_room_per_second, admissionTtlMs: row.waiting_room_ttl_ms },
   };
 }
 
 export const DEFAULT_WAITLIST_OFFER_MS = 5 * 60_000;
+
+function checkWaitingRoom(room: WaitingRoomSettings): WaitingRoomSettings {
+  const admitPerSecond = room.admitPerSecond;
+  if (typeof admitPerSecond !== 'number' || !Number.isFinite(admitPerSecond) || admitPerSecond <= 0 || admitPerSecond > 100_000) {
+    throw new InvalidInputError('waitingRoom.admitPerSecond', 'must be a number above 0, at most 100000');
+  }
+  const admissionTtlMs = checkWhole('waitingRoom.admissionTtlMs', room.admissionTtlMs, 1_000, limits.maxHoldTtlMs);
+  return { admitPerSecond, admissionTtlMs };
+}
 
 /** Creates the event and one free row a seat, in one transaction. */
 export async function createEvent(store: Store, event: NewEvent): Promise<EventInfo> {
@@ -56,6 +73,7 @@ export async function createEvent(store: Store, event: NewEvent): Promise<EventI
   const cols = checkWhole('cols', event.cols, 1, limits.maxCols);
   const maxSeatsPerUser = checkWhole('maxSeatsPerUser', event.maxSeatsPerUser ?? 0, 0, rows * cols);
   const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, limits.minHoldTtlMs, limits.maxHoldTtlMs);
+  const room = event.waitingRoom === undefined ? undefined : checkWaitingRoom(event.waitingRoom);
   const waitlistOfferMs = checkWhole('waitlistOfferMs', event.waitlistOfferMs ?? DEFAULT_WAITLIST_OFFER_MS, limits.minHoldTtlMs, limits.maxHoldTtlMs);
   return store.transaction(async ({ db, t }) => {
     const row = await db
@@ -69,6 +87,8 @@ export async function createEvent(store: Store, event: NewEvent): Promise<EventI
         max_seats_per_user: maxSeatsPerUser,
         hold_ttl_ms: holdTtlMs,
         waitlist_offer_ms: waitlistOfferMs,
+        waiting_room_per_second: room?.admitPerSecond ?? null,
+        waiting_room_ttl_ms: room?.admissionTtlMs ?? null,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -113,6 +133,7 @@ export async function eventSnapshot(store: Executor, event: EventInfo): Promise<
     maxSeatsPerUser: event.maxSeatsPerUser,
     waitlistOfferMs: event.waitlistOfferMs,
     waitlist: await waitlistSnapshot(store, event.eventId),
+    ...(event.waitingRoom === undefined ? {} : { waitingRoom: event.waitingRoom }),
     holds: [...holds.entries()].map(([holdId, hold]): SnapshotHold => ({
       holdId,
       userId: hold.userId,

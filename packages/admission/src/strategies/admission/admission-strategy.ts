@@ -101,6 +101,10 @@ export class AdmissionStrategy implements BookingStrategy {
     const { events, gate, winners, fallback } = this.#options;
     const event = await events.get(request.eventId);
     // The gate and the fallback run with the event's TTL, so both fingerprint the same request alike.
+    // A waiting room admits its users' claims only (one Redis call; none of PostgreSQL).
+    if (event.waitingRoom !== undefined) {
+      await this.viaGate(event, () => gate.waitingRoom.admit(event.eventId, request.userId, request.admissionToken, false));
+    }
     const holdTtlMs = holdTtlOf(request, event.holdTtlMs);
     const withTtl: ClaimRequest = request.mode === 'book' ? request : { ...request, askedTtlMs: holdTtlMs };
     // A second pass only when a replayed grant turns out never written (see WinnerWriter.durableReplay).
@@ -123,7 +127,12 @@ export class AdmissionStrategy implements BookingStrategy {
         if (request.idempotencyKey !== undefined) await gate.forgetAnswer(event.eventId, request.userId, request.idempotencyKey);
         continue;
       }
-      return this.#record(await winners.persist(event, withTtl, result, fingerprintOf(withTtl, holdTtlMs)), 'redis', started);
+      const persisted = await winners.persist(event, withTtl, result, fingerprintOf(withTtl, holdTtlMs));
+      // Done: the user's seats now count against the inventory, not their admission.
+      if (persisted.ok && event.waitingRoom !== undefined) {
+        await gate.waitingRoom.admit(event.eventId, request.userId, request.admissionToken, true).catch(this.#options.onBackgroundError);
+      }
+      return this.#record(persisted, 'redis', started);
     }
   }
 
