@@ -26,6 +26,7 @@ export {
   type EntryRef,
   type EventSnapshot,
   type ExpiredHold,
+  type ExtendResult,
   type HoldRef,
   type HoldRefusal,
   type HoldState,

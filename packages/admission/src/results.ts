@@ -172,6 +172,12 @@ export type ConfirmResult =
 
 export type ReleaseResult = { readonly ok: true; readonly seats: readonly Seat[] } | HoldRefusal;
 
+/** An extended hold's new expiry; 'extension-limit': it lives as long as it may already. */
+export type ExtendResult =
+  | { readonly ok: true; readonly expiresAt: Date }
+  | HoldRefusal
+  | { readonly ok: false; readonly reason: 'extension-limit' };
+
 export interface ExpiredHold {
   readonly holdId: string;
   readonly userId: string;

@@ -10,6 +10,7 @@ import type {
   ClaimResult,
   ConfirmResult,
   EventCounters,
+  ExtendResult,
   HoldRef,
   ReleaseResult,
   SeatClaim,
@@ -185,6 +186,15 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   /** Cancels a confirmed booking: its seats are free again. */
   cancel(ref: HoldRef): Promise<ReleaseResult> {
     return this.track(() => this.bookings.cancel(this.touched(ref)));
+  }
+
+  /**
+   * Extends an unexpired hold one TTL on from now, within its cap: at most twice the event's
+   * hold TTL after it was made (a waitlist offer: twice the offer time). 'extension-limit' when
+   * it lives as long as it may already.
+   */
+  extend(ref: HoldRef): Promise<ExtendResult> {
+    return this.track(() => this.bookings.extend(this.touched(ref)));
   }
 
   /** The seat map, one character a seat ('.' free, 'H' held, 'S' sold), row-major. */

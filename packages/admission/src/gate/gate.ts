@@ -8,6 +8,7 @@ import type {
   EventCounters,
   EventSnapshot,
   EntryRef,
+  ExtendResult,
   HoldRef,
   HoldState,
   ReapResult,
@@ -28,7 +29,7 @@ import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
 import { eventKeys, idempotencyRecordKey, leaseKey } from './keys.js';
 import { changeBatch, parseChange, type ChangeBatch, type SeatChange } from './changes.js';
-import { claimResult, confirmResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
+import { claimResult, confirmResult, extendResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
 import { SoldOutCache } from './sold-out-cache.js';
 import { WaitingRoom } from './waiting-room.js';
@@ -45,7 +46,7 @@ export interface GateOptions extends Partial<GateSettings> {
 
 const holdStates = Object.freeze({ H: 'held', S: 'sold', X: 'expired' } as const);
 
-type EventScript = 'confirm' | 'release' | 'reap' | 'read' | 'waitlist-join' | 'waitlist-leave';
+type EventScript = 'confirm' | 'release' | 'extend' | 'reap' | 'read' | 'waitlist-join' | 'waitlist-leave';
 
 /**
  * The Redis gate: every operation is one atomic Lua script on the event's keys, and this is
@@ -152,6 +153,12 @@ export class Gate {
   /** Cancels a confirmed booking: its seats are free again. */
   cancel(ref: HoldRef): Promise<ReleaseResult> {
     return this.#free(ref, 'S');
+  }
+
+  /** Moves a held hold's expiry to `expiresAt` (later only): the store of record decided it, and keeps the cap. */
+  async extend(ref: HoldRef, expiresAt: Date): Promise<ExtendResult> {
+    const reply = await this.#holdCommand('extend', ref, [String(expiresAt.getTime()), String(this.settings.expiryGraceMs)]);
+    return extendResult(reply, ref.eventId);
   }
 
   /** Expires due holds now (every call does so lazily) and says which it expired. */
@@ -285,7 +292,7 @@ export class Gate {
     return result;
   }
 
-  #holdCommand(script: 'confirm' | 'release', ref: HoldRef, extraArgs: readonly string[]): Promise<ScriptReply> {
+  #holdCommand(script: 'confirm' | 'release' | 'extend', ref: HoldRef, extraArgs: readonly string[]): Promise<ScriptReply> {
     const eventId = checkId('eventId', ref.eventId);
     return this.#eventCall(script, eventId, [checkUserId(ref.userId), checkId('holdId', ref.holdId), ...extraArgs]);
   }

@@ -10,6 +10,7 @@ export type ScriptName =
   | 'claim-seats'
   | 'claim-best'
   | 'confirm'
+  | 'extend'
   | 'release'
   | 'reap'
   | 'read'

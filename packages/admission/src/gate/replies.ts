@@ -7,7 +7,7 @@ import {
   LoadConflictError,
 } from '../errors.js';
 import { ResultCode, resultCodeName } from './result-codes.js';
-import type { ClaimResult, ConfirmResult, ExpiredHold, HoldRefusal, ReapResult, ReleaseResult } from '../results.js';
+import type { ClaimResult, ConfirmResult, ExpiredHold, ExtendResult, HoldRefusal, ReapResult, ReleaseResult } from '../results.js';
 import { seatsFromReply } from '../seats.js';
 
 /**
@@ -105,6 +105,12 @@ export function releaseResult(reply: ScriptReply, eventId: string): ReleaseResul
   throwIfError(reply, eventId);
   if (codeOf(reply) !== ResultCode.OK) return holdRefusal(reply);
   return { ok: true, seats: seatsFromReply(reply, 1) };
+}
+
+export function extendResult(reply: ScriptReply, eventId: string): ExtendResult {
+  throwIfError(reply, eventId);
+  if (codeOf(reply) !== ResultCode.OK) return holdRefusal(reply);
+  return { ok: true, expiresAt: new Date(Number(reply[1])) };
 }
 
 export function reapResult(reply: ScriptReply, eventId: string): ReapResult {

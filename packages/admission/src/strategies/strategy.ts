@@ -1,5 +1,5 @@
 import type { ClaimRequest } from '../claim-request.js';
-import type { ClaimResult, ConfirmResult, EventCounters, HoldRef, ReleaseResult, SeatMap } from '../results.js';
+import type { ClaimResult, ConfirmResult, EventCounters, ExtendResult, HoldRef, ReleaseResult, SeatMap } from '../results.js';
 
 /**
  * The ways to sell seats, behind one interface so the API and the bench swap them:
@@ -26,6 +26,8 @@ export interface BookingStrategy {
   release(ref: HoldRef): Promise<ReleaseResult>;
   /** Cancels a confirmed booking (the booking id is its hold id). */
   cancel(ref: HoldRef): Promise<ReleaseResult>;
+  /** Extends an unexpired hold, within its cap. */
+  extend(ref: HoldRef): Promise<ExtendResult>;
   seatMap(eventId: string): Promise<SeatMap>;
   /** The event's counters, without reading its seat map. */
   counters(eventId: string): Promise<EventCounters>;

@@ -3,7 +3,7 @@ import { fingerprintOf, holdTtlOf, type ClaimRequest } from '../../claim-request
 import { EventLoadingError, EventNotLoadedError, IdempotencyInFlightError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import type { DecisionPath } from '../../metrics.js';
-import type { ClaimResult, ConfirmResult, EventCounters, HoldRef, ReleaseResult, SeatMap } from '../../results.js';
+import type { ClaimResult, ConfirmResult, EventCounters, ExtendResult, HoldRef, ReleaseResult, SeatMap } from '../../results.js';
 import type { EventCache } from '../../store/event-cache.js';
 import type { EventInfo } from '../../store/events.js';
 import { withTimeout } from '../../with-timeout.js';
@@ -61,6 +61,16 @@ export class AdmissionStrategy implements BookingStrategy {
 
   cancel(ref: HoldRef): Promise<ReleaseResult> {
     return this.#decideThenMirror(ref, (r) => this.#options.fallback.cancel(r), (r) => this.#options.gate.cancel(r));
+  }
+
+  /** PostgreSQL decides (and keeps the cap); Redis follows with the new expiry. */
+  extend(ref: HoldRef): Promise<ExtendResult> {
+    const operation = (async () => {
+      const result = await this.#options.fallback.extend(ref);
+      if (result.ok) await this.#mirror(ref.eventId, () => this.#options.gate.extend(ref, result.expiresAt));
+      return result;
+    })();
+    return this.#options.inTransit.track(ref.eventId, operation);
   }
 
   /** From Redis, no PostgreSQL work; from PostgreSQL while Redis is sick. */

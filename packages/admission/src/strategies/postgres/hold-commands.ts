@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ConfirmResult, HoldRef, HoldRefusal, ReleaseResult } from '../../results.js';
+import type { ConfirmResult, ExtendResult, HoldRef, HoldRefusal, ReleaseResult } from '../../results.js';
 import { seatOfIndex, type Seat } from '../../seats.js';
 import type { HoldStatus } from '../../store/database.js';
 import type { EventCache } from '../../store/event-cache.js';
@@ -18,9 +18,14 @@ export interface HoldCommands {
   confirm(ref: HoldRef): Promise<ConfirmResult>;
   release(ref: HoldRef): Promise<ReleaseResult>;
   cancel(ref: HoldRef): Promise<ReleaseResult>;
+  extend(ref: HoldRef): Promise<ExtendResult>;
 }
 
+/** A hold lives at most this many times its TTL (the event's hold TTL; an offer's, the offer time). */
+export const EXTENSION_CAP = 2;
+
 const notFound: HoldRefusal = Object.freeze({ ok: false, reason: 'hold-not-found' });
+const extensionLimit: ExtendResult = Object.freeze({ ok: false, reason: 'extension-limit' });
 const expired: HoldRefusal = Object.freeze({ ok: false, reason: 'hold-expired' });
 
 interface OwnHold {
@@ -30,6 +35,8 @@ interface OwnHold {
   readonly status: HoldStatus;
   /** Held, and past its expiry by the database clock. */
   readonly lapsed: boolean;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
   readonly seats: readonly Seat[];
 }
 
@@ -50,7 +57,16 @@ class Rollback {
 async function lockOwnHold({ db }: StoreTx, ref: HoldRef, event: EventInfo): Promise<OwnHold | undefined> {
   const row = await db
     .selectFrom('holds')
-    .select(['id', 'event_id', 'user_id', 'seat_indexes', 'status', sql<boolean>`status = 'held' and expires_at <= now()`.as('lapsed')])
+    .select([
+      'id',
+      'event_id',
+      'user_id',
+      'seat_indexes',
+      'status',
+      'created_at',
+      'expires_at',
+      sql<boolean>`status = 'held' and expires_at <= now()`.as('lapsed'),
+    ])
     .where('id', '=', ref.holdId)
     .forUpdate()
     .executeTakeFirst();
@@ -62,6 +78,8 @@ async function lockOwnHold({ db }: StoreTx, ref: HoldRef, event: EventInfo): Pro
     seatIndexes: row.seat_indexes,
     status: row.status,
     lapsed: row.lapsed,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
     seats: row.seat_indexes.map((i) => seatOfIndex(i, event.cols)),
   };
 }
@@ -159,6 +177,37 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
         await freeSeatsOf(tx, hold.eventId, hold.id, hold.seatIndexes);
         await tx.db.deleteFrom('bookings').where('id', '=', hold.id).execute();
         return { ok: true, seats: hold.seats };
+      });
+    },
+
+    /**
+     * Moves an unexpired hold's expiry one TTL on from now, never past EXTENSION_CAP times its
+     * TTL after it was made: for a hold the event's hold TTL, for a waitlist offer the offer time.
+     */
+    async extend(ref: HoldRef): Promise<ExtendResult> {
+      const event = await checkRef(ref);
+      return store.transaction(async (tx): Promise<ExtendResult> => {
+        const hold = await lockOwnHold(tx, ref, event);
+        if (hold === undefined) return notFound;
+        if (hold.status === 'confirmed') return { ok: false, reason: 'wrong-state', status: 'sold' };
+        if (hold.status !== 'held') return expired;
+        if (hold.lapsed) return expireLapsed(tx, hold);
+        const offer = await tx.db.selectFrom('waitlist_entries').select('id').where('hold_id', '=', hold.id).executeTakeFirst();
+        const ttlMs = offer === undefined ? event.holdTtlMs : event.waitlistOfferMs;
+        const { rows } = await sql<{ until: Date }>`
+          select least(now() + ${ttlMs} * interval '1 millisecond', ${hold.createdAt}::timestamptz + ${EXTENSION_CAP * ttlMs} * interval '1 millisecond') as until`.execute(tx.db);
+        const until = rows[0]?.until;
+        if (until === undefined || hold.expiresAt === null || until <= hold.expiresAt) return extensionLimit;
+        await tx.db.updateTable('holds').set({ expires_at: until, updated_at: sql<Date>`now()` }).where('id', '=', hold.id).execute();
+        await tx.db
+          .updateTable('seats')
+          .set({ held_until: until, version: sql`version + 1` })
+          .where('event_id', '=', hold.eventId)
+          .where('seat_index', '=', sql<number>`any(${[...hold.seatIndexes]}::int[])`)
+          .where('hold_id', '=', hold.id)
+          .execute();
+        if (offer !== undefined) await tx.db.updateTable('waitlist_entries').set({ offer_expires_at: until }).where('id', '=', offer.id).execute();
+        return { ok: true, expiresAt: until };
       });
     },
   };
