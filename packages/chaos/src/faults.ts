@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gateScripts } from '@seatgrid/admission/gate';
+import { waitFor } from '@seatgrid/api/child';
 import type { Fault, FaultContext, Heal } from './run-scenario.ts';
 import { EXPIRY_GRACE_MS } from './settle.ts';
-import { waitFor } from './wait-for.ts';
 
 /**
  * The fault scenarios of issue 6, one entry each. A fault is injected mid-burst and
