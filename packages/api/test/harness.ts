@@ -7,10 +7,11 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp, listen } from '../src/app.ts';
-import type { AppDependencies, Readiness } from '../src/app-dependencies.ts';
+import type { AppDependencies } from '../src/app-dependencies.ts';
 import { loadConfig, type ApiConfig } from '../src/config.ts';
 import { mockPayment } from '../src/payment.ts';
 import { RateLimiter, rateLimitSettings } from '../src/rate-limiter.ts';
+import { gridReadiness } from '../src/readiness.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -39,22 +40,6 @@ export function testConfig(env: Record<string, string> = {}): ApiConfig {
 /** A SeatGrid on `strategy` ('naive' only through the testing entry), its metrics on `registry`. */
 export function testGrid(strategy: ComparisonStrategyName, options: Omit<SeatGridOptions, 'strategy'>): SeatGrid {
   return strategy === 'naive' ? createSeatGridForTesting({ ...options, strategy }) : createSeatGrid({ ...options, strategy });
-}
-
-/** Readiness as the server answers it, from the grid's own health checks. */
-export function gridReadiness(grid: SeatGrid): () => Promise<Readiness> {
-  return async () => {
-    const health = await grid.health();
-    return {
-      ready: health.postgres === 'up' && health.evictionSafe,
-      strategy: grid.strategy,
-      postgres: health.postgres,
-      redis: health.redis,
-      breaker: health.breaker,
-      redisEvictionPolicy: health.evictionPolicy,
-      redisEvictionSafe: health.evictionSafe,
-    };
-  };
 }
 
 /**

@@ -191,6 +191,17 @@ function schemaErrors(schema: unknown, value: unknown, at = '$'): string[] {
 }
 
 const component = (name: string) => must(doc.components.schemas[name], `component ${name}`);
+/** The JSON pointers of every object or array in `root` that is not frozen. */
+function unfrozenPaths(root: unknown): string[] {
+  const unfrozen: string[] = [];
+  (function walk(node: unknown, at: string): void {
+    if (typeof node !== 'object' || node === null) return;
+    if (!Object.isFrozen(node)) unfrozen.push(at);
+    for (const [key, child] of Object.entries(node)) walk(child, `${at}/${key}`);
+  })(root, '#');
+  return unfrozen;
+}
+
 const accepts = (schema: unknown, value: unknown) => schemaErrors(schema, value).length === 0;
 
 /** The problem types each operation can answer with (besides `internal`, which any can), per the API's design. */
@@ -222,13 +233,7 @@ describe('a) the document is well formed', () => {
     assert.equal(typeof doc.info.title, 'string');
     assert.match(doc.info.version, /^\d+\.\d+\.\d+/);
     assert.equal(apiDocument(), doc);
-    const unfrozen: string[] = [];
-    (function walk(node: unknown, at: string): void {
-      if (typeof node !== 'object' || node === null) return;
-      if (!Object.isFrozen(node)) unfrozen.push(at);
-      for (const [key, child] of Object.entries(node)) walk(child, `${at}/${key}`);
-    })(doc, '#');
-    assert.deepEqual(unfrozen, []);
+    assert.deepEqual(unfrozenPaths(doc), []);
     assert.deepEqual(JSON.parse(JSON.stringify(doc)), doc, 'plain JSON');
   });
 
@@ -770,13 +775,7 @@ describe('d) with JWT identity (AUTH_JWT_SECRET) the document says bearer JWT', 
     assert.equal(apiDocument('jwt'), jwtDoc);
     assert.equal(apiDocument('x-user-id'), doc);
     assert.notDeepEqual(jwtDoc, doc);
-    const unfrozen: string[] = [];
-    (function walk(node: unknown, at: string): void {
-      if (typeof node !== 'object' || node === null) return;
-      if (!Object.isFrozen(node)) unfrozen.push(at);
-      for (const [key, child] of Object.entries(node)) walk(child, `${at}/${key}`);
-    })(jwtDoc, '#');
-    assert.deepEqual(unfrozen, []);
+    assert.deepEqual(unfrozenPaths(jwtDoc), []);
   });
 
   test('user operations need userToken (HTTP bearer, JWT) and take no X-User-Id; POST /events keeps the admin token', () => {
