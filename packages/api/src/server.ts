@@ -7,11 +7,11 @@ import { createSeatGridForTesting } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { collectDefaultMetrics, register } from 'prom-client';
-import type { Readiness } from './app-dependencies.ts';
 import { createApp, listen } from './app.ts';
 import { loadConfig, type ApiConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
+import { gridReadiness } from './readiness.ts';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
@@ -48,21 +48,6 @@ function createGrid(config: ApiConfig): SeatGrid {
   return config.strategy === 'naive' ? createSeatGridForTesting({ ...options, strategy: 'naive' }) : createSeatGrid({ ...options, strategy: config.strategy });
 }
 
-async function readiness(): Promise<Readiness> {
-  const health = await grid.health();
-  return {
-    // Redis down is degraded, not unready: the breaker serves from PostgreSQL. An evicting
-    // Redis is unready: it can silently forget sold seats.
-    ready: health.postgres === 'up' && health.evictionSafe,
-    strategy: config.strategy,
-    postgres: health.postgres,
-    redis: health.redis,
-    breaker: health.breaker,
-    redisEvictionPolicy: health.evictionPolicy,
-    redisEvictionSafe: health.evictionSafe,
-  };
-}
-
 const rateLimiter = new RateLimiter(limitsOn ? redis : undefined, limits, (err) =>
   logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limiting from this process only: Redis failed or was slow'),
 );
@@ -74,7 +59,7 @@ const app = createApp({
   logger,
   rateLimiter,
   payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
-  readiness,
+  readiness: gridReadiness(grid),
 });
 const server = await listen(app, config.port, config.host);
 const address = server.address();

@@ -4,11 +4,10 @@
 // So do malformed X-User-Id and Idempotency-Key headers, and (JWT identity) bad tokens.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { createMetrics, type BookingStrategy, type Database } from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
+import type { SeatGrid } from '@seatgrid/admission';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { AppDependencies } from '../src/app.ts';
+import type { AppDependencies } from '../src/app-dependencies.ts';
 import type { RateLimiter } from '../src/rate-limiter.ts';
 import { serveApp, testConfig, type RunningApi } from './harness.ts';
 import { expectProblem } from './http-assertions.ts';
@@ -32,9 +31,8 @@ async function guardedApp(env: Record<string, string>, touched: string[]): Promi
   const limiter = { take: async () => void touched.push('rateLimiter.take') } as unknown as RateLimiter;
   const deps: AppDependencies = {
     config: testConfig(env),
-    db: untouchable<Kysely<Database>>('db', touched),
-    strategy: untouchable<BookingStrategy>('strategy', touched),
-    metrics: createMetrics(new Registry()),
+    grid: untouchable<SeatGrid>('grid', touched),
+    registry: new Registry(),
     logger: pino({ level: 'silent' }),
     rateLimiter: limiter,
     payment: untouchable('payment', touched),

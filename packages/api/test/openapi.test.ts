@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { createMetrics } from '@seatgrid/admission';
 import type { Express, Request } from 'express';
+import { createSeatGrid } from '@seatgrid/admission';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
-import { createApp, type AppDependencies, type Readiness } from '../src/app.ts';
+import { createApp } from '../src/app.ts';
+import type { AppDependencies, Readiness } from '../src/app-dependencies.ts';
 import { loadConfig } from '../src/config.ts';
-import { componentSources, openApiDocument } from '../src/openapi.ts';
+import { apiDocument } from '../src/openapi/api-document.ts';
+import { componentSources } from '../src/openapi/components.ts';
 import { problemTypes, problemUri, type ProblemType } from '../src/problems.ts';
 import { idempotencyKeyOf, userIdOf } from '../src/request-input.ts';
 import { JWT_ENV } from './jwt-tokens.ts';
@@ -48,7 +50,7 @@ interface OpenApi {
   };
 }
 
-const doc = openApiDocument() as OpenApi;
+const doc = apiDocument() as OpenApi;
 const httpMethods = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 function must<T>(value: T | undefined, what: string): T {
@@ -189,6 +191,17 @@ function schemaErrors(schema: unknown, value: unknown, at = '$'): string[] {
 }
 
 const component = (name: string) => must(doc.components.schemas[name], `component ${name}`);
+/** The JSON pointers of every object or array in `root` that is not frozen. */
+function unfrozenPaths(root: unknown): string[] {
+  const unfrozen: string[] = [];
+  (function walk(node: unknown, at: string): void {
+    if (typeof node !== 'object' || node === null) return;
+    if (!Object.isFrozen(node)) unfrozen.push(at);
+    for (const [key, child] of Object.entries(node)) walk(child, `${at}/${key}`);
+  })(root, '#');
+  return unfrozen;
+}
+
 const accepts = (schema: unknown, value: unknown) => schemaErrors(schema, value).length === 0;
 
 /** The problem types each operation can answer with (besides `internal`, which any can), per the API's design. */
@@ -219,14 +232,8 @@ describe('a) the document is well formed', () => {
     assert.equal(doc.openapi, '3.1.0');
     assert.equal(typeof doc.info.title, 'string');
     assert.match(doc.info.version, /^\d+\.\d+\.\d+/);
-    assert.equal(openApiDocument(), doc);
-    const unfrozen: string[] = [];
-    (function walk(node: unknown, at: string): void {
-      if (typeof node !== 'object' || node === null) return;
-      if (!Object.isFrozen(node)) unfrozen.push(at);
-      for (const [key, child] of Object.entries(node)) walk(child, `${at}/${key}`);
-    })(doc, '#');
-    assert.deepEqual(unfrozen, []);
+    assert.equal(apiDocument(), doc);
+    assert.deepEqual(unfrozenPaths(doc), []);
     assert.deepEqual(JSON.parse(JSON.stringify(doc)), doc, 'plain JSON');
   });
 
@@ -363,13 +370,14 @@ describe('a) the document is well formed', () => {
       const idempotencyKey = headers.find((p) => p.name === 'Idempotency-Key');
       if (userOperations.includes(key)) {
         assert.equal(must(userId, `${key}: X-User-Id`).required, true);
-        assert.deepEqual(userId?.schema, { type: 'string', minLength: 1, maxLength: 128, pattern: '^[^\\x00-\\x1F\\x7F]+$' });
+        // 1-128 characters, none of them a control character (C0, DEL or C1).
+        assert.deepEqual(userId?.schema, { type: 'string', pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]{1,128}$' });
       } else {
         assert.equal(userId, undefined, key);
       }
       if (claimOperations.includes(key)) {
         assert.equal(must(idempotencyKey, `${key}: Idempotency-Key`).required, false);
-        assert.deepEqual(idempotencyKey?.schema, { type: 'string', pattern: '^[\\x21-\\x7E]{1,255}$' });
+        assert.deepEqual(idempotencyKey?.schema, { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' });
       } else {
         assert.equal(idempotencyKey, undefined, key);
       }
@@ -379,8 +387,12 @@ describe('a) the document is well formed', () => {
   test('the header schemas accept exactly what request-input.ts accepts', () => {
     const userIdSchema = must(parametersOf(op('post', '/events/{eventId}/holds')).find((p) => p.name === 'X-User-Id'), 'X-User-Id').schema;
     const keySchema = must(parametersOf(op('post', '/events/{eventId}/holds')).find((p) => p.name === 'Idempotency-Key'), 'Idempotency-Key').schema;
-    const request = (headers: Record<string, string>) =>
-      ({ headers, headersDistinct: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])) }) as unknown as Request;
+    // As Node hands a header over: the client's UTF-8 bytes, each read as one Latin-1 character.
+    const onTheWire = (value: string) => Buffer.from(value, 'utf8').toString('latin1');
+    const request = (sent: Record<string, string>) => {
+      const headers = Object.fromEntries(Object.entries(sent).map(([name, value]) => [name, onTheWire(value)]));
+      return { headers, headersDistinct: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])) } as unknown as Request;
+    };
     const verdict = (read: () => unknown) => {
       try {
         read();
@@ -389,7 +401,7 @@ describe('a) the document is well formed', () => {
         return false;
       }
     };
-    const userIds = ['alice', 'a', 'a'.repeat(128), 'a'.repeat(129), '', 'alice bob', 'tab\there', 'del\x7f', 'nul\x00', 'zoë', '~!@#'];
+    const userIds = ['alice', 'a', 'a'.repeat(128), 'a'.repeat(129), '', 'alice bob', 'tab\there', 'del\x7f', 'nul\x00', 'nel\u0085', 'zoë', '~!@#'];
     for (const value of userIds) {
       assert.equal(accepts(userIdSchema, value), verdict(() => userIdOf(request({ 'x-user-id': value }))), `X-User-Id ${JSON.stringify(value)}`);
     }
@@ -453,7 +465,7 @@ function appRoutes(app: Express): string[] {
   return routes.sort();
 }
 
-/** A dependency the tests here must never call (reading its methods is fine: `deps.strategy.seatMap(...)` does before it checks the id). */
+/** A dependency the tests here must never call (reading its methods is fine: `deps.grid.seatMap(...)` does before it checks the id). */
 function unused<T>(name: string): T {
   return new Proxy(
     {},
@@ -482,12 +494,16 @@ describe('b) the app serves what the document says', () => {
     redisEvictionSafe: true,
   };
 
+  // The library's metrics on the app's registry, from a grid nothing here calls (it opens no connection).
+  const registry = new Registry();
+  const metricsSource = createSeatGrid({ strategy: 'optimistic', database: { connectionString: loadConfig({}).databaseUrl, max: 1 }, metrics: { registry }, sweeper: false });
+  after(() => metricsSource.close());
+
   before(async () => {
     const deps: AppDependencies = {
       config: loadConfig({}),
-      db: unused('db'),
-      strategy: unused('strategy'),
-      metrics: createMetrics(new Registry()),
+      grid: unused('grid'),
+      registry,
       logger: pino({ level: 'silent' }),
       rateLimiter: unused('rateLimiter'),
       payment: unused('payment'),
@@ -745,7 +761,7 @@ describe('c) the component schemas, generated from zod, mean what zod means', ()
 });
 
 describe('d) with JWT identity (AUTH_JWT_SECRET) the document says bearer JWT', () => {
-  const jwtDoc = openApiDocument('jwt') as OpenApi;
+  const jwtDoc = apiDocument('jwt') as OpenApi;
   const jwtOp = (key: string) => {
     const [method = '', path = ''] = key.split(' ');
     return must(jwtDoc.paths[path]?.[method], key);
@@ -756,16 +772,10 @@ describe('d) with JWT identity (AUTH_JWT_SECRET) the document says bearer JWT', 
   const at = (node: Json, ...keys: string[]): Json => keys.reduce((n, key) => must(n[key] as Json | undefined, key), node);
 
   test('one document per identity scheme, each built once and deeply frozen; X-User-Id is the default', () => {
-    assert.equal(openApiDocument('jwt'), jwtDoc);
-    assert.equal(openApiDocument('x-user-id'), doc);
+    assert.equal(apiDocument('jwt'), jwtDoc);
+    assert.equal(apiDocument('x-user-id'), doc);
     assert.notDeepEqual(jwtDoc, doc);
-    const unfrozen: string[] = [];
-    (function walk(node: unknown, at: string): void {
-      if (typeof node !== 'object' || node === null) return;
-      if (!Object.isFrozen(node)) unfrozen.push(at);
-      for (const [key, child] of Object.entries(node)) walk(child, `${at}/${key}`);
-    })(jwtDoc, '#');
-    assert.deepEqual(unfrozen, []);
+    assert.deepEqual(unfrozenPaths(jwtDoc), []);
   });
 
   test('user operations need userToken (HTTP bearer, JWT) and take no X-User-Id; POST /events keeps the admin token', () => {
@@ -824,9 +834,8 @@ describe('d) with JWT identity (AUTH_JWT_SECRET) the document says bearer JWT', 
       };
       const deps = {
         config: loadConfig(JWT_ENV),
-        db: { selectFrom: refuse('db') },
-        strategy: { seatMap: refuse('strategy') },
-        metrics: createMetrics(new Registry()),
+        grid: { seatMap: refuse('grid'), claimSeats: refuse('grid'), claimBestAvailable: refuse('grid'), findHold: refuse('grid') },
+        registry: new Registry(),
         logger: pino({ level: 'silent' }),
         rateLimiter: { take: refuse('rateLimiter') },
         payment: { charge: refuse('payment') },

@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { addressKey } from '../src/client-address.ts';
 import { RateLimiter, RateLimitStoreTimeout, type RateLimitSettings } from '../src/rate-limiter.ts';
-import { startPrivateRedis, type PrivateRedis } from '../../admission/test/support.ts';
 import { startApi, testConfig, type RunningApi } from './harness.ts';
 import { assertProblem, until, user, type ReadAnswer } from './http-assertions.ts';
+import { startPrivateRedis, type PrivateRedis } from './support.ts';
 
 /** A refill of one token per 100 s: nothing comes back while a test runs, however slow the machine. */
 const SLOW = 0.01;

@@ -41,21 +41,21 @@ export interface ConflictCheck {
 
 /** The audit of one scenario: each field that names a failure must be 0 (or empty). */
 export interface ScenarioAudit {
-  /** Seats listed by two live holds in PostgreSQL (invariant 1). */
+  /** Seats listed by two live holds in PostgreSQL. */
   readonly oversold: number;
   readonly doubleBooked: number;
-  /** Holds not all-or-nothing in PostgreSQL, plus 2xx answers whose seats are not the request's (invariant 4). */
+  /** Holds not all-or-nothing in PostgreSQL, plus 2xx answers whose seats are not the request's. */
   readonly partial: number;
-  /** After heal + settle: seats taken in Redis but free in PostgreSQL, and the reverse (invariant 3). */
+  /** After heal + settle: seats taken in Redis but free in PostgreSQL, and the reverse. */
   readonly leaked: number;
   readonly missing: number;
   /** How long Redis took to equal PostgreSQL after the burst; null: not within the deadline. */
   readonly settledMs: number | null;
-  /** 2xx answers that PostgreSQL does not back (invariant 6), or refusals it contradicts, described. */
+  /** 2xx answers that PostgreSQL does not back, or refusals it contradicts, described. */
   readonly lostAcks: readonly string[];
   /** Holds in PostgreSQL of buyers who were only ever told a definite no. */
   readonly phantoms: number;
-  /** Buyers with more than one hold in PostgreSQL: each makes one claim, retried with one key (invariant 5). */
+  /** Buyers with more than one hold in PostgreSQL: each makes one claim, retried with one key. */
   readonly duplicateClaims: number;
   readonly conflicts: ConflictCheck;
   /** Confirms and releases refused as expired although the hold had not expired. */
@@ -115,7 +115,7 @@ export async function auditScenario(input: AuditInput): Promise<ScenarioAudit> {
   const claimsByBuyer = new Map<string, RequestRecord[]>();
   for (const record of records.filter(isClaim)) claimsByBuyer.set(record.buyer, [...(claimsByBuyer.get(record.buyer) ?? []), record]);
 
-  // Invariant 6: every 2xx is in PostgreSQL, as what it said.
+  // Acknowledged means durable: every 2xx is in PostgreSQL, as what it said.
   const lostAcks: string[] = [];
   let partialAnswers = 0;
   for (const record of records.filter((r) => status(r) >= 200 && status(r) < 300)) {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { gateScripts } from '@seatgrid/admission/gate';
+import { waitFor } from '@seatgrid/api/child';
 import type { Fault, FaultContext, Heal } from './run-scenario.ts';
 import { EXPIRY_GRACE_MS } from './settle.ts';
-import { waitFor } from './wait-for.ts';
 
 /**
- * The fault scenarios of issue 6, one entry each. A fault is injected mid-burst and
+ * The fault scenarios, one entry each. A fault is injected mid-burst and
  * resolves with its heal; everything else (burst, settle, audit) is run-scenario.ts.
  */
 
@@ -303,7 +303,7 @@ export const evictingRedis: Fault = {
   },
 };
 
-/** Every fault scenario, in the issue's order. */
+/** Every fault scenario, in a fixed order: a seed's schedule draws from this list. */
 export const faults: readonly Fault[] = [
   redisKilled,
   redisRestartedEmpty,

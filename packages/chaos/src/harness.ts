@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { EventInfo } from '@seatgrid/admission';
 import { createGate, type Gate } from '@seatgrid/admission/gate';
 import { openStoreView, type StoreView } from '@seatgrid/admission/testing';
-import { ApiProcess } from './api-process.ts';
+import { waitFor, type ChildServer } from '@seatgrid/api/child';
+import { chaosApiDefaults, startChaosApi } from './chaos-api.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { terminateBackends, withApplicationName } from './postgres-faults.ts';
 import { PrivateRedis } from './private-redis.ts';
-import { waitFor } from './wait-for.ts';
 
 /** One API instance and the two proxies its Redis and PostgreSQL connections go through. */
 export interface ApiNode {
   readonly index: number;
-  readonly api: ApiProcess;
+  readonly api: ChildServer;
   readonly redisProxy: FaultProxy;
   readonly pgProxy: FaultProxy;
   /** Its PostgreSQL connections' application_name: what terminateBackends aims at. */
@@ -75,7 +75,7 @@ export class ChaosHarness {
         const proxiedDb = new URL(databaseUrl);
         proxiedDb.hostname = '127.0.0.1';
         proxiedDb.port = String(pgProxy.port);
-        const api = await ApiProcess.start({
+        const api = await startChaosApi({
           redisUrl: `redis://127.0.0.1:${redisProxy.port}`,
           databaseUrl: withApplicationName(proxiedDb.toString(), applicationName),
           adminToken: ADMIN_TOKEN,
@@ -89,9 +89,10 @@ export class ChaosHarness {
       await store.close();
       throw error;
     }
+    const env = { ...chaosApiDefaults, ...options.env };
     return new ChaosHarness(runId, redis, nodes, store, {
-      reconcileIntervalMs: Number(options.env?.RECONCILE_INTERVAL_MS ?? 1_000),
-      breakerTimeoutMs: Number(options.env?.BREAKER_TIMEOUT_MS ?? 300),
+      reconcileIntervalMs: Number(env.RECONCILE_INTERVAL_MS),
+      breakerTimeoutMs: Number(env.BREAKER_TIMEOUT_MS),
     });
   }
 
@@ -158,7 +159,7 @@ export class ChaosHarness {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => node.api.stop(2_000)));
+    await Promise.all(this.nodes.map((node) => node.api.stop('SIGTERM', 2_000)));
     await Promise.all(this.nodes.flatMap((node) => [node.redisProxy.close(), node.pgProxy.close()]));
     await this.redis.stop();
     await this.store.close();

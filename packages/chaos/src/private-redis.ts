@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sparePort, waitFor } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
-import { sparePort } from './ports.ts';
-import { waitFor } from './wait-for.ts';
 
 /** Children still running when this process exits are killed, so a crashed run leaves no server behind. */
 const living = new Set<ChildProcess>();

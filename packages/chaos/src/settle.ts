@@ -10,7 +10,7 @@ export interface Settled {
   readonly matched: boolean;
   /** How long that took from the start of settling. */
   readonly elapsedMs: number;
-  /** Seats taken in Redis but free in PostgreSQL: nobody can buy them (invariant 3). */
+  /** Seats taken in Redis but free in PostgreSQL: nobody can buy them. */
   readonly leaked: number;
   /** Seats taken in PostgreSQL but free in Redis: the gate would admit a buyer PostgreSQL refuses. */
   readonly missing: number;

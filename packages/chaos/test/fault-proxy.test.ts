@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import { waitFor } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
 import { FaultProxy } from '../src/fault-proxy.ts';
 import { PrivateRedis } from '../src/private-redis.ts';
 import { RespFrameReader } from '../src/resp-frames.ts';
-import { waitFor } from '../src/wait-for.ts';
 
 /** A server that answers every chunk with `reply(chunk)`. */
 async function replyServer(reply: (chunk: Buffer) => Buffer): Promise<Server> {

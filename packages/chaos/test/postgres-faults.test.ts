@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { apiKilledMidWrite, postgresConnectionsKilled, postgresSlow } from '../src/faults.ts';
-import { waitFor } from '../src/wait-for.ts';
+import { waitFor } from '@seatgrid/api/child';
 import { expectScenarioPasses, harnessForFile } from './support.ts';
 
 const harness = harnessForFile();

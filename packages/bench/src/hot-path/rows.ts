@@ -4,7 +4,7 @@ import { removeEvent } from '../bench-events.ts';
 import { createEventOverHttp, postJson, sellOut } from '../stress/api-client.ts';
 import { ADMIN_TOKEN, startApi } from '../stress/api-server.ts';
 import { bareExpressRequest, startBareExpress } from '../stress/baselines.ts';
-import type { ChildServer } from '../stress/child-server.ts';
+import type { ChildServer } from '@seatgrid/api/child';
 import type { PlannedRequest } from '../stress/load.ts';
 import type { RowName } from './cpu-targets.ts';
 

@@ -9,7 +9,7 @@ import { renderText } from '../text-table.ts';
 import { createEventOverHttp, postJson, scrapeCounters, type CreatedEvent } from '../stress/api-client.ts';
 import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from '../stress/api-server.ts';
 import { auditRun, violations } from '../stress/audit.ts';
-import type { ChildServer } from '../stress/child-server.ts';
+import type { ChildServer } from '@seatgrid/api/child';
 import { percentiles } from '../stress/stats.ts';
 import { parseSoakOptions, USAGE, type SoakOptions } from './cli.ts';
 import { trendAfterWarmUp } from './memory-trend.ts';

@@ -1,12 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { createGate, eventKeys } from '@seatgrid/admission/gate';
+import { ChildServer } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
 import { claimSeatsCommand, loadClaimScript, probeCommand, runRedisBenchmark } from '../redis-benchmark.ts';
 import { redisTarget } from '../redis-target.ts';
 import { defineWorkload } from '../workload.ts';
 import { readCpu, usPerRequest } from '../cpu-meter.ts';
-import { startChildServer, type ChildServer } from './child-server.ts';
-import { freePort } from './free-port.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -31,9 +30,9 @@ export interface Baselines {
   readonly notes: readonly string[];
 }
 
-/** The baseline server (bare-express-server.ts) as a child process on a free port. */
-export async function startBareExpress(nodeArgs: readonly string[] = []): Promise<ChildServer> {
-  return startChildServer({ script: BARE_EXPRESS, port: await freePort(), readyPath: '/healthz', readyTimeoutMs: 15_000, env: {}, nodeArgs });
+/** The baseline server (bare-express-server.ts) as a child process on a spare port, run like the API. */
+export function startBareExpress(nodeArgs: readonly string[] = []): Promise<ChildServer> {
+  return ChildServer.start({ script: BARE_EXPRESS, readyPath: '/healthz', readyTimeoutMs: 15_000, nodeArgs });
 }
 
 /** The request the baseline answers with a 409 problem, shaped like a buyer's. */

@@ -1,9 +1,9 @@
 import type { StoreView } from '@seatgrid/admission/testing';
+import { assertPortFree } from '@seatgrid/api/child';
 import type { Redis } from 'ioredis';
 import { removeEvent } from '../bench-events.ts';
 import { createEventOverHttp } from './api-client.ts';
 import { ADMIN_TOKEN, startApi } from './api-server.ts';
-import { assertPortFree } from './free-port.ts';
 import { scenarios } from './scenarios.ts';
 
 export interface KeptApiContext {

@@ -1,4 +1,4 @@
-/** Polls `probe` until it returns true; throws with `what` after `timeoutMs`. */
+/** Polls `probe` until it returns true; throws naming `what` after `timeoutMs`. */
 export async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number, intervalMs = 50): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
