@@ -20,6 +20,7 @@ import { Reconciler, type EventDrift } from './strategies/admission/reconciler.j
 import { WinnerWriter, type WinnerFault } from './strategies/admission/winner-writer.js';
 import { createOptimisticStrategy } from './strategies/postgres/optimistic.js';
 import { activeEvents } from './store/active-events.js';
+import type { EventInfo } from './store/events.js';
 import { waitingCount } from './store/waitlist.js';
 
 /** An event nobody has written to for this long, and with no live hold, drops out of the reconciler's passes. */
@@ -103,6 +104,7 @@ export class AdmissionSeatGrid extends GridCore {
       inTransit,
       fallback: createOptimisticStrategy({ store, events, settings: settings.postgres }),
       hydrationWaitMs: settings.hydrationWaitMs,
+      onGrant: (eventId) => void this.gate.noteGrant(eventId, ACTIVE_EVENT_WINDOW_MS).catch(onBackgroundError),
       onDecision: (outcome, path, seconds) => metrics.decision('admission', outcome, path, seconds),
       onBackgroundError,
     });
@@ -112,7 +114,7 @@ export class AdmissionSeatGrid extends GridCore {
       store,
       hydrator: this.#hydrator,
       settings: settings.reconciler,
-      activeEvents: () => activeEvents(store, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS),
+      activeEvents: () => this.#activeEvents(),
       withLease: (eventId, work) => this.gate.withLease(eventId, 'reconcile', settings.reconciler.intervalMs, work),
       heldGraceMs: settings.gate.expiryGraceMs,
       inTransit: (eventId) => inTransit.settled(eventId),
@@ -236,6 +238,19 @@ export class AdmissionSeatGrid extends GridCore {
     // Asked afresh, so fixing the policy makes the instance ready again without a restart.
     const risk = up ? await this.gate.evictionRisk(timeoutMs) : { policy: 'unknown', safe: true };
     return { redis: up ? 'up' : 'down', breaker: this.breaker.state, evictionPolicy: risk.policy, evictionSafe: risk.safe };
+  }
+
+  /**
+   * The events the reconciler compares: those with live holds or holds changed lately in
+   * PostgreSQL, and those with Redis grants lately (a winner whose process died before its
+   * write leaves no trace in PostgreSQL), whichever process served them.
+   */
+  async #activeEvents(): Promise<EventInfo[]> {
+    const fromStore = await activeEvents(this.store, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS);
+    const known = new Set(fromStore.map((event) => event.eventId));
+    const granted = await this.gate.recentGrants(ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS).catch(() => []);
+    const more = await Promise.all(granted.filter((id) => !known.has(id)).map((id) => this.events.get(id).catch(() => undefined)));
+    return [...fromStore, ...more.filter((event) => event !== undefined)];
   }
 
   #breakerMoved(state: BreakerState): void {

@@ -27,7 +27,7 @@ import { withTimeout } from '../with-timeout.js';
 import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
-import { eventKeys, idempotencyRecordKey, leaseKey } from './keys.js';
+import { eventKeys, idempotencyRecordKey, leaseKey, recentGrantsKey } from './keys.js';
 import { changeBatch, parseChange, type ChangeBatch, type SeatChange } from './changes.js';
 import { claimResult, confirmResult, extendResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
@@ -153,6 +153,18 @@ export class Gate {
   /** Cancels a confirmed booking: its seats are free again. */
   cancel(ref: HoldRef): Promise<ReleaseResult> {
     return this.#free(ref, 'S');
+  }
+
+  /** Notes that the event had a grant now (see recentGrantsKey); events older than `windowMs` drop out. */
+  async noteGrant(eventId: string, windowMs: number): Promise<void> {
+    const key = recentGrantsKey(this.settings.keyPrefix);
+    const now = Date.now();
+    await Promise.all([this.#redis.zadd(key, now, eventId), this.#redis.zremrangebyscore(key, '-inf', now - windowMs)]);
+  }
+
+  /** The events with grants within `windowMs`, most recent first, at most `limit`. */
+  async recentGrants(windowMs: number, limit: number): Promise<string[]> {
+    return this.#redis.zrevrangebyscore(recentGrantsKey(this.settings.keyPrefix), '+inf', Date.now() - windowMs, 'LIMIT', 0, limit);
   }
 
   /** Moves a held hold's expiry to `expiresAt` (later only): the store of record decided it, and keeps the cap. */

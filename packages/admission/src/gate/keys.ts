@@ -50,3 +50,11 @@ export function waitingRoomKeys(prefix: string, eventId: string): readonly strin
 export function ticketKey(prefix: string, ticket: string): string {
   return `${prefix}:ticket:${ticket}`;
 }
+
+/**
+ * Events with recent Redis grants, by time: a winner whose process dies before its
+ * PostgreSQL write leaves a trace only here. One key, outside every event's slot.
+ */
+export function recentGrantsKey(prefix: string): string {
+  return `${prefix}:recent-grants`;
+}

@@ -24,6 +24,8 @@ export interface AdmissionStrategyOptions {
   readonly fallback: BookingStrategy;
   /** How long a claim waits for its event's (re)load before it is answered EventLoadingError. */
   readonly hydrationWaitMs: number;
+  /** Notes an event with a Redis grant, before its write: the reconciler must look there. */
+  readonly onGrant: (eventId: string) => void;
   readonly onDecision: (outcome: string, path: DecisionPath, seconds: number) => void;
   readonly onBackgroundError: (error: unknown) => void;
 }
@@ -137,6 +139,7 @@ export class AdmissionStrategy implements BookingStrategy {
         if (request.idempotencyKey !== undefined) await gate.forgetAnswer(event.eventId, request.userId, request.idempotencyKey);
         continue;
       }
+      this.#options.onGrant(event.eventId);
       const persisted = await winners.persist(event, withTtl, result, fingerprintOf(withTtl, holdTtlMs));
       // Done: the user's seats now count against the inventory, not their admission.
       if (persisted.ok && event.waitingRoom !== undefined) {
