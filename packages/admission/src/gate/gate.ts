@@ -69,13 +69,13 @@ export class Gate {
     this.#soldOut.forget(eventId);
   }
 
-  /** Claims exactly these seats, or none of them. */
-  claimSeats(claim: SeatClaim): Promise<ClaimResult> {
+  /** Claims exactly these seats, or none of them. Bad input rejects (InvalidInputError); it never throws. */
+  async claimSeats(claim: SeatClaim): Promise<ClaimResult> {
     return this.claim(prepareSeatClaim(claim));
   }
 
   /** Claims the best `quantity` free seats (see lua/includes/find-seats.lua for "best"). */
-  claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
+  async claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
     return this.claim(prepareBestClaim(claim));
   }
 
