@@ -63,9 +63,9 @@ export interface QueryCounter {
  * With a counter, it counts every statement it sends: given to a SeatGrid as `{ kysely }`, it
  * sees all of that grid's work.
  */
-export function openKysely(options: { max?: number; url?: string; counter?: QueryCounter } = {}): Kysely<Database> {
+export function openKysely<DB = Database>(options: { max?: number; url?: string; counter?: QueryCounter } = {}): Kysely<DB> {
   const { counter } = options;
-  const db = new Kysely<Database>({
+  const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.url ?? databaseUrl, max: options.max ?? 2 }) }),
     ...(counter === undefined
       ? {}
