@@ -98,17 +98,17 @@ export class AdmissionSeatGrid extends GridCore {
 
   /** Whether Redis's maxmemory-policy may evict the gate's keys (asked afresh, within startTimeoutMs). */
   evictionRisk(): Promise<EvictionRisk> {
-    return this.gate.evictionRisk(this.settings.startTimeoutMs);
+    return this.whileOpen(() => this.gate.evictionRisk(this.settings.startTimeoutMs));
   }
 
   /** Rebuilds the event's Redis state from PostgreSQL now. */
-  async hydrate(eventId: string): Promise<void> {
-    await this.#hydrator.hydrate(await this.events.get(eventId), 'stale');
+  hydrate(eventId: string): Promise<void> {
+    return this.whileOpen(async () => this.#hydrator.hydrate(await this.events.get(eventId), 'stale'));
   }
 
   /** One reconcile pass now (the reconciler does this every interval). */
   reconcileOnce(): Promise<readonly EventDrift[]> {
-    return this.#reconciler.runOnce();
+    return this.whileOpen(() => this.#reconciler.runOnce());
   }
 
   /** Decided and recorded by the strategy, by path. */

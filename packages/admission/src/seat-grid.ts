@@ -211,6 +211,11 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
     else process.emitWarning(message, 'SeatGridWarning');
   }
 
+  /** A call of a strategy's own (not in this class): refused after close(), and waited for by it. */
+  protected whileOpen<T>(run: () => Promise<T>): Promise<T> {
+    return this.#call(run);
+  }
+
   #open(): void {
     if (this.#closed !== undefined) throw new ClosedError();
   }
