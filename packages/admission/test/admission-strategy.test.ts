@@ -9,7 +9,6 @@ import {
   type ClaimGranted,
   type ClaimResult,
   type EventInfo,
-  type Seat,
 } from '@seatgrid/admission';
 import type { WinnerFault } from '@seatgrid/admission/testing';
 import {

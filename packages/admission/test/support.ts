@@ -119,7 +119,7 @@ function build(options: GridOptions & Pick<ComparisonOptions, 'strategy'>): Seat
 
 /** A migrated admission grid on its own Redis client (unless given one), closed when the file ends. */
 export async function admissionGrid(options: GridOptions = {}): Promise<AdmissionSeatGrid> {
-  const grid = build({ strategy: 'admission', redis: connectRedis(), ...options });
+  const grid = build({ ...options, strategy: 'admission', redis: options.redis ?? connectRedis() });
   if (grid.strategy !== 'admission') throw new Error('not an admission grid');
   await grid.migrate();
   return grid;
@@ -192,7 +192,13 @@ export async function privateDatabase(label: string): Promise<string> {
     const dropper = new pg.Client({ connectionString: databaseUrl });
     await dropper.connect();
     try {
-      await dropper.query(`drop database if exists ${name} with (force)`);
+      // A pool's end() resolves before its backends have gone: wait for them, rather than
+      // terminate them (a client of the test's own would hear it as an uncaught error).
+      await eventually(async () => {
+        const { rows } = await dropper.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        return rows[0]?.n === 0;
+      }, 10_000);
+      await dropper.query(`drop database if exists ${name}`);
     } finally {
       await dropper.end();
     }
