@@ -133,7 +133,7 @@ export class AdmissionSeatGrid extends GridCore {
 
   /** Whether Redis's maxmemory-policy may evict the gate's keys (asked afresh, within startTimeoutMs). */
   evictionRisk(): Promise<EvictionRisk> {
-    return this.gate.evictionRisk(this.settings.startTimeoutMs);
+    return this.track(() => this.gate.evictionRisk(this.settings.startTimeoutMs));
   }
 
   /**
@@ -195,13 +195,13 @@ export class AdmissionSeatGrid extends GridCore {
   }
 
   /** Rebuilds the event's Redis state from PostgreSQL now. */
-  async hydrate(eventId: string): Promise<void> {
-    await this.#hydrator.hydrate(await this.events.get(eventId), 'stale');
+  hydrate(eventId: string): Promise<void> {
+    return this.track(async () => this.#hydrator.hydrate(await this.events.get(eventId), 'stale'));
   }
 
   /** One reconcile pass now (the reconciler does this every interval). */
   reconcileOnce(): Promise<readonly EventDrift[]> {
-    return this.#reconciler.runOnce();
+    return this.track(() => this.#reconciler.runOnce());
   }
 
   /** Decided and recorded by the strategy, by path. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
-import { createAdmission, eventKeys, idempotencyRecordKey, type Seat } from '@seatgrid/admission';
+import { createGate, eventKeys, idempotencyRecordKey, type Seat } from '@seatgrid/admission/gate';
 import { eventually, startPrivateRedis, uniqueEventId } from './support.ts';
 
 /** Redis Cluster's key slot: CRC16 (XMODEM) of the hash tag, or of the key without one, mod 16384. */
@@ -62,10 +62,10 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the engine runs unchanged on a Redis Cluster client, across slots on different nodes', async () => {
+test('the gate runs unchanged on a Redis Cluster client, across slots on different nodes', async () => {
   const cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] as number }], { enableAutoPipelining: true });
   try {
-    const admission = createAdmission({ redis: cluster, loadChunkSeats: 3 });
+    const gate = createGate({ redis: cluster, loadChunkSeats: 3 });
     const eventIds = Array.from({ length: 6 }, () => uniqueEventId('cluster'));
     const third = Math.floor(16384 / 3);
     const nodeOwning = new Set(eventIds.map((id) => Math.min(2, Math.floor(keySlot(eventKeys('sg', id)[0] as string) / third))));
@@ -74,7 +74,7 @@ test('the engine runs unchanged on a Redis Cluster client, across slots on diffe
     for (const eventId of eventIds) {
       const sold: Seat[] = [{ row: 1, col: 1 }, { row: 1, col: 2 }, { row: 2, col: 1 }, { row: 2, col: 2 }];
       // Two chunks of at most 3 seats: the staged load and its swap run on the cluster too.
-      await admission.loadEvent({
+      await gate.loadEvent({
         eventId, rows: 4, cols: 4,
         holds: [
           { holdId: 'h1', userId: 'x', status: 'sold', seats: sold.slice(0, 2) },
@@ -82,14 +82,14 @@ test('the engine runs unchanged on a Redis Cluster client, across slots on diffe
         ],
       }, 'create');
       const claims = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => admission.claimBestAvailable({ eventId, userId: `u${i}`, quantity: 2, idempotencyKey: `k${i}` })),
+        Array.from({ length: 20 }, (_, i) => gate.claimBestAvailable({ eventId, userId: `u${i}`, quantity: 2, idempotencyKey: `k${i}` })),
       );
       assert.equal(claims.filter((c) => c.ok).length, 6);
       const winner = claims.findIndex((c) => c.ok);
       const won = claims[winner];
       assert.ok(won?.ok);
-      assert.equal((await admission.confirm({ eventId, userId: `u${winner}`, holdId: won.holdId })).ok, true);
-      const map = await admission.seatMap(eventId);
+      assert.equal((await gate.confirm({ eventId, userId: `u${winner}`, holdId: won.holdId })).ok, true);
+      const map = await gate.seatMap(eventId);
       assert.equal(map.available, 0);
       assert.equal(map.states.replace(/[HS]/g, '').length, 0);
     }

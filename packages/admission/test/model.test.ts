@@ -35,12 +35,13 @@ import {
   InvalidInputError,
   eventKeys,
   idempotencyRecordKey,
-  type Admission,
+  limits,
   type EventDefinition,
+  type Gate,
   type Seat,
   type SnapshotHold,
-} from '@seatgrid/admission';
-import { connectRedis, newAdmission, uniqueEventId } from './support.ts';
+} from '@seatgrid/admission/gate';
+import { connectRedis, newGate, uniqueEventId } from './support.ts';
 import { LONG_DEADLINE_MS, ReferenceModel, SHORT_DEADLINE_MS, type ClaimCommon, type ErrorShape, type LoadedHold, type Outcome } from './reference-model.ts';
 
 const redis = connectRedis();
@@ -333,7 +334,7 @@ function bump(map: Map<string, number>, key: string): void {
 }
 
 class Run {
-  readonly #admission: Admission;
+  readonly #admission: Gate;
   readonly #model: ReferenceModel;
   readonly #eventId: string;
   readonly #config: RunConfig;
@@ -348,7 +349,7 @@ class Run {
   /** The Redis-clock ms the next command must not start before. */
   #settleAt = 0;
 
-  constructor(admission: Admission, model: ReferenceModel, eventId: string, config: RunConfig, stats: RunStats) {
+  constructor(admission: Gate, model: ReferenceModel, eventId: string, config: RunConfig, stats: RunStats) {
     this.#admission = admission;
     this.#model = model;
     this.#eventId = eventId;
@@ -503,10 +504,10 @@ class Run {
         const grace = this.#config.expiryGraceMs;
         const loadedAt = await redisNowMs();
         const holds = snapshotHolds(cmd.snapshot, loadedAt, grace, `r${index}`);
-        const engine = await this.#admission.loadEvent({
-          ...eventDefinition(this.#eventId, this.#config),
-          holds: holds.map((hold) => toSnapshotHold(hold, grace)),
-        });
+        const engine = await this.#admission.loadEvent(
+          { ...eventDefinition(this.#eventId, this.#config), holds: holds.map((hold) => toSnapshotHold(hold, grace)) },
+          'replace',
+        );
         this.#trace.push(`#${index} reload ${JSON.stringify(holds)} -> generation ${engine}`);
         bump(this.#stats.outcomes, `reload: ${holds.length > 0 ? "holds" : "empty"}`);
         this.#same(`command #${index} (reload: the generation)`, engine, this.#model.reload(holds, loadedAt));
@@ -582,7 +583,7 @@ function toSnapshotHold(hold: LoadedHold, graceMs: number): SnapshotHold {
 
 async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
   const { config } = scenario;
-  const admission = newAdmission(
+  const admission = newGate(
     {
       expiryGraceMs: config.expiryGraceMs,
       soldOutCacheMs: config.soldOutCache ? SOLD_OUT_CACHE_MS : 0,
@@ -603,11 +604,11 @@ async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
     let loaded: LoadedHold[] = [];
     const loadedAt = await redisNowMs();
     if (scenario.snapshot === undefined) {
-      generation = await admission.createEvent(event);
+      generation = await admission.loadEvent({ ...event, holds: [] });
     } else {
       stats.snapshotHolds += scenario.snapshot.length;
       loaded = snapshotHolds(scenario.snapshot, loadedAt, config.expiryGraceMs, 'snap');
-      generation = await admission.loadEvent({ ...event, holds: loaded.map((hold) => toSnapshotHold(hold, config.expiryGraceMs)) });
+      generation = await admission.loadEvent({ ...event, holds: loaded.map((hold) => toSnapshotHold(hold, config.expiryGraceMs)) }, 'replace');
     }
     const model = new ReferenceModel({
       rows: config.rows,
@@ -619,8 +620,8 @@ async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
       soldOutCache: config.soldOutCache,
       reapBatchSize: config.reapBatchSize,
       shortTombstones: config.profile === 'short-tombstones',
-      maxRows: admission.settings.maxRows,
-      maxCols: admission.settings.maxCols,
+      maxRows: limits.maxRows,
+      maxCols: limits.maxCols,
     });
     assert.equal(generation, 1, 'a new event starts at generation 1');
     model.loadHolds(loaded, loadedAt);

@@ -433,13 +433,14 @@ export class ReferenceModel {
     const fingerprint = this.#fingerprint(request, ['seats', request.seats.map((s) => `${s.row}:${s.col}`).sort()]);
     const early = this.#beforeDecision(request, fingerprint, context);
     if (early) return early;
-    const resent = this.#resentOrTaken(request, context, (held) => {
-      const listed = new Set(request.seats.map((seat) => (this.#onGrid(seat) ? this.#indexOf(seat) : -1)));
-      return held.length === request.seats.length && listed.size === held.length && held.every((seat) => listed.has(seat));
-    });
-    if (resent) return resent;
+    // The script reads its input (every seat on this grid) before it looks at the hold id.
     const offGrid = request.seats.find((seat) => !this.#onGrid(seat));
     if (offGrid) return inputError('seats', `seat ${offGrid.row}:${offGrid.col} is not on the grid`);
+    const resent = this.#resentOrTaken(request, context, (held) => {
+      const listed = new Set(request.seats.map((seat) => this.#indexOf(seat)));
+      return held.length === request.seats.length && held.every((seat) => listed.has(seat));
+    });
+    if (resent) return resent;
 
     this.#reapBatch();
     const indices = request.seats.map((seat) => this.#indexOf(seat));

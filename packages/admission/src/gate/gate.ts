@@ -29,10 +29,21 @@ import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
 import { eventKeys, idempotencyRecordKey, leaseKey, recentGrantsKey } from './keys.js';
 import { changeBatch, parseChange, type ChangeBatch, type SeatChange } from './changes.js';
-import { claimResult, confirmResult, extendResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
+import { claimReply, claimResult, confirmResult, extendResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
 import { SoldOutCache } from './sold-out-cache.js';
 import { WaitingRoom } from './waiting-room.js';
+
+/** A claim's answer under an idempotency key, decided outside the gate (by the store of record). */
+export interface KnownAnswer {
+  readonly userId: string;
+  readonly idempotencyKey: string;
+  /** The request's fingerprint, as the claim scripts compute it (fingerprintOf). */
+  readonly fingerprint: string;
+  readonly result: ClaimResult;
+  /** How much longer a retry may replay it. */
+  readonly ttlMs: number;
+}
 
 export interface GateOptions extends Partial<GateSettings> {
   /** An ioredis client (standalone or Cluster), yours to close. Auto-pipelining is welcome. */
@@ -103,13 +114,13 @@ export class Gate {
     this.#soldOut.forget(eventId);
   }
 
-  /** Claims exactly these seats, or none of them. */
-  claimSeats(claim: SeatClaim): Promise<ClaimResult> {
+  /** Claims exactly these seats, or none of them. Bad input rejects (InvalidInputError); it never throws. */
+  async claimSeats(claim: SeatClaim): Promise<ClaimResult> {
     return this.claim(prepareSeatClaim(claim));
   }
 
   /** Claims the best `quantity` free seats (see lua/includes/find-seats.lua for "best"). */
-  claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
+  async claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
     return this.claim(prepareBestClaim(claim));
   }
 
@@ -196,6 +207,25 @@ export class Gate {
   async holdStatus(eventId: string, holdId: string): Promise<HoldState | undefined> {
     const record = await this.#redis.hget(this.#keys(checkId('eventId', eventId)).holds, checkId('holdId', holdId));
     return record === null ? undefined : holdStates[record[0] as keyof typeof holdStates];
+  }
+
+  /**
+   * Stores answers the store of record has for the event's idempotency keys, as the claim
+   * scripts store their own, so a retry reaching the gate replays the answer it was given on
+   * another path (or before Redis lost its records) instead of being decided afresh.
+   */
+  async rememberAnswers(eventId: string, answers: readonly KnownAnswer[]): Promise<void> {
+    const id = checkId('eventId', eventId);
+    await Promise.all(
+      answers.map((answer) =>
+        this.#redis.set(
+          idempotencyRecordKey(this.settings.keyPrefix, id, answer.userId, answer.idempotencyKey),
+          `${answer.fingerprint}\n${JSON.stringify(claimReply(answer.result))}`,
+          'PX',
+          Math.max(1, Math.floor(answer.ttlMs)),
+        ),
+      ),
+    );
   }
 
   /** Deletes a claim's stored idempotent answer, so a retry claims afresh. */

@@ -1,5 +1,5 @@
 // @seatgrid/admission/gate: the atomic Redis gate alone. Needs ioredis; no PostgreSQL packages.
-export { createGate, Gate, type GateOptions } from './gate.js';
+export { createGate, Gate, type GateOptions, type KnownAnswer } from './gate.js';
 export { defaultGateSettings, type GateSettings } from './gate-settings.js';
 export type { LoadMode } from './event-loader.js';
 export type { EvictionRisk } from './eviction-check.js';

@@ -77,6 +77,29 @@ export function claimResult(reply: ScriptReply, eventId: string): ClaimResult {
   }
 }
 
+/**
+ * A claim result as the claim scripts reply it (and store it under an idempotency key): the
+ * inverse of claimResult, for answers decided elsewhere (see Gate.rememberAnswers).
+ */
+export function claimReply(result: ClaimResult): unknown[] {
+  const pairs = (seats: readonly { row: number; col: number }[]) => seats.flatMap((seat) => [seat.row, seat.col]);
+  if (result.ok) {
+    return [ResultCode.OK, 0, result.holdId, result.status, result.expiresAt?.getTime() ?? 0, result.generation, ...pairs(result.seats)];
+  }
+  switch (result.reason) {
+    case 'sold-out':
+      return [ResultCode.SOLD_OUT, 0, -1];
+    case 'seats-taken':
+      return [ResultCode.SEATS_TAKEN, 0, ...pairs(result.takenSeats)];
+    case 'not-enough-seats':
+      return [ResultCode.NOT_ENOUGH_SEATS, 0, result.available];
+    case 'no-adjacent-block':
+      return [ResultCode.NO_ADJACENT_BLOCK, 0];
+    case 'user-limit':
+      return [ResultCode.USER_LIMIT, 0, result.limit, result.current];
+  }
+}
+
 /** For a SOLD_OUT reply: how long the answer may be cached (ms; -1: no hold will expire). */
 export function soldOutFreshMs(reply: ScriptReply): number | undefined {
   return codeOf(reply) === ResultCode.SOLD_OUT && reply[1] === 0 ? Number(reply[2]) : undefined;

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { IdempotencyInFlightError, IdempotencyMismatchError } from '../errors.js';
 import type { ClaimGranted, ClaimRefusal, ClaimResult } from '../results.js';
 import type { Seat } from '../seats.js';
-import type { StoreTx } from './store.js';
+import type { Executor, StoreTx } from './store.js';
 
 /** One idempotency key of one user on one event. */
 export interface IdempotencyRef {
@@ -91,4 +91,31 @@ export async function storeAnswer({ db }: StoreTx, ref: IdempotencyRef, result: 
     .where('event_id', '=', ref.eventId)
     .where('key', '=', ref.key)
     .execute();
+}
+
+/** An answer stored under an idempotency key of the event, and how much longer it may be replayed. */
+export interface StoredAnswer {
+  readonly userId: string;
+  readonly idempotencyKey: string;
+  readonly fingerprint: string;
+  readonly result: ClaimResult;
+  readonly ttlMs: number;
+}
+
+/** The event's stored answers younger than `ttlMs` (what a re-hydrated gate must replay too). */
+export async function storedAnswers({ db }: Executor, eventId: string, ttlMs: number): Promise<StoredAnswer[]> {
+  const rows = await db
+    .selectFrom('idempotency_records')
+    .select(['user_id', 'key', 'fingerprint', 'response', sql<number>`${ttlMs} - extract(epoch from now() - created_at) * 1000`.as('ttl_ms')])
+    .where('event_id', '=', eventId)
+    .where('created_at', '>', sql<Date>`now() - ${ttlMs} * interval '1 millisecond'`)
+    .where(sql<boolean>`response <> '{}'::jsonb`)
+    .execute();
+  return rows.map((row) => ({
+    userId: row.user_id,
+    idempotencyKey: row.key,
+    fingerprint: row.fingerprint,
+    result: replayOf(row.response),
+    ttlMs: Number(row.ttl_ms),
+  }));
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { LoadConflictError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import { eventSnapshot, type EventInfo } from '../../store/events.js';
+import { storedAnswers } from '../../store/idempotency-records.js';
 import type { Store } from '../../store/store.js';
 
 export type HydrationReason = 'not-loaded' | 'stale' | 'after-fallback' | 'drift';
@@ -15,8 +16,8 @@ export interface Hydration {
 
 /**
  * Rebuilds an event's Redis state from PostgreSQL: fence the event (the gate admits nobody
- * for it), let this process's pending writes for it land, snapshot PostgreSQL, swap the
- * snapshot in. One hydration per event at a time in this process, and callers of a running
+ * for it), let this process's pending writes for it land, snapshot PostgreSQL, put back the
+ * answers stored under its idempotency keys, swap the snapshot in. One hydration per event at a time in this process, and callers of a running
  * one share it; a concurrent load by another process wins or loses cleanly
  * (LoadConflictError: theirs is as fresh as ours).
  */
@@ -53,6 +54,9 @@ export class Hydrator {
     await this.#gate.fence(event.eventId);
     await this.#landed(event.eventId);
     const snapshot = await eventSnapshot(this.#store, event);
+    // The answers PostgreSQL keeps go back into Redis before the seats do: a retry must replay
+    // its answer (given on the fallback, or lost with Redis), not be refused for its own seats.
+    await this.#gate.rememberAnswers(event.eventId, await storedAnswers(this.#store, event.eventId, this.#gate.settings.idempotencyTtlMs));
     try {
       await this.#gate.loadEvent(snapshot, 'replace');
     } catch (error) {
