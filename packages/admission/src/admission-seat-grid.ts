@@ -56,6 +56,8 @@ export class AdmissionSeatGrid extends GridCore {
   readonly #committer: GroupCommitter;
   readonly #hydrator: Hydrator;
   readonly #waitlistWriter: WaitlistWriter;
+  /** Events this process served lately, and when. */
+  readonly #served = new Map<string, number>();
   readonly #waitlist: WaitlistService;
   readonly #reconciler: BackgroundJob<readonly EventDrift[]>;
 
@@ -242,15 +244,23 @@ export class AdmissionSeatGrid extends GridCore {
 
   /**
    * The events the reconciler compares: those with live holds or holds changed lately in
-   * PostgreSQL, and those with Redis grants lately (a winner whose process died before its
-   * write leaves no trace in PostgreSQL), whichever process served them.
+   * PostgreSQL, those with Redis grants lately (a winner whose process died before its write
+   * leaves no trace in PostgreSQL), whichever process served them, and those this process served.
    */
   async #activeEvents(): Promise<EventInfo[]> {
     const fromStore = await activeEvents(this.store, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS);
-    const known = new Set(fromStore.map((event) => event.eventId));
+    const since = Date.now() - ACTIVE_EVENT_WINDOW_MS;
+    for (const [eventId, servedAt] of this.#served) if (servedAt < since) this.#served.delete(eventId);
     const granted = await this.gate.recentGrants(ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS).catch(() => []);
-    const more = await Promise.all(granted.filter((id) => !known.has(id)).map((id) => this.events.get(id).catch(() => undefined)));
+    const known = new Set(fromStore.map((event) => event.eventId));
+    const others = [...new Set([...granted, ...this.#served.keys()])].filter((id) => !known.has(id));
+    const more = await Promise.all(others.map((id) => this.events.get(id).catch(() => undefined)));
     return [...fromStore, ...more.filter((event) => event !== undefined)];
+  }
+
+  protected override touched<T extends { readonly eventId: string }>(subject: T): T {
+    this.#served.set(super.touched(subject).eventId, Date.now());
+    return subject;
   }
 
   #breakerMoved(state: BreakerState): void {

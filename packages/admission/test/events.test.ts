@@ -67,7 +67,11 @@ test("'drift' reports what the reconciler repaired: a win that reached Redis and
   // A claim through the gate alone: Redis takes the seat, PostgreSQL never hears of it.
   assert.equal((await grid.gate.claimSeats({ eventId: event.eventId, userId: 'ghost', seats: [{ row: 1, col: 2 }] })).ok, true);
   assert.deepEqual(await grid.reconcileOnce(), drifts);
-  assert.deepEqual(drifts, [{ eventId: event.eventId, seats: 1, byKind: { leak: 1, unguarded: 0, state: 0 } }]);
+  // The reconciler looks at every active event of the database: this test's is the one it made.
+  assert.deepEqual(
+    drifts.filter((drift) => drift.eventId === event.eventId),
+    [{ eventId: event.eventId, seats: 1, byKind: { leak: 1, unguarded: 0, state: 0 } }],
+  );
   assert.equal((await grid.gate.seatMap(event.eventId)).states, await seatStates(event));
 });
 

@@ -40,7 +40,8 @@ test('creating an event twice is refused; replacing it bumps the generation', as
     'replace',
   );
   assert.equal(generation, 2);
-  assert.deepEqual(await gate.counters(eventId), {
+  const { version: _version, ...counters } = await gate.counters(eventId);
+  assert.deepEqual(counters, {
     rows: 2, cols: 2, capacity: 4, available: 3, maxSeatsPerUser: 0, generation: 2,
   });
 });

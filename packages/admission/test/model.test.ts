@@ -334,6 +334,8 @@ function bump(map: Map<string, number>, key: string): void {
 }
 
 class Run {
+  /** The last version and map a read saw. */
+  #lastRead: { version: number; states: string } | undefined;
   readonly #admission: Gate;
   readonly #model: ReferenceModel;
   readonly #eventId: string;
@@ -367,6 +369,16 @@ class Run {
       expected,
       operator: 'deepStrictEqual',
     });
+  }
+
+  /** The version only grows, and two reads at the same version saw the same map (the model's, which the comparison checks). */
+  #sameVersionSameMap(what: string, version: number, states: string): void {
+    const last = this.#lastRead;
+    if (last !== undefined) {
+      assert.ok(version >= last.version, `${what}: the version went back from ${last.version} to ${version}`);
+      if (version === last.version) assert.equal(states, last.states, `${what}: the map changed at the same version ${version}`);
+    }
+    this.#lastRead = { version, states };
   }
 
   #same(what: string, actual: unknown, expected: unknown): void {
@@ -515,14 +527,17 @@ class Run {
         return;
       }
       case 'seatMap': {
-        const engine = await this.#admission.seatMap(this.#eventId);
-        this.#trace.push(`#${index} seatMap -> ${JSON.stringify(engine)}`);
-        return this.#same(`command #${index} (seatMap)`, engine, this.#model.seatMap());
+        const { version, ...engine } = await this.#admission.seatMap(this.#eventId);
+        this.#trace.push(`#${index} seatMap -> ${JSON.stringify(engine)} at version ${version}`);
+        const { version: _none, ...expected } = this.#model.seatMap();
+        this.#sameVersionSameMap(`command #${index} (seatMap)`, version, expected.states);
+        return this.#same(`command #${index} (seatMap)`, engine, expected);
       }
       case 'counters': {
-        const engine = await this.#admission.counters(this.#eventId);
-        const { states: _states, ...expected } = this.#model.seatMap();
-        this.#trace.push(`#${index} counters -> ${JSON.stringify(engine)}`);
+        const { version, ...engine } = await this.#admission.counters(this.#eventId);
+        const { states, version: _none, ...expected } = this.#model.seatMap();
+        this.#trace.push(`#${index} counters -> ${JSON.stringify(engine)} at version ${version}`);
+        this.#sameVersionSameMap(`command #${index} (counters)`, version, states);
         return this.#same(`command #${index} (counters)`, engine, expected);
       }
     }
@@ -543,15 +558,21 @@ class Run {
   async finish(): Promise<void> {
     await untilRedisClockReaches(this.#settleAt);
     this.#model.tick();
-    this.#same('the final seat map', await this.#admission.seatMap(this.#eventId), this.#model.seatMap());
-    const { states: _states, ...counters } = this.#model.seatMap();
-    this.#same('the final counters', await this.#admission.counters(this.#eventId), counters);
+    const { version, ...finalMap } = await this.#admission.seatMap(this.#eventId);
+    const { version: _none, ...expectedMap } = this.#model.seatMap();
+    this.#sameVersionSameMap('the final seat map', version, expectedMap.states);
+    this.#same('the final seat map', finalMap, expectedMap);
+    const { states, version: _also, ...counters } = this.#model.seatMap();
+    const { version: countersVersion, ...finalCounters } = await this.#admission.counters(this.#eventId);
+    this.#sameVersionSameMap('the final counters', countersVersion, states);
+    this.#same('the final counters', finalCounters, counters);
     // The users hash (the documented layout, keys from eventKeys) is what the limit counts.
     const usersKey = eventKeys(this.#admission.settings.keyPrefix, this.#eventId)[5] as string;
-    // Fields starting with \x01 are the engine's lists of held hold ids, not counts.
+    // Fields starting with a control character are the engine's own (the key's sentinel, lists
+    // of held hold ids, waitlist entries), not counts: user ids have none.
     const perUser = Object.fromEntries(
       Object.entries(await redis.hgetall(usersKey))
-        .filter(([field]) => !field.startsWith('\x01'))
+        .filter(([field]) => field.charCodeAt(0) >= 0x20)
         .map(([user, n]) => [user, Number(n)]),
     );
     this.#same('the final per-user seat counts', perUser, this.#model.userCounts());

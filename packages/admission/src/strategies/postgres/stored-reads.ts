@@ -31,20 +31,28 @@ function countersOf(event: EventInfo, counts: SeatCounts): EventCounters {
 /**
  * The reads of the PostgreSQL strategies. Counters come from the counts the writes keep (a few
  * rows). The map is built in SQL as one string and kept per event and version: concurrent
- * readers of one version share one build, and a map is rebuilt only after a seat changed.
- * A hold that lapses shows as free at the next write (the sweeper's, at the latest).
+ * readers of one version share one build, and a map is rebuilt only after a seat changed or
+ * once the next hold in it lapses (a lapsed hold shows as free at once, as everywhere).
  */
 export function createStoredReads(store: Store, events: EventCache): StoredReads {
-  const maps = new LRUCache<string, { readonly version: number; readonly bytes: number; readonly states: Promise<string> }>({
+  interface Built {
+    readonly states: string;
+    /** The map holds until then (ms, this process's clock): the next held seat's hold lapses. */
+    readonly validUntil: number;
+  }
+  const maps = new LRUCache<string, { readonly version: number; readonly bytes: number; readonly built: Promise<Built> }>({
     maxSize: MAP_CACHE_BYTES,
     sizeCalculation: (entry) => entry.bytes,
   });
 
-  async function build(event: EventInfo): Promise<string> {
-    const { rows } = await sql<{ states: string | null }>`
-      select string_agg(case when ${seatIsFree} then '.' when state = 'sold' then 'S' else 'H' end, '' order by seat_index) as states
+  async function build(event: EventInfo): Promise<Built> {
+    const { rows } = await sql<{ states: string | null; valid_for_ms: number | null }>`
+      select string_agg(case when ${seatIsFree} then '.' when state = 'sold' then 'S' else 'H' end, '' order by seat_index) as states,
+             (select extract(epoch from min(held_until) - now()) * 1000 from ${store.t.seats}
+              where event_id = ${event.eventId} and state = 'held' and held_until >= now())::float8 as valid_for_ms
       from ${store.t.seats} where event_id = ${event.eventId}`.execute(store.db);
-    return rows[0]?.states ?? '';
+    const validForMs = rows[0]?.valid_for_ms;
+    return { states: rows[0]?.states ?? '', validUntil: validForMs == null ? Infinity : Date.now() + validForMs };
   }
 
   return {
@@ -52,15 +60,16 @@ export function createStoredReads(store: Store, events: EventCache): StoredReads
       const event = await events.get(eventId);
       const counts = await seatCounts(store, event);
       let entry = maps.get(eventId);
-      if (entry === undefined || entry.version !== counts.version) {
-        entry = { version: counts.version, bytes: Math.max(1, event.capacity), states: build(event) };
+      const fresh = entry !== undefined && entry.version === counts.version && Date.now() < (await entry.built.catch(() => ({ validUntil: 0 }))).validUntil;
+      if (entry === undefined || !fresh) {
+        entry = { version: counts.version, bytes: Math.max(1, event.capacity), built: build(event) };
         maps.set(eventId, entry);
-        const built = entry;
-        built.states.catch(() => {
-          if (maps.get(eventId) === built) maps.delete(eventId);
+        const building = entry;
+        building.built.catch(() => {
+          if (maps.get(eventId) === building) maps.delete(eventId);
         });
       }
-      return { ...countersOf(event, counts), states: await entry.states };
+      return { ...countersOf(event, counts), states: (await entry.built).states };
     },
 
     async counters(eventId) {
