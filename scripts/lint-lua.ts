@@ -49,7 +49,7 @@ function lintFile(read: (path: string) => string, shown: string, file: string): 
     return;
   }
   const header = /^--\[\[([\s\S]*?)\]\]/.exec(source)?.[1];
-  if (!header || !header.includes('Input:') || !header.includes('Output:')) {
+  if (!header?.includes('Input:') || !header.includes('Output:')) {
     problems.push(`${shown}: needs a --[[ ]] header with Input: and Output: sections`);
     return;
   }

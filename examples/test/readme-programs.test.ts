@@ -130,7 +130,8 @@ test('the README programs run from the packed tarball, as ESM and as CommonJS, e
   const blocks = await readmeBlocks();
   const esm = blocks[0];
   const cjs = blocks.find((block) => block.includes('require('));
-  assert.ok(esm !== undefined && esm.includes('import ') && esm.includes('process.env.DATABASE_URL') && esm.includes('process.env.REDIS_URL'));
+  assert.ok(esm !== undefined, 'the README has a program');
+  assert.ok(esm.includes('import ') && esm.includes('process.env.DATABASE_URL') && esm.includes('process.env.REDIS_URL'));
   assert.ok(cjs !== undefined && !cjs.includes('import '));
   const dir = await project('readme-app', ['ioredis', 'kysely', 'pg', 'prom-client']);
   await writeFile(join(dir, 'tickets.mts'), esm);
@@ -144,16 +145,23 @@ test('the README programs run from the packed tarball, as ESM and as CommonJS, e
     // Bob's three seats, then the map: row 1 has alice's two sold seats.
     assert.match(result.stdout, /bob: \[/, `${file} printed bob's seats:\n${result.stdout}`);
     const map = result.stdout.trim().split('\n').slice(-5);
-    assert.deepEqual(map.map((row) => row.length), [10, 10, 10, 10, 10], `${file} printed a 5 x 10 map:\n${result.stdout}`);
+    assert.deepEqual(
+      map.map((row) => row.length),
+      [10, 10, 10, 10, 10],
+      `${file} printed a 5 x 10 map:\n${result.stdout}`,
+    );
     assert.equal(map[0]?.slice(4, 6), 'SS', `${file}: alice's seats are sold`);
   }
 
   assert.equal(await userTablesDigest(), before, 'the public tables are as they were');
   const tablesIn = async (schema: string) =>
     (
-      await admin((client) => client.query(`select table_name from information_schema.tables where table_schema = $1 order by 1`, [schema]), databaseUrl)
+      await admin(
+        (client) => client.query(`select table_name from information_schema.tables where table_schema = $1 order by 1`, [schema]),
+        databaseUrl,
+      )
     ).rows.map((r: { table_name: string }) => r.table_name);
-  assert.deepEqual(await tablesIn('public'), ['bookings', 'events', 'holds', 'seats'], 'public holds the user\'s tables only');
+  assert.deepEqual(await tablesIn('public'), ['bookings', 'events', 'holds', 'seats'], "public holds the user's tables only");
   const ours = await tablesIn('seatgrid');
   for (const table of ['bookings', 'events', 'holds', 'idempotency_records', 'seatgrid_migrations', 'seats']) {
     assert.ok(ours.includes(table), `seatgrid.${table} exists`);

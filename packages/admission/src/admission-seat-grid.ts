@@ -75,7 +75,10 @@ export class AdmissionSeatGrid extends GridCore {
       onError: (error) => this.reportBackgroundError(error, 'waitlist'),
       onWritten: (eventId, news) => {
         metrics.waitlistNews(news.kind === 'offer' ? 'offered' : closedNames[news.status]);
-        void this.gate.waitlistLength(eventId).then((waiting) => metrics.waitlistWaiting(eventId, waiting), () => {});
+        void this.gate.waitlistLength(eventId).then(
+          (waiting) => metrics.waitlistWaiting(eventId, waiting),
+          () => {},
+        );
       },
     });
     admission.waitlistNews.target = (eventId, news) => this.#waitlistWriter.write(eventId, news);
@@ -128,8 +131,10 @@ export class AdmissionSeatGrid extends GridCore {
       },
       onPass: (seats) => metrics.lastPassDrift(seats),
     });
-    this.#reconciler = new BackgroundJob(settings.reconciler.intervalMs, () => reconciler.reconcile(), (error) =>
-      this.reportBackgroundError(error, 'reconciler'),
+    this.#reconciler = new BackgroundJob(
+      settings.reconciler.intervalMs,
+      () => reconciler.reconcile(),
+      (error) => this.reportBackgroundError(error, 'reconciler'),
     );
   }
 

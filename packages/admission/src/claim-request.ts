@@ -75,6 +75,11 @@ export function holdTtlOf(request: ClaimRequest, defaultTtlMs: number): number {
 /** "The same request" for an idempotency key: '' without a key. */
 export function fingerprintOf(request: ClaimRequest, holdTtlMs: number): string {
   if (request.idempotencyKey === undefined) return '';
-  const what = request.kind === 'seats' ? ['seats', ...request.seats.map(seatLabel).sort()] : ['best', String(request.quantity), String(request.allowSplit)];
-  return createHash('sha256').update(JSON.stringify([...what, request.mode, holdTtlMs])).digest('base64url');
+  const what =
+    request.kind === 'seats'
+      ? ['seats', ...request.seats.map(seatLabel).sort()]
+      : ['best', String(request.quantity), String(request.allowSplit)];
+  return createHash('sha256')
+    .update(JSON.stringify([...what, request.mode, holdTtlMs]))
+    .digest('base64url');
 }

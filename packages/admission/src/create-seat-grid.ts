@@ -54,7 +54,8 @@ export function createSeatGrid(options: SeatGridOptions): SeatGrid {
 
 export function buildSeatGrid(options: ComparisonOptions): SeatGrid {
   const settings = resolveSettings(options);
-  if (!SCHEMA_NAME.test(settings.schema)) throw new InvalidInputError('schema', 'must be 1-63 characters of a-z, 0-9 and _, not starting with a digit');
+  if (!SCHEMA_NAME.test(settings.schema))
+    throw new InvalidInputError('schema', 'must be 1-63 characters of a-z, 0-9 and _, not starting with a digit');
   const metrics = options.metrics === false ? noMetrics() : createMetrics(options.metrics);
   const relay = new BackgroundErrorRelay();
   const connection = openDatabase(options.database, (error) => relay.report(error, 'postgres-connection'));
@@ -73,7 +74,10 @@ export function buildSeatGrid(options: ComparisonOptions): SeatGrid {
 
   if (options.strategy !== 'admission') return new PostgresSeatGrid(options.strategy, parts());
   if (options.redis === undefined) throw new InvalidInputError('redis', 'the admission strategy needs Redis: a client or a URL');
-  const redis = typeof options.redis === 'string' ? openRedis(options.redis, (error) => relay.report(error, 'redis-connection'), closers) : options.redis;
+  const redis =
+    typeof options.redis === 'string'
+      ? openRedis(options.redis, (error) => relay.report(error, 'redis-connection'), closers)
+      : options.redis;
   const waitlistNews: AdmissionParts['waitlistNews'] = { target: undefined };
   const gate = new Gate({ redis, ...settings.gate, onWaitlistNews: (eventId, news) => waitlistNews.target?.(eventId, news) });
   return new AdmissionSeatGrid(parts(), { gate, waitlistNews, openReader: () => duplicate(redis), winnerFault: options.winnerFault });

@@ -53,7 +53,11 @@ export function createMetrics(options: MetricsOptions = {}): SeatGridMetrics {
   const constLabels = Object.freeze({ ...options.labels });
   const constNames = Object.keys(constLabels);
 
-  function once<M extends Metric>(name: string, make: (fullName: string, labelNames: string[]) => M, labelNames: readonly string[] = []): M {
+  function once<M extends Metric>(
+    name: string,
+    make: (fullName: string, labelNames: string[]) => M,
+    labelNames: readonly string[] = [],
+  ): M {
     const fullName = prefix + name;
     return (registry.getSingleMetric(fullName) as M | undefined) ?? make(fullName, [...constNames, ...labelNames]);
   }
@@ -77,11 +81,10 @@ export function createMetrics(options: MetricsOptions = {}): SeatGridMetrics {
   const gaugeOf = (name: string, help: string, labelNames: readonly string[] = []) =>
     once(name, (n, l) => new Gauge({ name: n, help, labelNames: l, registers: [registry] }), labelNames);
 
-  const decisions = labelled(counterOf('decisions_total', 'Claims decided, by strategy, outcome and path', ['strategy', 'outcome', 'path']), [
-    'strategy',
-    'outcome',
-    'path',
-  ]);
+  const decisions = labelled(
+    counterOf('decisions_total', 'Claims decided, by strategy, outcome and path', ['strategy', 'outcome', 'path']),
+    ['strategy', 'outcome', 'path'],
+  );
   const latencyLabels = ['outcome'];
   const claimLatency = labelled(
     once(
@@ -121,7 +124,10 @@ export function createMetrics(options: MetricsOptions = {}): SeatGridMetrics {
     counterOf('reconcile_drift_seats_total', 'Seats whose Redis state differed from PostgreSQL at a reconcile pass, by kind', ['kind']),
     ['kind'],
   );
-  const lastDrift = labelled(gaugeOf('reconcile_drift_seats', 'Seats found drifting at the last reconcile pass (0: Redis agrees with PostgreSQL)'), [])();
+  const lastDrift = labelled(
+    gaugeOf('reconcile_drift_seats', 'Seats found drifting at the last reconcile pass (0: Redis agrees with PostgreSQL)'),
+    [],
+  )();
   const compensations = labelled(
     counterOf('compensations_total', 'Redis claims given back because their PostgreSQL write did not happen, by reason', ['reason']),
     ['reason'],

@@ -166,9 +166,7 @@ export type HoldRefusal =
   /** A booking asked to be released, or a hold to be cancelled. */
   | { readonly ok: false; readonly reason: 'wrong-state'; readonly status: 'held' | 'sold' };
 
-export type ConfirmResult =
-  | { readonly ok: true; readonly seats: readonly Seat[]; readonly alreadyConfirmed: boolean }
-  | HoldRefusal;
+export type ConfirmResult = { readonly ok: true; readonly seats: readonly Seat[]; readonly alreadyConfirmed: boolean } | HoldRefusal;
 
 export type ReleaseResult = { readonly ok: true; readonly seats: readonly Seat[] } | HoldRefusal;
 

@@ -4,7 +4,14 @@ import type { EventDrift } from './strategies/admission/reconciler.js';
 import type { Compensation } from './strategies/admission/winner-writer.js';
 
 /** Background work that can fail without a caller to tell. */
-export type BackgroundTask = 'sweeper' | 'reconciler' | 'hydration' | 'compensation' | 'waitlist' | 'redis-connection' | 'postgres-connection';
+export type BackgroundTask =
+  | 'sweeper'
+  | 'reconciler'
+  | 'hydration'
+  | 'compensation'
+  | 'waitlist'
+  | 'redis-connection'
+  | 'postgres-connection';
 
 /**
  * What a SeatGrid reports as it runs (`grid.on(name, listener)`):

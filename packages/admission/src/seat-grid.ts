@@ -22,7 +22,7 @@ import type { BreakerState } from './strategies/admission/breaker.js';
 import { withTimeout } from './with-timeout.js';
 import { sql } from 'kysely';
 import { auditEvent, type EventAudit } from './store/audit.js';
-import { EventCache } from './store/event-cache.js';
+import type { EventCache } from './store/event-cache.js';
 import { createEvent, findEvent, seatStates, type EventInfo, type NewEvent } from './store/events.js';
 import { sweepExpiredHolds, type ExpiredHoldRow } from './store/hold-sweeper.js';
 import { findHold, type HoldRecord } from './store/holds.js';
@@ -218,7 +218,9 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
    * counts as held until the grace past its expiry, as Redis reaps it.
    */
   storedSeatStates(eventId: string): Promise<string> {
-    return this.track(async () => seatStates(this.store, await this.events.get(checkId('eventId', eventId)), this.settings.gate.expiryGraceMs));
+    return this.track(async () =>
+      seatStates(this.store, await this.events.get(checkId('eventId', eventId)), this.settings.gate.expiryGraceMs),
+    );
   }
 
   /** The state of what the instance depends on, asked afresh (readiness checks call this). */

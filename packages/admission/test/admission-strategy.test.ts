@@ -3,13 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
-import {
-  IdempotencyInFlightError,
-  type AdmissionSeatGrid,
-  type ClaimGranted,
-  type ClaimResult,
-  type EventInfo,
-} from '@seatgrid/admission';
+import { IdempotencyInFlightError, type AdmissionSeatGrid, type ClaimGranted, type ClaimResult, type EventInfo } from '@seatgrid/admission';
 import type { WinnerFault } from '@seatgrid/admission/testing';
 import {
   admissionGrid,
@@ -110,19 +104,32 @@ test('losers cost PostgreSQL nothing: zero queries for refused requests', async 
   const { grid } = await admissionOn(redisUrl, {}, counter);
   const event = await newEvent(grid, 5, 5);
   const sold = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => grid.claimSeats({ eventId: event.eventId, userId: `early${i}`, seats: [{ row: 1 + Math.floor(i / 5), col: 1 + (i % 5) }], mode: 'book' })),
+    Array.from({ length: 10 }, (_, i) =>
+      grid.claimSeats({
+        eventId: event.eventId,
+        userId: `early${i}`,
+        seats: [{ row: 1 + Math.floor(i / 5), col: 1 + (i % 5) }],
+        mode: 'book',
+      }),
+    ),
   );
   assert.equal(granted(sold).length, 10);
   assert.ok(counter.queries > 0, 'the counter sees what the grid sends');
 
   counter.queries = 0;
   const takenSeatClaims = await Promise.all(
-    Array.from({ length: 300 }, (_, i) => grid.claimSeats({ eventId: event.eventId, userId: `late${i}`, seats: [{ row: 1 + (i % 2), col: 1 + (i % 5) }] })),
+    Array.from({ length: 300 }, (_, i) =>
+      grid.claimSeats({ eventId: event.eventId, userId: `late${i}`, seats: [{ row: 1 + (i % 2), col: 1 + (i % 5) }] }),
+    ),
   );
   assert.ok(takenSeatClaims.every((r) => !r.ok && r.reason === 'seats-taken'));
   assert.equal(counter.queries, 0, 'seats-taken refusals sent no query');
 
-  await Promise.all(Array.from({ length: 15 }, (_, i) => grid.claimBestAvailable({ eventId: event.eventId, userId: `fill${i}`, quantity: 1, mode: 'book' })));
+  await Promise.all(
+    Array.from({ length: 15 }, (_, i) =>
+      grid.claimBestAvailable({ eventId: event.eventId, userId: `fill${i}`, quantity: 1, mode: 'book' }),
+    ),
+  );
   counter.queries = 0;
   const soldOut = await Promise.all(
     Array.from({ length: 500 }, (_, i) => grid.claimBestAvailable({ eventId: event.eventId, userId: `z${i}`, quantity: 1 })),
@@ -165,11 +172,18 @@ test('FLUSHALL in the middle of a burst: hydrated again, no oversell, Redis ends
   assertNoSeatTwice(granted(results));
   const audit = await grid.audit(event.eventId);
   assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
-  assert.equal(audit.seatsSold, granted(results).reduce((n, g) => n + g.seats.length, 0), 'every grant is in PostgreSQL');
+  assert.equal(
+    audit.seatsSold,
+    granted(results).reduce((n, g) => n + g.seats.length, 0),
+    'every grant is in PostgreSQL',
+  );
   await grid.reconcileOnce();
   assert.equal((await grid.seatMap(event.eventId)).states, await seatStates(event));
   const hydrations = await samples(registry, 'seatgrid_hydrations_total');
-  assert.ok(hydrations.some((v) => v.labels.reason === 'not-loaded' && v.value > 0), 'the flushed event was hydrated again');
+  assert.ok(
+    hydrations.some((v) => v.labels.reason === 'not-loaded' && v.value > 0),
+    'the flushed event was hydrated again',
+  );
 });
 
 test('a PostgreSQL write that fails after a Redis win releases the seat before answering', async () => {
@@ -222,13 +236,21 @@ test('two instances on one Redis and PostgreSQL, one with its breaker forced ope
   const random = seeded(23);
   const results = await Promise.all(
     Array.from({ length: 600 }, (_, i) =>
-      (i % 2 === 0 ? a : b).grid.claimSeats({ eventId: event.eventId, userId: `u${i}`, seats: randomSeats(random, 10, 10, 3), mode: 'book' }),
+      (i % 2 === 0 ? a : b).grid.claimSeats({
+        eventId: event.eventId,
+        userId: `u${i}`,
+        seats: randomSeats(random, 10, 10, 3),
+        mode: 'book',
+      }),
     ),
   );
   assertNoSeatTwice(granted(results));
   const audit = await a.grid.audit(event.eventId);
   assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
-  assert.equal(audit.seatsSold, granted(results).reduce((n, g) => n + g.seats.length, 0));
+  assert.equal(
+    audit.seatsSold,
+    granted(results).reduce((n, g) => n + g.seats.length, 0),
+  );
 });
 
 test('hydrating a 100,000-seat event rebuilds Redis exactly (time reported, not asserted)', async (t) => {
@@ -263,7 +285,12 @@ test('group commit: concurrent winners share transactions; switched off, each ha
     counter.commits = 0;
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        grid.claimSeats({ eventId: event.eventId, userId: `w${i}`, seats: [{ row: 1 + Math.floor(i / 50), col: 1 + (i % 50) }], mode: 'book' }),
+        grid.claimSeats({
+          eventId: event.eventId,
+          userId: `w${i}`,
+          seats: [{ row: 1 + Math.floor(i / 50), col: 1 + (i % 50) }],
+          mode: 'book',
+        }),
       ),
     );
     const transactions = counter.commits;

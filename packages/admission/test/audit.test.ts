@@ -27,7 +27,10 @@ async function crafted(
   expiresAt: RawBuilder<Date> | null = status === 'held' ? inTenMinutes : null,
 ): Promise<string> {
   const holdId = `${eventId}-${id}`;
-  await db.insertInto('holds').values({ id: holdId, event_id: eventId, user_id: id, seat_indexes: seatIndexes, status, expires_at: expiresAt }).execute();
+  await db
+    .insertInto('holds')
+    .values({ id: holdId, event_id: eventId, user_id: id, seat_indexes: seatIndexes, status, expires_at: expiresAt })
+    .execute();
   return holdId;
 }
 

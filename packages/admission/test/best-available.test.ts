@@ -9,7 +9,9 @@ const gate = newGate();
 async function craftedEvent(grid: string[]): Promise<string> {
   const eventId = uniqueEventId('best');
   const sold: Seat[] = [];
-  grid.forEach((line, r) => [...line].forEach((c, col) => c === 'S' && sold.push({ row: r + 1, col: col + 1 })));
+  for (const [r, line] of grid.entries()) {
+    for (const [col, c] of [...line].entries()) if (c === 'S') sold.push({ row: r + 1, col: col + 1 });
+  }
   await gate.loadEvent({
     eventId,
     rows: grid.length,

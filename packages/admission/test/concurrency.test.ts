@@ -14,7 +14,10 @@ test('300 concurrent buyers of one seat each on a 299-seat event: exactly 299 gr
   assert.equal(granted.length, 299);
   assert.equal(new Set(granted.map((g) => seatKey(g.seats[0] as Seat))).size, 299);
   const refused = results.filter((r) => !r.ok);
-  assert.deepEqual(refused.map((r) => !r.ok && r.reason), ['sold-out']);
+  assert.deepEqual(
+    refused.map((r) => !r.ok && r.reason),
+    ['sold-out'],
+  );
   assert.equal((await gate.counters(eventId)).available, 0);
 });
 

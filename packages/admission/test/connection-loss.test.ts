@@ -17,7 +17,14 @@ test('a pooled connection the server terminates, idle or checked out, neither cr
   const grid = await postgresGrid('pessimistic', { database: { connectionString: databaseUrl, max: 1, applicationName } });
   const errors: { error: Error; task: BackgroundTask }[] = [];
   grid.on('backgroundError', (error, task) => errors.push({ error: error as Error, task }));
-  const event = await grid.createEvent({ eventId: uniqueEventId('conn'), name: 'connection loss', rows: 1, cols: 4, maxSeatsPerUser: 4, holdTtlMs: 60_000 });
+  const event = await grid.createEvent({
+    eventId: uniqueEventId('conn'),
+    name: 'connection loss',
+    rows: 1,
+    cols: 4,
+    maxSeatsPerUser: 4,
+    holdTtlMs: 60_000,
+  });
 
   // Idle in the pool. Before the fix nobody listened to the 'error': Node threw, the process died.
   await terminate(applicationName);
@@ -31,11 +38,13 @@ test('a pooled connection the server terminates, idle or checked out, neither cr
   let unlock: () => void = () => {};
   let locked: () => void = () => {};
   const lockHeld = new Promise<void>((resolve) => (locked = resolve));
-  const holder = testDatabase().transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${event.eventId}), hashtext('fan'))`.execute(trx);
-    locked();
-    await new Promise<void>((resolve) => (unlock = resolve));
-  });
+  const holder = testDatabase()
+    .transaction()
+    .execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${event.eventId}), hashtext('fan'))`.execute(trx);
+      locked();
+      await new Promise<void>((resolve) => (unlock = resolve));
+    });
   await lockHeld;
   const claim = grid.claimSeats({ eventId: event.eventId, userId: 'fan', seats: [{ row: 1, col: 1 }] });
   await eventually(async () => {

@@ -31,7 +31,11 @@ test("'breaker' reports open, then half-open after the reset timeout, then close
   assert.deepEqual(states, ['open', 'half-open', 'closed']);
   assert.equal(grid.breaker.state, 'closed');
   const transitions = await samples(registry, 'seatgrid_breaker_transitions_total');
-  assert.deepEqual(transitions.map((t) => [t.labels.to, t.value]).sort(), [['closed', 1], ['half-open', 1], ['open', 1]]);
+  assert.deepEqual(transitions.map((t) => [t.labels.to, t.value]).sort(), [
+    ['closed', 1],
+    ['half-open', 1],
+    ['open', 1],
+  ]);
 });
 
 test("'hydrate' reports each load of an event into Redis, with its reason", async () => {
@@ -41,10 +45,13 @@ test("'hydrate' reports each load of an event into Redis, with its reason", asyn
   const event = await grid.createEvent({ eventId: uniqueEventId('hydrate'), name: 'hydrate', rows: 1, cols: 2, holdTtlMs: 60_000 });
   assert.equal((await grid.claimSeats({ eventId: event.eventId, userId: 'u', seats: [{ row: 1, col: 1 }] })).ok, true);
   await grid.hydrate(event.eventId);
-  assert.deepEqual(hydrations.map(({ eventId, reason }) => ({ eventId, reason })), [
-    { eventId: event.eventId, reason: 'not-loaded' },
-    { eventId: event.eventId, reason: 'stale' },
-  ]);
+  assert.deepEqual(
+    hydrations.map(({ eventId, reason }) => ({ eventId, reason })),
+    [
+      { eventId: event.eventId, reason: 'not-loaded' },
+      { eventId: event.eventId, reason: 'stale' },
+    ],
+  );
   assert.ok(hydrations.every((h) => typeof h.durationMs === 'number' && h.durationMs >= 0));
 });
 
@@ -95,7 +102,7 @@ test("'backgroundError' reports a failed background task, which goes on", async 
   await grid.start();
   await eventually(() => failures.length >= 2);
   assert.ok(failures.every(({ task }) => task === 'sweeper'));
-  assert.equal((failures[0]?.error as { code?: unknown }).code, '42P01', 'no such table: the schema was never migrated');
+  assert.equal((failures[0]?.error as { code?: unknown } | undefined)?.code, '42P01', 'no such table: the schema was never migrated');
   await grid.close();
 });
 

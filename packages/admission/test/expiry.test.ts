@@ -59,9 +59,7 @@ test('a backlog larger than one reap batch never blocks a seat', async () => {
   const small = newGate({ reapBatchSize: 2, expiryGraceMs: 0 }, redis);
   await small.loadEvent({ eventId, rows: 1, cols: 30, holds: [] });
   const holds = await Promise.all(
-    Array.from({ length: 30 }, (_, i) =>
-      small.claimSeats({ eventId, userId: `u${i}`, seats: [{ row: 1, col: i + 1 }], holdTtlMs: 1_000 }),
-    ),
+    Array.from({ length: 30 }, (_, i) => small.claimSeats({ eventId, userId: `u${i}`, seats: [{ row: 1, col: i + 1 }], holdTtlMs: 1_000 })),
   );
   const lastExpiry = Math.max(...holds.map((h) => (h.ok && h.expiresAt ? h.expiresAt.getTime() : 0)));
   await untilRedisClockPasses(new Date(lastExpiry));
@@ -82,13 +80,28 @@ test('reapExpired says which holds it released', async () => {
   const eventId = uniqueEventId('reap');
   await gate.loadEvent({ eventId, rows: 2, cols: 2, holds: [] });
   const hold = await gate.claimSeats({
-    eventId, userId: 'gone', seats: [{ row: 2, col: 1 }, { row: 2, col: 2 }], holdTtlMs: 200,
+    eventId,
+    userId: 'gone',
+    seats: [
+      { row: 2, col: 1 },
+      { row: 2, col: 2 },
+    ],
+    holdTtlMs: 200,
   });
   assert.ok(hold.ok && hold.expiresAt);
   await untilRedisClockPasses(hold.expiresAt);
   const reaped = await gate.reapExpired(eventId);
   assert.deepEqual(reaped, {
-    expired: [{ holdId: hold.holdId, userId: 'gone', seats: [{ row: 2, col: 1 }, { row: 2, col: 2 }] }],
+    expired: [
+      {
+        holdId: hold.holdId,
+        userId: 'gone',
+        seats: [
+          { row: 2, col: 1 },
+          { row: 2, col: 2 },
+        ],
+      },
+    ],
     moreDue: false,
   });
   assert.equal((await gate.counters(eventId)).available, 4);

@@ -69,7 +69,10 @@ test('a confirm racing the sweeper at the expiry boundary: exactly one of them w
     assert.equal(confirmed && swept.has(hold.holdId), false, `hold ${i} both confirmed and swept`);
     if (confirmed) {
       assert.equal(status, 'confirmed');
-      assert.deepEqual(seats.find((s) => s.seat_index === i), { seat_index: i, state: 'sold', hold_id: hold.holdId });
+      assert.deepEqual(
+        seats.find((s) => s.seat_index === i),
+        { seat_index: i, state: 'sold', hold_id: hold.holdId },
+      );
     } else {
       assert.equal(status, 'expired');
     }

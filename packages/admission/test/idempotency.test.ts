@@ -8,10 +8,18 @@ const gate = newGate();
 test('50 parallel claims with one idempotency key claim once and answer identically', async () => {
   const eventId = uniqueEventId('idem');
   await gate.loadEvent({ eventId, rows: 5, cols: 5, holds: [] });
-  const claim = { eventId, userId: 'retrier', seats: [{ row: 3, col: 3 }, { row: 3, col: 4 }], idempotencyKey: 'order-42' };
+  const claim = {
+    eventId,
+    userId: 'retrier',
+    seats: [
+      { row: 3, col: 3 },
+      { row: 3, col: 4 },
+    ],
+    idempotencyKey: 'order-42',
+  };
   const results = await Promise.all(Array.from({ length: 50 }, () => gate.claimSeats(claim)));
   const first = results.find((r) => r.ok && !r.replayed);
-  assert.ok(first && first.ok);
+  assert.ok(first?.ok);
   assert.equal(results.filter((r) => !r.replayed).length, 1, 'exactly one call claimed');
   for (const result of results) assert.deepEqual({ ...result, replayed: false }, first);
   assert.equal((await gate.counters(eventId)).available, 23);
@@ -25,10 +33,7 @@ test('the same key with a different payload is refused and changes nothing', asy
     gate.claimSeats({ eventId, userId: 'u', seats: [{ row: 1, col: 2 }], idempotencyKey: 'k' }),
     IdempotencyMismatchError,
   );
-  await assert.rejects(
-    gate.claimBestAvailable({ eventId, userId: 'u', quantity: 1, idempotencyKey: 'k' }),
-    IdempotencyMismatchError,
-  );
+  await assert.rejects(gate.claimBestAvailable({ eventId, userId: 'u', quantity: 1, idempotencyKey: 'k' }), IdempotencyMismatchError);
   assert.equal((await gate.seatMap(eventId)).states, 'H...');
 });
 

@@ -78,7 +78,9 @@ const idempotencyPerEvent: Migration = {
 export async function migrateAsBeforeSchemas(db: Kysely<unknown>): Promise<void> {
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => ({ '2026-11-25T0340-initial': initial, '2026-11-25T0500-idempotency-per-event': idempotencyPerEvent }) },
+    provider: {
+      getMigrations: async () => ({ '2026-11-25T0340-initial': initial, '2026-11-25T0500-idempotency-per-event': idempotencyPerEvent }),
+    },
     migrationTableName: 'seatgrid_migrations',
     migrationLockTableName: 'seatgrid_migrations_lock',
   });

@@ -42,7 +42,12 @@ test('creating an event twice is refused; replacing it bumps the generation', as
   assert.equal(generation, 2);
   const { version: _version, ...counters } = await gate.counters(eventId);
   assert.deepEqual(counters, {
-    rows: 2, cols: 2, capacity: 4, available: 3, maxSeatsPerUser: 0, generation: 2,
+    rows: 2,
+    cols: 2,
+    capacity: 4,
+    available: 3,
+    maxSeatsPerUser: 0,
+    generation: 2,
   });
 });
 
@@ -69,7 +74,11 @@ test('a 1,000 x 1,000 event with 100,000 sold seats loads in bounded chunks, nev
   await watcher;
 
   assert.equal(generation, 2);
-  assert.deepEqual([...seen].filter((n) => n !== 999_999 && n !== 900_000), [], 'no intermediate state was visible');
+  assert.deepEqual(
+    [...seen].filter((n) => n !== 999_999 && n !== 900_000),
+    [],
+    'no intermediate state was visible',
+  );
   const map = await gate.seatMap(eventId);
   assert.equal(map.available, 900_000);
   assert.equal(map.states.length, 1_000_000);
@@ -86,7 +95,9 @@ test('a snapshot that gives one seat to two holds is rejected and the live event
   await assert.rejects(
     gate.loadEvent(
       {
-        eventId, rows: 1, cols: 3,
+        eventId,
+        rows: 1,
+        cols: 3,
         holds: [
           { holdId: 'a', userId: 'u', status: 'sold', seats: [{ row: 1, col: 1 }] },
           { holdId: 'b', userId: 'v', status: 'held', seats: [{ row: 1, col: 1 }], expiresAt: new Date(Date.now() + 60_000) },
@@ -105,8 +116,30 @@ test('a load superseded by another load of the same event fails instead of mixin
     rows.map((row) => ({ holdId: `${user}${row}`, userId: user, status: 'sold', seats: [{ row, col: 1 }] }));
   const chunked = newGate({ loadChunkSeats: 1 }, redis);
   const results = await Promise.allSettled([
-    chunked.loadEvent({ eventId, rows: 40, cols: 1, holds: holdsOf('a', Array.from({ length: 20 }, (_, i) => i + 1)) }, 'replace'),
-    chunked.loadEvent({ eventId, rows: 40, cols: 1, holds: holdsOf('b', Array.from({ length: 20 }, (_, i) => i + 21)) }, 'replace'),
+    chunked.loadEvent(
+      {
+        eventId,
+        rows: 40,
+        cols: 1,
+        holds: holdsOf(
+          'a',
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        ),
+      },
+      'replace',
+    ),
+    chunked.loadEvent(
+      {
+        eventId,
+        rows: 40,
+        cols: 1,
+        holds: holdsOf(
+          'b',
+          Array.from({ length: 20 }, (_, i) => i + 21),
+        ),
+      },
+      'replace',
+    ),
   ]);
   const failed = results.filter((r) => r.status === 'rejected');
   assert.ok(failed.length >= 1);

@@ -34,7 +34,8 @@ test('a given registry, prefix and constant labels appear in the exposition text
   const text = await registry.metrics();
   const decision = text.split('\n').find((line) => line.startsWith('box_office_decisions_total{') && line.includes('outcome="granted"'));
   assert.ok(decision, text);
-  for (const label of ['service="tickets"', 'region="eu"', 'strategy="optimistic"', 'path="pg"']) assert.ok(decision.includes(label), decision);
+  for (const label of ['service="tickets"', 'region="eu"', 'strategy="optimistic"', 'path="pg"'])
+    assert.ok(decision.includes(label), decision);
   assert.match(decision, / 1$/);
   assert.match(text, /^# TYPE box_office_pg_queries_total counter$/m);
   assert.match(text, /^box_office_claim_latency_seconds_bucket\{.*service="tickets"/m);
@@ -50,8 +51,14 @@ test('two SeatGrids on one registry: no error, and both count into the same metr
   const queriesAfterFirst = (await samples(registry, 'seatgrid_pg_queries_total'))[0]?.value ?? 0;
   await oneSale(second);
   const granted = (await samples(registry, 'seatgrid_decisions_total')).filter((s) => s.labels.outcome === 'granted');
-  assert.deepEqual(granted.map((s) => s.value), [2]);
-  assert.ok(((await samples(registry, 'seatgrid_pg_queries_total'))[0]?.value ?? 0) > queriesAfterFirst, 'the second counts PostgreSQL statements too');
+  assert.deepEqual(
+    granted.map((s) => s.value),
+    [2],
+  );
+  assert.ok(
+    ((await samples(registry, 'seatgrid_pg_queries_total'))[0]?.value ?? 0) > queriesAfterFirst,
+    'the second counts PostgreSQL statements too',
+  );
 });
 
 test('metrics: false registers nothing', async () => {

@@ -42,7 +42,15 @@ import {
   type SnapshotHold,
 } from '@seatgrid/admission/gate';
 import { connectRedis, newGate, uniqueEventId } from './support.ts';
-import { LONG_DEADLINE_MS, ReferenceModel, SHORT_DEADLINE_MS, type ClaimCommon, type ErrorShape, type LoadedHold, type Outcome } from './reference-model.ts';
+import {
+  LONG_DEADLINE_MS,
+  ReferenceModel,
+  SHORT_DEADLINE_MS,
+  type ClaimCommon,
+  type ErrorShape,
+  type LoadedHold,
+  type Outcome,
+} from './reference-model.ts';
 
 const redis = connectRedis();
 
@@ -230,7 +238,10 @@ const configArb: fc.Arbitrary<RunConfig> = fc
 
 /** Disjoint groups of 1-3 seats, each a due, long or sold hold of some user. */
 function snapshotArb(config: RunConfig): fc.Arbitrary<SnapshotHoldSpec[]> {
-  const seats = Array.from({ length: config.rows * config.cols }, (_, i) => ({ row: Math.floor(i / config.cols) + 1, col: (i % config.cols) + 1 }));
+  const seats = Array.from({ length: config.rows * config.cols }, (_, i) => ({
+    row: Math.floor(i / config.cols) + 1,
+    col: (i % config.cols) + 1,
+  }));
   const holdArb = fc.record({
     size: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }),
     user: userArb,
@@ -243,7 +254,10 @@ function snapshotArb(config: RunConfig): fc.Arbitrary<SnapshotHoldSpec[]> {
   // Seats go to the holds in a random order; up to every seat of the grid (a backlog of due
   // holds longer than many reap batches). Fewer holds is simpler: that is how it shrinks.
   return fc
-    .record({ order: fc.shuffledSubarray(seats, { minLength: seats.length }), specs: fc.array(holdArb, { maxLength: seats.length, size: 'max' }) })
+    .record({
+      order: fc.shuffledSubarray(seats, { minLength: seats.length }),
+      specs: fc.array(holdArb, { maxLength: seats.length, size: 'max' }),
+    })
     .map(({ order, specs }) => {
       const holds: SnapshotHoldSpec[] = [];
       let next = 0;
@@ -390,7 +404,10 @@ class Run {
   }
 
   #count(op: string, outcome: Outcome<unknown>): void {
-    if ('error' in outcome) return bump(this.#stats.outcomes, `${op}: ${outcome.error.name}`);
+    if ('error' in outcome) {
+      bump(this.#stats.outcomes, `${op}: ${outcome.error.name}`);
+      return;
+    }
     const result = outcome.result as { ok: boolean; reason?: string; replayed?: boolean; cached?: boolean; alreadyConfirmed?: boolean };
     let label = result.ok ? 'ok' : (result.reason ?? '?');
     if (result.replayed) label += ' (replayed)';
@@ -408,7 +425,13 @@ class Run {
   /** Turns a generated claim into the exact request the driver sends (and may resend). */
   #resolve(cmd: Extract<Command, { op: 'claimSeats' | 'claimBest' }>): ClaimCall {
     const { mode, holdTtlMs } = ttlOf(cmd.ttl);
-    const common = { userId: USERS[cmd.user] as string, mode, holdTtlMs, holdId: this.#explicitHoldId(cmd.holdId), idempotencyKey: cmd.idempotencyKey };
+    const common = {
+      userId: USERS[cmd.user] as string,
+      mode,
+      holdTtlMs,
+      holdId: this.#explicitHoldId(cmd.holdId),
+      idempotencyKey: cmd.idempotencyKey,
+    };
     return cmd.op === 'claimSeats'
       ? { op: 'claimSeats', ...common, seats: cmd.seats }
       : { op: 'claimBest', ...common, quantity: cmd.quantity, allowSplit: cmd.allowSplit };
@@ -509,7 +532,10 @@ class Run {
       case 'reapExpired': {
         const engine = await this.#admission.reapExpired(this.#eventId);
         this.#trace.push(`#${index} reapExpired -> ${JSON.stringify(engine)}`);
-        bump(this.#stats.outcomes, `reapExpired: ${engine.expired.length > 0 ? 'expired some' : 'none'}${engine.moreDue ? ', moreDue' : ''}`);
+        bump(
+          this.#stats.outcomes,
+          `reapExpired: ${engine.expired.length > 0 ? 'expired some' : 'none'}${engine.moreDue ? ', moreDue' : ''}`,
+        );
         return this.#same(`command #${index} (reapExpired)`, engine, this.#model.reapExpired());
       }
       case 'reload': {
@@ -521,7 +547,7 @@ class Run {
           'replace',
         );
         this.#trace.push(`#${index} reload ${JSON.stringify(holds)} -> generation ${engine}`);
-        bump(this.#stats.outcomes, `reload: ${holds.length > 0 ? "holds" : "empty"}`);
+        bump(this.#stats.outcomes, `reload: ${holds.length > 0 ? 'holds' : 'empty'}`);
         this.#same(`command #${index} (reload: the generation)`, engine, this.#model.reload(holds, loadedAt));
         for (const hold of holds) this.remember(hold.holdId, hold.userId);
         return;
@@ -629,7 +655,10 @@ async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
     } else {
       stats.snapshotHolds += scenario.snapshot.length;
       loaded = snapshotHolds(scenario.snapshot, loadedAt, config.expiryGraceMs, 'snap');
-      generation = await admission.loadEvent({ ...event, holds: loaded.map((hold) => toSnapshotHold(hold, config.expiryGraceMs)) }, 'replace');
+      generation = await admission.loadEvent(
+        { ...event, holds: loaded.map((hold) => toSnapshotHold(hold, config.expiryGraceMs)) },
+        'replace',
+      );
     }
     const model = new ReferenceModel({
       rows: config.rows,
@@ -678,7 +707,9 @@ const EXAMPLES: Scenario[] = [
       { seats: [{ row: 1, col: 1 }], user: 1, kind: 'due', tie: 0 },
       { seats: [{ row: 1, col: 2 }], user: 0, kind: 'due', tie: 0 },
     ],
-    commands: [{ op: 'claimSeats', seats: [{ row: 1, col: 3 }], user: 0, ttl: 'long', holdId: { kind: 'auto' }, idempotencyKey: undefined }],
+    commands: [
+      { op: 'claimSeats', seats: [{ row: 1, col: 3 }], user: 0, ttl: 'long', holdId: { kind: 'auto' }, idempotencyKey: undefined },
+    ],
   },
   {
     // 24 due holds, one deadline (Redis orders them by id: snap-0, snap-1, snap-10, ...), a
@@ -694,7 +725,15 @@ const EXAMPLES: Scenario[] = [
     config: { rows: 3, cols: 4, maxSeatsPerUser: 0, expiryGraceMs: 0, soldOutCache: false, profile: 'plain', reapBatchSize: 100 },
     snapshot: [
       { seats: [{ row: 1, col: 1 }], user: 1, kind: 'sold', tie: 0 },
-      { seats: [{ row: 3, col: 1 }, { row: 3, col: 2 }], user: 2, kind: 'long', tie: 0 },
+      {
+        seats: [
+          { row: 3, col: 1 },
+          { row: 3, col: 2 },
+        ],
+        user: 2,
+        kind: 'long',
+        tie: 0,
+      },
     ],
     commands: [best(2), best(2), best(2), best(2), best(2), best(1), best(1), { op: 'seatMap' }],
   },
@@ -718,7 +757,14 @@ test('the engine answers every random command sequence exactly as the reference 
   const seed = process.env.MODEL_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.MODEL_SEED);
   const numRuns = Number(process.env.MODEL_RUNS ?? 200);
   t.diagnostic(`seed ${seed} (rerun with MODEL_SEED=${seed})`);
-  const stats: RunStats = { runs: 0, snapshotRuns: 0, snapshotHolds: 0, commands: 0, byProfile: { plain: 0, 'bounded-reap': 0, 'short-tombstones': 0 }, outcomes: new Map() };
+  const stats: RunStats = {
+    runs: 0,
+    snapshotRuns: 0,
+    snapshotHolds: 0,
+    commands: 0,
+    byProfile: { plain: 0, 'bounded-reap': 0, 'short-tombstones': 0 },
+    outcomes: new Map(),
+  };
   const started = performance.now();
   await fc.assert(
     fc.asyncProperty(scenarioArb, (scenario) => runScenario(scenario, stats)),

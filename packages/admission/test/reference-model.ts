@@ -422,7 +422,11 @@ export class ReferenceModel {
    * last minute, or sold with no expiry). That one answers the grant again. undefined: the id
    * is free.
    */
-  #resentOrTaken(request: ClaimCommon, context: ClaimContext, sameRequest: (seats: readonly number[]) => boolean): Outcome<ClaimResult> | undefined {
+  #resentOrTaken(
+    request: ClaimCommon,
+    context: ClaimContext,
+    sameRequest: (seats: readonly number[]) => boolean,
+  ): Outcome<ClaimResult> | undefined {
     const hold = context.explicitHoldId ? this.#holds.get(context.holdId) : undefined;
     if (hold === undefined) return undefined;
     const sale = this.#classify(request) === 'sale';
@@ -551,7 +555,10 @@ export class ReferenceModel {
       if (seats.length === quantity) return seats;
     }
     const left = quantity - seats.length;
-    const last = adjacentRun(runs.filter((run) => !taken.has(run)), left);
+    const last = adjacentRun(
+      runs.filter((run) => !taken.has(run)),
+      left,
+    );
     return last === undefined ? undefined : [...seats, ...blockOf(last.first, left)];
   }
 
@@ -619,6 +626,15 @@ export class ReferenceModel {
     const { rows, cols, maxSeatsPerUser } = this.config;
     const generation = this.#generation;
     // The version is the engine's own (it jumps at every load): the harness checks it apart.
-    return { rows, cols, capacity: rows * cols, available: this.available, generation, maxSeatsPerUser, version: 0, states: this.#seats.join('') };
+    return {
+      rows,
+      cols,
+      capacity: rows * cols,
+      available: this.available,
+      generation,
+      maxSeatsPerUser,
+      version: 0,
+      states: this.#seats.join(''),
+    };
   }
 }

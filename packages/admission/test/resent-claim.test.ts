@@ -11,7 +11,10 @@ import { connectRedis, newGate, redisUrl, uniqueEventId } from './support.ts';
 // not refuse the hold id (the caller would report bad input while Redis holds the seats).
 
 const gate = newGate();
-const seats = [{ row: 1, col: 1 }, { row: 1, col: 2 }];
+const seats = [
+  { row: 1, col: 1 },
+  { row: 1, col: 2 },
+];
 
 test('a resent claim (same hold id, same request) answers its grant again and claims once', async () => {
   const eventId = uniqueEventId('resent');
@@ -71,7 +74,10 @@ async function replyDroppingProxy(): Promise<{ port: number; armNextReplyDrop: (
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname);
     sockets.add(client).add(upstream);
-    client.on('data', (chunk) => upstream.write(chunk)).on('close', () => upstream.destroy()).on('error', () => {});
+    client
+      .on('data', (chunk) => upstream.write(chunk))
+      .on('close', () => upstream.destroy())
+      .on('error', () => {});
     upstream.on('close', () => client.destroy()).on('error', () => {});
     upstream.on('data', (chunk) => {
       if (armed === undefined) return void client.write(chunk);

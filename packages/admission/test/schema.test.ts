@@ -39,7 +39,13 @@ function gridOn(url: string, options: { schema?: string; redis?: boolean } = {})
   const database = { connectionString: url, max: 2 };
   const grid =
     options.redis === true
-      ? createSeatGrid({ strategy: 'admission', database, redis: connectRedis(), metrics: false, ...(options.schema ? { schema: options.schema } : {}) })
+      ? createSeatGrid({
+          strategy: 'admission',
+          database,
+          redis: connectRedis(),
+          metrics: false,
+          ...(options.schema ? { schema: options.schema } : {}),
+        })
       : createSeatGrid({ strategy: 'optimistic', database, metrics: false, ...(options.schema ? { schema: options.schema } : {}) });
   closeAtEnd(() => grid.close());
   return grid;
@@ -67,7 +73,11 @@ test("schema: 'sg_test_…' holds every table, index and the migrations table; p
 
   assert.deepEqual(await schemas(db), ['public', schema], 'no other schema made (not even seatgrid)');
   const all = await relations(db);
-  assert.deepEqual(all.filter((r) => !r.startsWith(`${schema}.`)), [], 'nothing outside the schema');
+  assert.deepEqual(
+    all.filter((r) => !r.startsWith(`${schema}.`)),
+    [],
+    'nothing outside the schema',
+  );
   const tables = all.filter((r) => r.endsWith('(r)')).map((r) => r.slice(schema.length + 1, -4));
   assert.deepEqual(tables, [
     'bookings',
@@ -81,14 +91,22 @@ test("schema: 'sg_test_…' holds every table, index and the migrations table; p
     'waitlist_entries',
   ]);
   const indexes = all.filter((r) => r.endsWith('(i)')).map((r) => r.slice(schema.length + 1, -4));
-  assert.ok(['holds_due', 'holds_event_user', 'seats_pkey', 'idempotency_records_pkey', 'seatgrid_migrations_pkey'].every((i) => indexes.includes(i)), indexes.join());
+  assert.ok(
+    ['holds_due', 'holds_event_user', 'seats_pkey', 'idempotency_records_pkey', 'seatgrid_migrations_pkey'].every((i) =>
+      indexes.includes(i),
+    ),
+    indexes.join(),
+  );
   // Every foreign key points into the schema too.
   const { rows: references } = await sql<{ target: string }>`
     select distinct confrelid::regclass::text as target from pg_constraint where contype = 'f' order by 1`.execute(db);
-  assert.deepEqual(references.map((r) => r.target), [`${schema}.events`, `${schema}.holds`]);
+  assert.deepEqual(
+    references.map((r) => r.target),
+    [`${schema}.events`, `${schema}.holds`],
+  );
 });
 
-test("a database with tables of its own in public (events, seats, holds, bookings): migrate() leaves them as they were", async () => {
+test('a database with tables of its own in public (events, seats, holds, bookings): migrate() leaves them as they were', async () => {
   const url = await privateDatabase('public');
   const db = openKysely<unknown>({ url, max: 1 });
   // Someone else's tables, named like SeatGrid's, other columns, with rows.
@@ -109,7 +127,11 @@ test("a database with tables of its own in public (events, seats, holds, booking
   await useEveryTable(grid);
 
   assert.deepEqual(await Promise.all(theirs.map((table) => tableContents(db, table))), before, 'their columns and rows, untouched');
-  assert.deepEqual((await relations(db)).filter((r) => r.startsWith('public.')), publicBefore, 'nothing added to public');
+  assert.deepEqual(
+    (await relations(db)).filter((r) => r.startsWith('public.')),
+    publicBefore,
+    'nothing added to public',
+  );
   const ours = (await relations(db)).filter((r) => r.startsWith('seatgrid.') && r.endsWith('(r)'));
   assert.equal(ours.length, 9, ours.join());
 });
@@ -124,7 +146,9 @@ test('a database migrated before schemas (tables in public) is moved into seatgr
   for (const id of [eventId, later]) {
     await sql`insert into public.events (id, name, rows, cols, capacity, max_seats_per_user, hold_ttl_ms)
               values (${id}, 'before schemas', 1, 4, 4, 0, 60000)`.execute(db);
-    await sql`insert into public.seats (event_id, seat_index, row, col) select ${id}, i, 1, i + 1 from generate_series(0, 3) as i`.execute(db);
+    await sql`insert into public.seats (event_id, seat_index, row, col) select ${id}, i, 1, i + 1 from generate_series(0, 3) as i`.execute(
+      db,
+    );
   }
   await sql`insert into public.holds (id, event_id, user_id, seat_indexes, status, expires_at)
             values (${`${eventId}-h`}, ${eventId}, 'holder', '{0}', 'held', now() + interval '10 minutes'),
@@ -144,7 +168,11 @@ test('a database migrated before schemas (tables in public) is moved into seatgr
   const ran = migrated.results?.map((r) => `${r.migrationName}: ${r.status}`) ?? [];
   assert.ok(ran.length > 0 && ran.every((r) => r.endsWith(': Success')), ran.join());
   assert.ok(!ran.some((r) => r.startsWith('2026-11-25')), `the moved migrations do not run again: ${ran.join()}`);
-  assert.deepEqual((await relations(db)).filter((r) => r.startsWith('public.')), [], 'public is empty: everything moved');
+  assert.deepEqual(
+    (await relations(db)).filter((r) => r.startsWith('public.')),
+    [],
+    'public is empty: everything moved',
+  );
   const after = await Promise.all(tables.map((table) => tableContents(db, `seatgrid.${table}`)));
   // Later migrations drop the unused events.version and add the waitlist's and waiting room's
   // columns (with their defaults): every column the old rows had keeps its value.
@@ -152,7 +180,13 @@ test('a database migrated before schemas (tables in public) is moved into seatgr
   const asBefore = (contents: { columns: string[]; rows: unknown[] }) => ({
     columns: contents.columns.filter((c) => !c.startsWith('version ') && !added.includes(c.split(' ')[0] as string)),
     rows: contents.rows.map((row) => {
-      const { version: _version, waitlist_offer_ms: _offer, waiting_room_per_second: _rate, waiting_room_ttl_ms: _ttl, ...kept } = row as Record<string, unknown>;
+      const {
+        version: _version,
+        waitlist_offer_ms: _offer,
+        waiting_room_per_second: _rate,
+        waiting_room_ttl_ms: _ttl,
+        ...kept
+      } = row as Record<string, unknown>;
       return kept;
     }),
   });
@@ -162,7 +196,14 @@ test('a database migrated before schemas (tables in public) is moved into seatgr
   // It works on: the old hold still holds its seat, the booking its own, the other two are for sale.
   const taken = await grid.claimSeats({ eventId, userId: 'newcomer', seats: [{ row: 1, col: 1 }] });
   assert.equal(!taken.ok && taken.reason, 'seats-taken');
-  const claim = await grid.claimSeats({ eventId, userId: 'newcomer', seats: [{ row: 1, col: 3 }, { row: 1, col: 4 }] });
+  const claim = await grid.claimSeats({
+    eventId,
+    userId: 'newcomer',
+    seats: [
+      { row: 1, col: 3 },
+      { row: 1, col: 4 },
+    ],
+  });
   assert.equal(claim.ok, true, JSON.stringify(claim));
   assert.equal((await grid.confirm({ eventId, userId: 'holder', holdId: `${eventId}-h` })).ok, true, 'the old hold is confirmed');
   assert.equal((await grid.claimBestAvailable({ eventId: later, userId: 'x', quantity: 4, mode: 'book' })).ok, true);

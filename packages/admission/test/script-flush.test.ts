@@ -17,7 +17,10 @@ for (const autoPipelining of [true, false]) {
         gate.claimSeats({ eventId, userId: `u${i}`, seats: [{ row: 1 + Math.floor((i + 1) / 4), col: 1 + ((i + 1) % 4) }] }),
       ),
     );
-    assert.ok(burst.every((r) => r.ok), 'every claim after the flush is decided, not failed');
+    assert.ok(
+      burst.every((r) => r.ok),
+      'every claim after the flush is decided, not failed',
+    );
     assert.equal((await gate.counters(eventId)).available, 0);
   });
 }

@@ -47,7 +47,10 @@ async function startsOnTheFallback(grid: AdmissionSeatGrid, registry: Registry, 
   const claim = await grid.claimSeats({ eventId: event.eventId, userId: 'u', seats: [{ row: 1, col: 1 }] });
   assert.equal(claim.ok, true);
   const decided = await samples(registry, 'seatgrid_decisions_total');
-  assert.deepEqual(decided.map((d) => [d.labels.outcome, d.labels.path, d.value]), [['granted', 'pg-fallback', 1]]);
+  assert.deepEqual(
+    decided.map((d) => [d.labels.outcome, d.labels.path, d.value]),
+    [['granted', 'pg-fallback', 1]],
+  );
 }
 
 test('start() on a paused Redis gives up after startTimeoutMs: Redis down, breaker open, claims served by PostgreSQL', async () => {
@@ -71,7 +74,10 @@ test('start() on a dead Redis: the same, and the lost connection is reported', a
   grid.on('backgroundError', (_error, task) => failures.push(task));
   await startsOnTheFallback(grid, registry, new Promise(() => {}));
   await eventually(() => failures.length > 0);
-  assert.ok(failures.every((task) => task === 'redis-connection'), failures.join());
+  assert.ok(
+    failures.every((task) => task === 'redis-connection'),
+    failures.join(),
+  );
   await grid.close();
 });
 
@@ -97,11 +103,13 @@ test('close() lets a claim under way land, stops the jobs, and refuses every cal
   let unlock: () => void = () => {};
   let locked: () => void = () => {};
   const lockHeld = new Promise<void>((resolve) => (locked = resolve));
-  const holder = testDatabase().transaction().execute(async (trx) => {
-    await sql`select 1 from seatgrid.seats where event_id = ${event.eventId} and seat_index = 0 for update`.execute(trx);
-    locked();
-    await new Promise<void>((resolve) => (unlock = resolve));
-  });
+  const holder = testDatabase()
+    .transaction()
+    .execute(async (trx) => {
+      await sql`select 1 from seatgrid.seats where event_id = ${event.eventId} and seat_index = 0 for update`.execute(trx);
+      locked();
+      await new Promise<void>((resolve) => (unlock = resolve));
+    });
   await lockHeld;
   const order: string[] = [];
   const claim = grid.claimSeats({ eventId: event.eventId, userId: 'last', seats: [{ row: 1, col: 1 }] });
@@ -185,14 +193,22 @@ test('the sweeper and the reconciler run by default; with sweeper: false no hold
   const url = await privateDatabase('jobs');
   const grid = createSeatGrid({ strategy: 'admission', database: { connectionString: url, max: 3 }, redis: redisUrl, metrics: false });
   closeAtEnd(() => grid.close());
-  const quiet = createSeatGrid({ strategy: 'optimistic', database: { connectionString: url, max: 2 }, schema: 'sg_quiet', sweeper: false, metrics: false });
+  const quiet = createSeatGrid({
+    strategy: 'optimistic',
+    database: { connectionString: url, max: 2 },
+    schema: 'sg_quiet',
+    sweeper: false,
+    metrics: false,
+  });
   closeAtEnd(() => quiet.close());
   const db = openKysely<unknown>({ url, max: 1 });
   const statusOf = async (schema: string, holdId: string) =>
     (await sql<{ status: string }>`select status from ${sql.table(`${schema}.holds`)} where id = ${holdId}`.execute(db)).rows[0]?.status;
   const lapsedPastGrace = async (schema: string, holdId: string) =>
-    (await sql<{ due: boolean }>`select expires_at < now() - interval '600 milliseconds' as due from ${sql.table(`${schema}.holds`)}
-      where id = ${holdId}`.execute(db)).rows[0]?.due === true;
+    (
+      await sql<{ due: boolean }>`select expires_at < now() - interval '600 milliseconds' as due from ${sql.table(`${schema}.holds`)}
+      where id = ${holdId}`.execute(db)
+    ).rows[0]?.due === true;
   for (const g of [grid, quiet]) {
     await g.migrate();
     await g.start();
@@ -217,6 +233,9 @@ test('the sweeper and the reconciler run by default; with sweeper: false no hold
   grid.on('drift', (drift) => drifts.push(drift));
   assert.equal((await grid.gate.claimSeats({ eventId: event.eventId, userId: 'ghost', seats: [{ row: 1, col: 3 }] })).ok, true);
   await eventually(() => drifts.some((drift) => drift.byKind.leak > 0), 15_000);
-  assert.deepEqual(drifts.find((drift) => drift.byKind.leak > 0), { eventId: event.eventId, seats: 1, byKind: { leak: 1, unguarded: 0, state: 0 } });
+  assert.deepEqual(
+    drifts.find((drift) => drift.byKind.leak > 0),
+    { eventId: event.eventId, seats: 1, byKind: { leak: 1, unguarded: 0, state: 0 } },
+  );
   assert.equal((await grid.gate.seatMap(event.eventId)).states[2], '.', 'the seat is free again in Redis');
 });

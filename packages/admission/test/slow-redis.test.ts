@@ -32,7 +32,9 @@ test('on a slow Redis, claims do not queue behind the re-hydration after a fallb
   const first = await Promise.race([claims, stillPaused]);
   assert.notEqual(first, 'redis answered', 'every claim was answered while Redis was still paused');
   assert.ok(Array.isArray(first) && first.filter((r) => r.ok).length === 3, 'the three free seats sold through PostgreSQL');
-  const paths = (await samples(registry, 'seatgrid_decisions_total')).filter((v) => v.labels.outcome === 'granted').map((v) => `${v.labels.path}:${v.value}`);
+  const paths = (await samples(registry, 'seatgrid_decisions_total'))
+    .filter((v) => v.labels.outcome === 'granted')
+    .map((v) => `${v.labels.path}:${v.value}`);
   assert.deepEqual(paths, ['pg-fallback:4']);
   assert.equal(grid.breaker.state, 'open', 'the slow Redis opened the breaker');
   server.stop(); // rather than wait out the pause: UNPAUSE would queue behind the paused PING

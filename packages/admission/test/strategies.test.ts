@@ -60,7 +60,11 @@ async function waitPastExpiry(holdId: string): Promise<void> {
 }
 
 async function holdCount(eventId: string): Promise<number> {
-  const row = await db.selectFrom('holds').select((eb) => eb.fn.countAll<string>().as('n')).where('event_id', '=', eventId).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('holds')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('event_id', '=', eventId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -83,7 +87,13 @@ for (const s of correct) {
     const refusal = results.find((r) => !r.ok);
     assert.ok(refusal !== undefined && (refusal.reason === 'sold-out' || refusal.reason === 'seats-taken'), JSON.stringify(refusal));
     assert.deepEqual(
-      { oversold: audit.oversold, doubleBooked: audit.doubleBooked, partial: audit.partial, sold: audit.seatsSold, holds: audit.activeHolds },
+      {
+        oversold: audit.oversold,
+        doubleBooked: audit.doubleBooked,
+        partial: audit.partial,
+        sold: audit.seatsSold,
+        holds: audit.activeHolds,
+      },
       { oversold: 0, doubleBooked: 0, partial: 0, sold: 299, holds: 299 },
     );
     const map = await s.strategy.seatMap(event.eventId);
@@ -140,7 +150,16 @@ for (const s of subjects) {
 
   test(`${s.name}: confirm, release and cancel, and their refusals`, async () => {
     const { eventId } = await newEvent(s, 1, 4);
-    const hold = assertGranted(await strategy.claimSeats({ eventId, userId: 'owner', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    const hold = assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'owner',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
     const booking = assertGranted(await strategy.claimSeats({ eventId, userId: 'owner', seats: [{ row: 1, col: 3 }], mode: 'book' }));
     assert.equal(hold.status, 'held');
     assert.equal(hold.generation, 0);
@@ -158,7 +177,10 @@ for (const s of subjects) {
     assert.deepEqual(await strategy.cancel(holdRef), { ok: false, reason: 'wrong-state', status: 'held' });
     assert.deepEqual(await strategy.release(bookingRef), { ok: false, reason: 'wrong-state', status: 'sold' });
 
-    const seats = [{ row: 1, col: 1 }, { row: 1, col: 2 }];
+    const seats = [
+      { row: 1, col: 1 },
+      { row: 1, col: 2 },
+    ];
     assert.deepEqual(await strategy.confirm(holdRef), { ok: true, seats, alreadyConfirmed: false });
     assert.deepEqual(await strategy.confirm(holdRef), { ok: true, seats, alreadyConfirmed: true });
     assert.deepEqual(seatMapRows(await strategy.seatMap(eventId)), ['SSS.']);
@@ -172,16 +194,32 @@ for (const s of subjects) {
     assert.deepEqual(await strategy.confirm({ ...holdRef, holdId: other.holdId }), notFound);
 
     const map = await strategy.seatMap(eventId);
-    assert.deepEqual({ states: map.states, available: map.available, capacity: map.capacity }, { states: '..S.', available: 3, capacity: 4 });
+    assert.deepEqual(
+      { states: map.states, available: map.available, capacity: map.capacity },
+      { states: '..S.', available: 3, capacity: 4 },
+    );
     const bookings = await db.selectFrom('bookings').select('id').where('event_id', '=', eventId).execute();
-    assert.deepEqual(bookings.map((b) => b.id), [booking.holdId], 'the cancelled booking is gone, the other stays');
+    assert.deepEqual(
+      bookings.map((b) => b.id),
+      [booking.holdId],
+      'the cancelled booking is gone, the other stays',
+    );
     const audit = await auditEvent(s, eventId);
     assert.deepEqual([audit.oversold, audit.partial, audit.activeHolds, audit.seatsSold, audit.seatsHeld], [0, 0, 1, 1, 0]);
   });
 
   test(`${s.name}: an expired hold blocks nobody; paying late wins only while its seats are free`, async () => {
     const { eventId } = await newEvent(s, 1, 4, { holdTtlMs: 1_000 });
-    const early = assertGranted(await strategy.claimSeats({ eventId, userId: 'early', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    const early = assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'early',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
     const late = assertGranted(await strategy.claimSeats({ eventId, userId: 'late', seats: [{ row: 1, col: 3 }], holdTtlMs: 1_000 }));
     assert.deepEqual(seatMapRows(await strategy.seatMap(eventId)), ['HHH.']);
     await waitPastExpiry(early.holdId);
@@ -211,15 +249,43 @@ for (const s of subjects) {
 
   test(`${s.name}: the per-user limit counts live holds and bookings`, async () => {
     const { eventId } = await newEvent(s, 2, 5, { maxSeatsPerUser: 3 });
-    const first = assertGranted(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    const first = assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'fan',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
     const refusal = { ok: false, reason: 'user-limit', limit: 3, current: 2, replayed: false };
     assert.deepEqual(await strategy.claimBestAvailable({ eventId, userId: 'fan', quantity: 2 }), refusal);
-    assert.deepEqual(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 2, col: 1 }, { row: 2, col: 2 }] }), refusal);
+    assert.deepEqual(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'fan',
+        seats: [
+          { row: 2, col: 1 },
+          { row: 2, col: 2 },
+        ],
+      }),
+      refusal,
+    );
     assertGranted(await strategy.claimBestAvailable({ eventId, userId: 'fan', quantity: 1, mode: 'book' }));
     assert.deepEqual(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 2, col: 5 }] }), { ...refusal, current: 3 });
     assertGranted(await strategy.claimBestAvailable({ eventId, userId: 'someone-else', quantity: 3 }));
     await strategy.release({ eventId, userId: 'fan', holdId: first.holdId });
-    assertGranted(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'fan',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
   });
 
   test(`${s.name}: bad input throws InvalidInputError and changes nothing`, async () => {
@@ -286,19 +352,47 @@ for (const s of subjects) {
 
   test(`${s.name}: best-available refusals: no adjacent block, not enough seats, sold out`, async () => {
     const { eventId } = await newEvent(s, 2, 3);
-    assertGranted(await strategy.claimSeats({ eventId, userId: 'x', seats: [{ row: 1, col: 2 }, { row: 2, col: 2 }], mode: 'book' }));
+    assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'x',
+        seats: [
+          { row: 1, col: 2 },
+          { row: 2, col: 2 },
+        ],
+        mode: 'book',
+      }),
+    );
     const refuse = { eventId, userId: 'y' };
-    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 2, allowSplit: false }), { ok: false, reason: 'no-adjacent-block', replayed: false });
-    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 5 }), { ok: false, reason: 'not-enough-seats', available: 4, replayed: false });
+    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 2, allowSplit: false }), {
+      ok: false,
+      reason: 'no-adjacent-block',
+      replayed: false,
+    });
+    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 5 }), {
+      ok: false,
+      reason: 'not-enough-seats',
+      available: 4,
+      replayed: false,
+    });
     const split = assertGranted(await strategy.claimBestAvailable({ ...refuse, quantity: 2 }));
     assert.deepEqual(labels(split.seats), ['1:1', '1:3']);
     assertGranted(await strategy.claimSeats({ ...refuse, seats: [{ row: 2, col: 3 }] }));
-    assert.deepEqual(await strategy.claimSeats({ ...refuse, seats: [{ row: 1, col: 1 }, { row: 2, col: 1 }] }), {
-      ok: false,
-      reason: 'seats-taken',
-      takenSeats: [{ row: 1, col: 1 }],
-      replayed: false,
-    });
+    assert.deepEqual(
+      await strategy.claimSeats({
+        ...refuse,
+        seats: [
+          { row: 1, col: 1 },
+          { row: 2, col: 1 },
+        ],
+      }),
+      {
+        ok: false,
+        reason: 'seats-taken',
+        takenSeats: [{ row: 1, col: 1 }],
+        replayed: false,
+      },
+    );
     assertGranted(await strategy.claimBestAvailable({ ...refuse, quantity: 1 }));
     const soldOut = { ok: false, reason: 'sold-out', replayed: false, cached: false };
     assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 1 }), soldOut);
@@ -314,7 +408,11 @@ test('every strategy picks the same best-available seats as the Redis gate', asy
   const redisEventId = uniqueEventId('pg-vs-redis');
   await gate.loadEvent({ eventId: redisEventId, rows, cols, holds: [] });
   const outcome = (result: ClaimResult): string =>
-    result.ok ? labels(result.seats).join(' ') : result.reason === 'not-enough-seats' ? `${result.reason} ${result.available}` : result.reason;
+    result.ok
+      ? labels(result.seats).join(' ')
+      : result.reason === 'not-enough-seats'
+        ? `${result.reason} ${result.available}`
+        : result.reason;
 
   const random = seeded(3);
   const seen = new Map<string, number>();

@@ -144,7 +144,12 @@ export async function samples(registry: Registry, name: string): Promise<{ label
 export function connectRedis(options: { autoPipelining?: boolean; url?: string } = {}): Redis {
   const client = new Redis(options.url ?? redisUrl, { enableAutoPipelining: options.autoPipelining ?? true, maxRetriesPerRequest: 1 });
   client.on('error', () => {}); // a dead or paused Redis is part of some scenarios
-  closeAtEnd(() => client.quit().then(() => undefined, () => client.disconnect()));
+  closeAtEnd(() =>
+    client.quit().then(
+      () => undefined,
+      () => client.disconnect(),
+    ),
+  );
   return client;
 }
 

@@ -17,8 +17,10 @@ async function holdsOf(eventId: string): Promise<string[]> {
 
 type Claim = (grid: AdmissionSeatGrid, eventId: string) => Promise<ClaimResult>;
 const claims: Record<string, Claim> = {
-  'specific seats': (g, eventId) => g.claimSeats({ eventId, userId: 'fan', seats: [{ row: 1, col: 2 }], idempotencyKey: 'order-7' } satisfies SeatClaim),
-  'best available': (g, eventId) => g.claimBestAvailable({ eventId, userId: 'fan', quantity: 2, idempotencyKey: 'order-7' } satisfies BestAvailableClaim),
+  'specific seats': (g, eventId) =>
+    g.claimSeats({ eventId, userId: 'fan', seats: [{ row: 1, col: 2 }], idempotencyKey: 'order-7' } satisfies SeatClaim),
+  'best available': (g, eventId) =>
+    g.claimBestAvailable({ eventId, userId: 'fan', quantity: 2, idempotencyKey: 'order-7' } satisfies BestAvailableClaim),
 };
 
 async function newLiveEvent(): Promise<string> {

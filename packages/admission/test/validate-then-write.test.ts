@@ -42,7 +42,15 @@ test('an invalid seat at the end of a list leaves every event key byte-for-byte 
   assert.deepEqual(await claimWith(1, 2, 1), [ResultCode.INVALID_ARGUMENT, 'seats']);
   assert.deepEqual(await claimWith(1, 2, 2, 0), [ResultCode.INVALID_SEAT, '2', '0']);
   await assert.rejects(
-    gate.claimSeats({ eventId, userId: 'a', seats: [{ row: 1, col: 2 }, { row: 3, col: 4 }], idempotencyKey: 'k' }),
+    gate.claimSeats({
+      eventId,
+      userId: 'a',
+      seats: [
+        { row: 1, col: 2 },
+        { row: 3, col: 4 },
+      ],
+      idempotencyKey: 'k',
+    }),
     InvalidInputError,
   );
   await assert.rejects(gate.claimBestAvailable({ eventId, userId: 'a', quantity: 0 }), InvalidInputError);

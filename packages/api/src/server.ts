@@ -23,7 +23,9 @@ collectDefaultMetrics({ register });
 const limits = rateLimitSettings(config);
 const limitsOn = limits.user.perSecond > 0 || limits.address.perSecond > 0;
 const redis =
-  config.strategy === 'admission' || limitsOn ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 }) : undefined;
+  config.strategy === 'admission' || limitsOn
+    ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
+    : undefined;
 redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
 const grid = createGrid(config);
@@ -45,7 +47,9 @@ function createGrid(config: ApiConfig): SeatGrid {
     reconciler: { intervalMs: config.reconcileIntervalMs },
     breaker: { timeoutMs: config.breakerTimeoutMs, resetTimeoutMs: config.breakerResetMs },
   };
-  return config.strategy === 'naive' ? createSeatGridForTesting({ ...options, strategy: 'naive' }) : createSeatGrid({ ...options, strategy: config.strategy });
+  return config.strategy === 'naive'
+    ? createSeatGridForTesting({ ...options, strategy: 'naive' })
+    : createSeatGrid({ ...options, strategy: config.strategy });
 }
 
 const rateLimiter = new RateLimiter(limitsOn ? redis : undefined, limits, (err) =>

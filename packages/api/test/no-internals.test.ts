@@ -93,14 +93,22 @@ describe('no internals in errors', () => {
   });
 
   test("PostgreSQL's connection lost mid-request (node-postgres's bare errors, no code): 503 with Retry-After, not 500", async () => {
-    for (const message of ['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable', 'timeout exceeded when trying to connect']) {
-      const api = await startApi('admission', {}, {
-        payment: {
-          charge: async () => {
-            throw new Error(message);
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Client has encountered a connection error and is not queryable',
+      'timeout exceeded when trying to connect',
+    ]) {
+      const api = await startApi(
+        'admission',
+        {},
+        {
+          payment: {
+            charge: async () => {
+              throw new Error(message);
+            },
           },
         },
-      });
+      );
       const event = await api.createEvent({ name: 'Cut', rows: 1, cols: 1 });
       const alice = user('alice');
       const held = await hold(api, event.id, alice, { seats: [seat(1, 1)] });
@@ -115,14 +123,18 @@ describe('no internals in errors', () => {
   test('a dependency throwing a revealing error: 500 internal without its message or stack, and nothing changes', async () => {
     const revealing = new Error('gateway https://pay.internal:8443 refused card 4111 for SELECT * FROM wallets (/srv/pay/client.ts:12:5)');
     const { lines, logger } = capturedLogger();
-    const api = await startApi('admission', {}, {
-      logger,
-      payment: {
-        charge: async () => {
-          throw revealing;
+    const api = await startApi(
+      'admission',
+      {},
+      {
+        logger,
+        payment: {
+          charge: async () => {
+            throw revealing;
+          },
         },
       },
-    });
+    );
     const event = await api.createEvent({ name: 'Revealing', rows: 1, cols: 2 });
     const alice = user('alice');
     const held = await hold(api, event.id, alice, { seats: [seat(1, 1)] });

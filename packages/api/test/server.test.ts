@@ -100,7 +100,10 @@ test('an evicting Redis makes the server unready, and fixing the policy makes it
   const redis = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
   const { server, logs, baseUrl } = await startServer({ REDIS_URL: redis.url, BOOKING_STRATEGY: 'admission' });
   try {
-    assert.ok(logs().some((entry) => String(entry.msg).includes('maxmemory-policy is allkeys-lru')), 'start-up warned');
+    assert.ok(
+      logs().some((entry) => String(entry.msg).includes('maxmemory-policy is allkeys-lru')),
+      'start-up warned',
+    );
     const unready = await fetch(`${baseUrl}/readyz`);
     assert.equal(unready.status, 503);
     assert.equal(((await unready.json()) as { redisEvictionSafe: boolean }).redisEvictionSafe, false);

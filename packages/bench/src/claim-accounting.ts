@@ -87,12 +87,7 @@ async function commandStats(redis: Redis): Promise<Omit<ServerSnapshot, 'availab
   };
 }
 
-export function accountClaims(
-  before: ServerSnapshot,
-  after: ServerSnapshot,
-  ownCalls: number,
-  capacity: number,
-): ClaimAccounting {
+export function accountClaims(before: ServerSnapshot, after: ServerSnapshot, ownCalls: number, capacity: number): ClaimAccounting {
   const scriptCalls = after.scriptCalls - before.scriptCalls;
   const decided = after.timeCalls - before.timeCalls;
   const granted = before.available - after.available;

@@ -50,7 +50,9 @@ export async function measureLibrary(ctx: BenchContext, inFlight: number): Promi
       inFlight,
       durationMs: ctx.durationSec * 1_000,
       onTick: (completed, elapsedMs) =>
-        progress(`  ${(elapsedMs / 1_000).toFixed(0)} s: ${completed.toLocaleString('en-US')} claims (${formatRate(completed / (elapsedMs / 1_000))})`),
+        progress(
+          `  ${(elapsedMs / 1_000).toFixed(0)} s: ${completed.toLocaleString('en-US')} claims (${formatRate(completed / (elapsedMs / 1_000))})`,
+        ),
     });
     const clientCpuCores = (ownCpuSeconds() - cpuBefore) / (throughput.elapsedMs / 1_000);
     const after = await closeWindow(ctx.admin, ctx.adminGate, eventId);

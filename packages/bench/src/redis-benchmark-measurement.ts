@@ -69,8 +69,7 @@ export async function measureRedisBenchmark(ctx: BenchContext): Promise<RedisBen
     const cpuBefore = childrenCpuSeconds();
     const run = await runRedisBenchmark({ ...measured, requests });
     const cpuAfter = childrenCpuSeconds();
-    const clientCpuCores =
-      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / (run.wallMs / 1_000);
+    const clientCpuCores = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / (run.wallMs / 1_000);
     const after = await closeWindow(ctx.admin, ctx.adminGate, eventId);
     const accounting = accountClaims(before, after, requests, workload.rows * workload.cols);
     progress(

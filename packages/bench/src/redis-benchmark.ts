@@ -1,12 +1,6 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import {
-  gateScripts,
-  eventKeys,
-  idempotencyRecordKey,
-  ResultCode,
-  type GateSettings,
-} from '@seatgrid/admission/gate';
+import { gateScripts, eventKeys, idempotencyRecordKey, ResultCode, type GateSettings } from '@seatgrid/admission/gate';
 import type { Redis } from 'ioredis';
 import type { LatencySummary } from './claim-throughput.ts';
 import type { RedisTarget } from './redis-target.ts';
@@ -38,10 +32,7 @@ export async function loadClaimScript(redis: Redis): Promise<string> {
  */
 export function claimSeatsCommand(sha: string, settings: GateSettings, eventId: string, workload: Workload): string[] {
   const script = gateScripts['claim-seats'];
-  const keys = [
-    ...eventKeys(settings.keyPrefix, eventId),
-    idempotencyRecordKey(settings.keyPrefix, eventId, 'redis-benchmark', undefined),
-  ];
+  const keys = [...eventKeys(settings.keyPrefix, eventId), idempotencyRecordKey(settings.keyPrefix, eventId, 'redis-benchmark', undefined)];
   if (keys.length !== script.numberOfKeys) throw new Error(`claim-seats takes ${script.numberOfKeys} keys, got ${keys.length}`);
   const args = [
     settings.reapBatchSize,
@@ -83,15 +74,21 @@ export interface RedisBenchmarkInvocation {
 export function redisBenchmarkArgs(invocation: RedisBenchmarkInvocation): string[] {
   const { target } = invocation;
   return [
-    '-h', target.host,
-    '-p', String(target.port),
+    '-h',
+    target.host,
+    '-p',
+    String(target.port),
     ...(target.db === 0 ? [] : ['--dbnum', String(target.db)]),
     ...(target.username === undefined ? [] : ['--user', target.username]),
     ...(target.password === undefined ? [] : ['-a', target.password]),
-    '-c', String(invocation.clients),
-    '-n', String(invocation.requests),
-    '-P', '1',
-    '-r', String(invocation.keyspace),
+    '-c',
+    String(invocation.clients),
+    '-n',
+    String(invocation.requests),
+    '-P',
+    '1',
+    '-r',
+    String(invocation.keyspace),
     '--csv',
     ...invocation.command,
   ];

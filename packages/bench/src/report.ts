@@ -9,7 +9,10 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
 /** <repo>/bench-results/<prefix><UTC timestamp>. */
 export function defaultOutDir(startedAt: Date, prefix = ''): string {
-  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   return join(REPO_ROOT, 'bench-results', `${prefix}${stamp}`);
 }
 

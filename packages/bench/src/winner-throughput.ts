@@ -39,7 +39,10 @@ async function measure(groupCommit: boolean): Promise<{ perSec: number; transact
     Array.from({ length: inFlight }, async () => {
       for (let i = next++; i < winners; i = next++) {
         const result = await grid.claimSeats({
-          eventId: event.eventId, userId: `w${i}`, seats: [{ row: Math.floor(i / cols) + 1, col: (i % cols) + 1 }], mode: 'book',
+          eventId: event.eventId,
+          userId: `w${i}`,
+          seats: [{ row: Math.floor(i / cols) + 1, col: (i % cols) + 1 }],
+          mode: 'book',
         });
         if (!result.ok) throw new Error(`claim ${i} refused: ${result.reason}`);
       }

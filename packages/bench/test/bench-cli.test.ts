@@ -22,7 +22,14 @@ test('stress --keep-api takes an optional port: none, the next word, or after "=
 });
 
 test('hot-path: 30,000 requests and 100 connections by default, --quick shorter, bad numbers refused', () => {
-  assert.deepEqual(parseHotPathOptions([]), { requests: 30_000, warmup: 5_000, connections: 100, quick: false, cpuProf: false, outDir: undefined });
+  assert.deepEqual(parseHotPathOptions([]), {
+    requests: 30_000,
+    warmup: 5_000,
+    connections: 100,
+    quick: false,
+    cpuProf: false,
+    outDir: undefined,
+  });
   const quick = parseHotPathOptions(['--quick', '--cpu-prof', '--connections', '50', '--out', '/tmp/x']);
   assert.deepEqual(quick, { requests: 3_000, warmup: 1_000, connections: 50, quick: true, cpuProf: true, outDir: '/tmp/x' });
   const sized = parseHotPathOptions(['--quick', '--requests', '12000', '--warmup', '0']);

@@ -9,18 +9,31 @@ const p = (ms: number) => ({ count: 10, p50: ms, p95: ms, p99: ms * 2, max: ms *
 
 function row(name: RowName, cpuUsPerRequest: number | null, extra: Partial<RowMeasurement> = {}): RowMeasurement {
   return {
-    name, description: name, expectedStatus: name === 'granted-hold' ? 201 : 409, warmupRequests: 100, requests: 1_000,
-    durationSec: 0.1, throughput: 10_000, latency: p(5), byStatus: { [name === 'granted-hold' ? '201' : '409']: 1_000 },
-    errors: 0, problems: [], cpuUsPerRequest, redisCpuUsPerRequest: 20, redisScriptCallsPerRequest: 1, redisUsPerScriptCall: 12.5,
-    windowUs: { startUs: 0, endUs: 100_000 }, ...extra,
+    name,
+    description: name,
+    expectedStatus: name === 'granted-hold' ? 201 : 409,
+    warmupRequests: 100,
+    requests: 1_000,
+    durationSec: 0.1,
+    throughput: 10_000,
+    latency: p(5),
+    byStatus: { [name === 'granted-hold' ? '201' : '409']: 1_000 },
+    errors: 0,
+    problems: [],
+    cpuUsPerRequest,
+    redisCpuUsPerRequest: 20,
+    redisScriptCallsPerRequest: 1,
+    redisUsPerScriptCall: 12.5,
+    windowUs: { startUs: 0, endUs: 100_000 },
+    ...extra,
   };
 }
 
-test('the CPU targets are the API\'s: sold-out 1.15x, seats-taken 1.4x, granted hold 3x a bare Express route', () => {
+test("the CPU targets are the API's: sold-out 1.15x, seats-taken 1.4x, granted hold 3x a bare Express route", () => {
   assert.deepEqual(CPU_TARGETS, { 'sold-out': 1.15, 'seats-taken': 1.4, 'granted-hold': 3 });
 });
 
-test('a verdict: the ratio to bare Express against the row\'s target, at most the target is met', () => {
+test("a verdict: the ratio to bare Express against the row's target, at most the target is met", () => {
   assert.deepEqual(cpuVerdict('sold-out', 58.6, 58.6), { ratio: 1, target: 1.15, met: true });
   assert.deepEqual(cpuVerdict('sold-out', 96, 60), { ratio: 1.6, target: 1.15, met: false });
   assert.equal(cpuVerdict('sold-out', 115, 100).met, true, 'exactly on the target is met');
@@ -35,12 +48,22 @@ test('a verdict: the ratio to bare Express against the row\'s target, at most th
 
 test('rows are judged against the bare Express row of the same run, and printed with the verdicts', () => {
   const judged = judgeRows([row('bare-express', 60), row('sold-out', 66), row('seats-taken', 90), row('granted-hold', 200)]);
-  assert.deepEqual(judged.map((r) => r.verdict.met), [null, true, false, false]);
-  assert.deepEqual(judged.map((r) => r.verdict.ratio), [1, 1.1, 1.5, 200 / 60]);
+  assert.deepEqual(
+    judged.map((r) => r.verdict.met),
+    [null, true, false, false],
+  );
+  assert.deepEqual(
+    judged.map((r) => r.verdict.ratio),
+    [1, 1.1, 1.5, 200 / 60],
+  );
   const text = renderText(rowsTable(judged));
   assert.match(text, /^sold-out +1000 +10000 +5\.0 +10\.0 +66\.0 +1\.10x +<= 1\.15x +yes +20\.0 +1\.00 +12\.5 +0$/m);
   assert.match(text, /^seats-taken .* 1\.50x +<= 1\.4x +NO /m);
-  assert.deepEqual(judgeRows([row('sold-out', 66)]).map((r) => r.verdict.ratio), [null], 'no baseline, no ratio');
+  assert.deepEqual(
+    judgeRows([row('sold-out', 66)]).map((r) => r.verdict.ratio),
+    [null],
+    'no baseline, no ratio',
+  );
 });
 
 test('an answer with another status or a failed check is an error of its row', () => {

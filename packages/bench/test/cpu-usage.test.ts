@@ -36,7 +36,7 @@ test('CPU read from /proc grows while this process burns CPU', () => {
   const start = process.cpuUsage();
   let sink = 0;
   // Busy until the kernel has charged this process 200 ms more (several ticks).
-  while ((process.cpuUsage(start).user + process.cpuUsage(start).system) < 200_000) sink += Math.sqrt(sink + 1);
+  while (process.cpuUsage(start).user + process.cpuUsage(start).system < 200_000) sink += Math.sqrt(sink + 1);
   assert.ok(sink > 0);
   const after = processCpuMicros('self') ?? assert.fail('/proc/self/stat unreadable');
   assert.ok(after > before, `${after} > ${before}`);

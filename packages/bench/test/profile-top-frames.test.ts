@@ -22,7 +22,10 @@ function spinSecond(ms: number): number {
 }
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const lineOf = (name: string) => readFileSync(THIS_FILE, 'utf8').split('\n').findIndex((l) => l.startsWith(`function ${name}(`)) + 1;
+const lineOf = (name: string) =>
+  readFileSync(THIS_FILE, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.startsWith(`function ${name}(`)) + 1;
 
 async function profileTwoPhases(): Promise<{ profile: CpuProfile; between: number }> {
   const session = new Session();
@@ -55,7 +58,8 @@ test('top frames of a real profile: both busy functions, at their own file and l
   assert.equal(first.line, lineOf('spinFirst'));
   assert.equal(second.line, lineOf('spinSecond'));
   assert.ok(summary.frames.length <= 20);
-  for (let i = 1; i < summary.frames.length; i++) assert.ok((summary.frames[i - 1]?.selfMs ?? 0) >= (summary.frames[i]?.selfMs ?? 0), 'sorted');
+  for (let i = 1; i < summary.frames.length; i++)
+    assert.ok((summary.frames[i - 1]?.selfMs ?? 0) >= (summary.frames[i]?.selfMs ?? 0), 'sorted');
   assert.ok(!summary.frames.some((f) => f.functionName === '(idle)'), 'idle is counted apart');
   const selfMs = summary.frames.reduce((sum, f) => sum + f.selfMs, 0);
   assert.ok(selfMs <= summary.totalMs - summary.idleMs + 1e-6);

@@ -71,8 +71,6 @@ export interface ScenarioAudit {
 /** Clock and ordering fuzz between the client's timestamps and the server's decisions. */
 const SLACK_MS = 250;
 
-const REFUSALS = new Set(['seats-taken', 'sold-out', 'not-enough-seats', 'no-adjacent-block', 'user-limit']);
-
 interface HoldRow {
   readonly id: string;
   readonly user_id: string;
@@ -157,7 +155,8 @@ export async function auditScenario(input: AuditInput): Promise<ScenarioAudit> {
     const hold = record.holdId === undefined ? undefined : holdById.get(record.holdId);
     const expiresAt = hold?.expires_at?.getTime();
     if (expiresAt === undefined || expiresAt > record.receivedAt + SLACK_MS) falseExpiries++;
-    else if (hold?.status === 'confirmed' && record.kind === 'confirm') lostAcks.push(`confirm of ${hold.id}: 410, yet PostgreSQL says confirmed`);
+    else if (hold?.status === 'confirmed' && record.kind === 'confirm')
+      lostAcks.push(`confirm of ${hold.id}: 410, yet PostgreSQL says confirmed`);
   }
 
   // Every request answered: no timeouts, and lost connections only while the API was down on purpose.
@@ -277,7 +276,9 @@ function checkConflicts(
 export function describeRequest(record: RequestRecord, fault: Window): string {
   const seats = record.takenSeats?.map((seat) => `${seat.row}:${seat.col}`).join(' ') ?? '';
   const at = record.sentAt - fault.from;
-  return `${record.kind} by ${record.buyer} at ${at >= 0 ? '+' : ''}${at} ms: ${record.outcome} ${record.problem ?? ''} ${seats}`.replace(/ +/g, ' ').trim();
+  return `${record.kind} by ${record.buyer} at ${at >= 0 ? '+' : ''}${at} ms: ${record.outcome} ${record.problem ?? ''} ${seats}`
+    .replace(/ +/g, ' ')
+    .trim();
 }
 
 /**
@@ -300,10 +301,15 @@ export function setAsideKnownIssues(
   const keep = (records: readonly RequestRecord[]) => records.filter((record) => !known.some((issue) => issue.covers(record, fault)));
   for (const issue of known) {
     const covered = [...audit.conflicts.unjustified, ...audit.wrongAnswers].filter((record) => issue.covers(record, fault));
-    if (covered.length > 0) tolerated.push(`${covered.length} known: ${issue.reason} (e.g. ${describeRequest(covered[0] as RequestRecord, fault)})`);
+    if (covered.length > 0)
+      tolerated.push(`${covered.length} known: ${issue.reason} (e.g. ${describeRequest(covered[0] as RequestRecord, fault)})`);
   }
   return {
-    audit: { ...audit, conflicts: { ...audit.conflicts, unjustified: keep(audit.conflicts.unjustified) }, wrongAnswers: keep(audit.wrongAnswers) },
+    audit: {
+      ...audit,
+      conflicts: { ...audit.conflicts, unjustified: keep(audit.conflicts.unjustified) },
+      wrongAnswers: keep(audit.wrongAnswers),
+    },
     tolerated,
   };
 }
@@ -323,7 +329,11 @@ export function violations(audit: ScenarioAudit, fault: Window): string[] {
   must(audit.lostAcks.length, `acknowledgements PostgreSQL does not back: ${audit.lostAcks.slice(0, 3).join('; ')}`);
   must(audit.phantoms, 'holds of buyers who were told no');
   must(audit.duplicateClaims, 'buyers holding twice');
-  const some = (records: readonly RequestRecord[]) => records.slice(0, 3).map((r) => describeRequest(r, fault)).join('; ');
+  const some = (records: readonly RequestRecord[]) =>
+    records
+      .slice(0, 3)
+      .map((r) => describeRequest(r, fault))
+      .join('; ');
   must(audit.conflicts.unjustified.length, `unjustified 409s: ${some(audit.conflicts.unjustified)}`);
   must(audit.falseExpiries, 'confirms refused as expired before the expiry');
   must(audit.unanswered, 'requests never answered');

@@ -41,7 +41,10 @@ function isClaimCommand(words: readonly string[]): boolean {
 
 /** The breaker state an API reports in its metrics: 0 closed, 1 half-open, 2 open. */
 async function breakerGauge(baseUrl: string): Promise<number | undefined> {
-  const text = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((res) => res.text(), () => '');
+  const text = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(
+    (res) => res.text(),
+    () => '',
+  );
   const line = text.split('\n').find((l) => l.startsWith('seatgrid_breaker_state '));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
@@ -175,7 +178,15 @@ export const apiKilledMidWrite: Fault = {
     // once. (Measured before the kill: with two APIs, the other one's reconciler may free the
     // dead one's seats within its interval.)
     let ahead = 0;
-    await waitFor('Redis winners ahead of PostgreSQL', async () => (ahead = await redisOnlySeats(context)) > 0, 5_000, 20);
+    await waitFor(
+      'Redis winners ahead of PostgreSQL',
+      async () => {
+        ahead = await redisOnlySeats(context);
+        return ahead > 0;
+      },
+      5_000,
+      20,
+    );
     await context.killApi(0);
     notes.redisOnlyAtKill = ahead;
     return async () => {
@@ -202,7 +213,14 @@ export const oneBreakerOpen: Fault = {
     await waitFor(
       'the breaker of API 1 to open',
       async () => {
-        await Promise.all(Array.from({ length: 5 }, () => fetch(seatMap, { signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer(), () => undefined)));
+        await Promise.all(
+          Array.from({ length: 5 }, () =>
+            fetch(seatMap, { signal: AbortSignal.timeout(5_000) }).then(
+              (r) => r.arrayBuffer(),
+              () => undefined,
+            ),
+          ),
+        );
         return (await breakerGauge(sick.api.baseUrl)) === 2;
       },
       10_000,
@@ -241,7 +259,9 @@ export const expiryRacesConfirm: Fault = {
   },
   async check({ notes }, { records }) {
     const confirms = records.filter((r) => r.kind === 'confirm');
-    const holds = new Map(records.filter((r) => r.kind === 'hold' && r.expiresAt !== undefined).map((r) => [r.holdId, r.expiresAt as number]));
+    const holds = new Map(
+      records.filter((r) => r.kind === 'hold' && r.expiresAt !== undefined).map((r) => [r.holdId, r.expiresAt as number]),
+    );
     // After the reap (expiry + grace) the seats are up for grabs in Redis: the real race.
     const afterReap = confirms.filter((r) => r.sentAt > (holds.get(r.holdId) ?? Infinity) + EXPIRY_GRACE_MS);
     notes.confirmed = confirms.filter((r) => r.outcome === 200).length;

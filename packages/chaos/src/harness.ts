@@ -132,8 +132,14 @@ export class ChaosHarness {
         `API ${node.index} up with its breaker closed`,
         async () => {
           const base = node.api.baseUrl;
-          const seats = await fetch(`${base}/events/${eventId}/seats`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
-          const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text(), () => '');
+          const seats = await fetch(`${base}/events/${eventId}/seats`, { signal: AbortSignal.timeout(2_000) }).then(
+            (r) => r.ok,
+            () => false,
+          );
+          const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(
+            (r) => r.text(),
+            () => '',
+          );
           return seats && /^seatgrid_breaker_state 0$/m.test(metrics);
         },
         timeoutMs,

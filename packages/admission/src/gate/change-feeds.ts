@@ -123,7 +123,13 @@ export class ChangeFeeds {
     while (!feed.stopped) {
       let changes: SeatChange[];
       try {
-        changes = await this.#gate.waitForChanges(feed.connection, feed.eventId, feed.lastVersion, this.#settings.blockMs, this.#settings.batch);
+        changes = await this.#gate.waitForChanges(
+          feed.connection,
+          feed.eventId,
+          feed.lastVersion,
+          this.#settings.blockMs,
+          this.#settings.batch,
+        );
       } catch {
         if (feed.stopped) return;
         await new Promise((resolve) => setTimeout(resolve, this.#settings.retryMs).unref());

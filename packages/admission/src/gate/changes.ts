@@ -34,10 +34,13 @@ function versionOf(id: string): number {
 export function parseChange([id, fields]: StreamEntry): SeatChange {
   const version = versionOf(id);
   if (fields[0] !== 'c') return { kind: 'reset', version };
-  const seats = (fields[1] ?? '').split(';').filter((part) => part !== '').map((part) => ({
-    state: part[0] as '.' | 'H' | 'S',
-    indices: part.slice(1).split(',').map(Number),
-  }));
+  const seats = (fields[1] ?? '')
+    .split(';')
+    .filter((part) => part !== '')
+    .map((part) => ({
+      state: part[0] as '.' | 'H' | 'S',
+      indices: part.slice(1).split(',').map(Number),
+    }));
   return { kind: 'seats', version, seats };
 }
 

@@ -23,12 +23,7 @@ const ENTRIES_PER_CHUNK = 1_000;
  * at most loadChunkSeats seats, commit (an atomic swap). Claims keep seeing the old state,
  * or NOT_LOADED, until the commit: never a half-loaded event.
  */
-export async function loadEvent(
-  run: RunScript,
-  settings: GateSettings,
-  snapshot: EventSnapshot,
-  mode: LoadMode,
-): Promise<number> {
+export async function loadEvent(run: RunScript, settings: GateSettings, snapshot: EventSnapshot, mode: LoadMode): Promise<number> {
   const eventId = checkId('eventId', snapshot.eventId);
   const rows = checkWhole('rows', snapshot.rows, 1, limits.maxRows);
   const cols = checkWhole('cols', snapshot.cols, 1, limits.maxCols);
@@ -41,10 +36,23 @@ export async function loadEvent(
   const live = eventKeys(settings.keyPrefix, eventId);
   const token = randomUUID();
   okOrThrow(
-    await run('load-begin', [...staging, live[0] as string], [
-      token, mode, rows, cols, maxSeatsPerUser, limits.maxRows, limits.maxCols, settings.stagingTtlMs, settings.streamMaxLen,
-      offerMs, settings.expiryGraceMs,
-    ]),
+    await run(
+      'load-begin',
+      [...staging, live[0] as string],
+      [
+        token,
+        mode,
+        rows,
+        cols,
+        maxSeatsPerUser,
+        limits.maxRows,
+        limits.maxCols,
+        settings.stagingTtlMs,
+        settings.streamMaxLen,
+        offerMs,
+        settings.expiryGraceMs,
+      ],
+    ),
     eventId,
   );
   for (const chunk of chunks) {

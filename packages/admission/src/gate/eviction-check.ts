@@ -20,7 +20,11 @@ class EvictionCheckTimeout extends Error {}
  */
 export async function checkEvictionRisk(redis: RedisClient, timeoutMs: number): Promise<EvictionRisk> {
   try {
-    const reply = (await withTimeout(redis.call('CONFIG', 'GET', 'maxmemory-policy'), timeoutMs, () => new EvictionCheckTimeout())) as string[];
+    const reply = (await withTimeout(
+      redis.call('CONFIG', 'GET', 'maxmemory-policy'),
+      timeoutMs,
+      () => new EvictionCheckTimeout(),
+    )) as string[];
     const policy = reply[1] ?? 'unknown';
     return { policy, safe: !policy.startsWith('allkeys-'), answered: true };
   } catch (error) {

@@ -29,7 +29,17 @@ import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
 import { eventKeys, idempotencyRecordKey, leaseKey, recentGrantsKey } from './keys.js';
 import { changeBatch, parseChange, type ChangeBatch, type SeatChange } from './changes.js';
-import { claimReply, claimResult, confirmResult, extendResult, okOrThrow, reapResult, releaseResult, soldOutFreshMs, type ScriptReply } from './replies.js';
+import {
+  claimReply,
+  claimResult,
+  confirmResult,
+  extendResult,
+  okOrThrow,
+  reapResult,
+  releaseResult,
+  soldOutFreshMs,
+  type ScriptReply,
+} from './replies.js';
 import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
 import { SoldOutCache } from './sold-out-cache.js';
 import { WaitingRoom } from './waiting-room.js';
@@ -134,18 +144,23 @@ export class Gate {
     const { keyPrefix } = this.settings;
     const idemKey = idempotencyRecordKey(keyPrefix, request.eventId, request.userId, request.idempotencyKey);
     const script = request.kind === 'seats' ? 'claim-seats' : 'claim-best';
-    const what = request.kind === 'seats' ? seatArgs(request.seats) : [request.quantity, request.allowSplit ? 1 : 0, limits.maxSeatsPerClaim];
-    const reply = await this.#runFor(request.eventId)(script, [...eventKeys(keyPrefix, request.eventId), idemKey], [
-      this.settings.reapBatchSize,
-      this.settings.tombstoneMs,
-      request.userId,
-      request.holdId,
-      holdTtlMs,
-      this.settings.expiryGraceMs,
-      fingerprintOf(request, holdTtlMs),
-      this.settings.idempotencyTtlMs,
-      ...what,
-    ]);
+    const what =
+      request.kind === 'seats' ? seatArgs(request.seats) : [request.quantity, request.allowSplit ? 1 : 0, limits.maxSeatsPerClaim];
+    const reply = await this.#runFor(request.eventId)(
+      script,
+      [...eventKeys(keyPrefix, request.eventId), idemKey],
+      [
+        this.settings.reapBatchSize,
+        this.settings.tombstoneMs,
+        request.userId,
+        request.holdId,
+        holdTtlMs,
+        this.settings.expiryGraceMs,
+        fingerprintOf(request, holdTtlMs),
+        this.settings.idempotencyTtlMs,
+        ...what,
+      ],
+    );
     const freshMs = soldOutFreshMs(reply);
     if (freshMs !== undefined) this.#soldOut.markSoldOut(request.eventId, freshMs);
     return claimResult(reply, request.eventId);
@@ -267,7 +282,13 @@ export class Gate {
    * Waits up to `blockMs` for change records after `afterVersion` on a connection of the
    * caller's own (a blocking read holds its connection), and returns them (none on timeout).
    */
-  async waitForChanges(connection: RedisClient, eventId: string, afterVersion: number, blockMs: number, count: number): Promise<SeatChange[]> {
+  async waitForChanges(
+    connection: RedisClient,
+    eventId: string,
+    afterVersion: number,
+    blockMs: number,
+    count: number,
+  ): Promise<SeatChange[]> {
     const stream = this.#keys(checkId('eventId', eventId)).stream;
     const reply = await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', stream, `${afterVersion}-0`);
     return reply === null ? [] : (reply[0]?.[1] ?? []).map(parseChange);
@@ -281,7 +302,12 @@ export class Gate {
     const eventId = checkId('eventId', request.eventId);
     const entryId = request.entryId === undefined ? newEntryId() : checkEntryId(request.entryId);
     const quantity = checkWhole('quantity', request.quantity, 1, limits.maxSeatsPerClaim);
-    const reply = await this.#eventCall('waitlist-join', eventId, [checkUserId(request.userId), entryId, quantity, limits.maxSeatsPerClaim]);
+    const reply = await this.#eventCall('waitlist-join', eventId, [
+      checkUserId(request.userId),
+      entryId,
+      quantity,
+      limits.maxSeatsPerClaim,
+    ]);
     return joinResult(reply, eventId, entryId);
   }
 
@@ -307,7 +333,12 @@ export class Gate {
   /** The seats gathering for the head of the waitlist (held, for nobody yet), as 0-based indices. */
   async waitlistPool(eventId: string): Promise<number[]> {
     const record = await this.#redis.hget(this.#keys(checkId('eventId', eventId)).holds, POOL_HOLD);
-    return record === null ? [] : (record.split(':')[2] ?? '').split(',').filter((s) => s !== '').map(Number);
+    return record === null
+      ? []
+      : (record.split(':')[2] ?? '')
+          .split(',')
+          .filter((s) => s !== '')
+          .map(Number);
   }
 
   /** Whether Redis answers a PING within `timeoutMs`. */
@@ -346,7 +377,11 @@ export class Gate {
 
   /** Runs a script that takes the event's keys and the reap settings first. */
   #eventCall(script: EventScript, eventId: string, args: readonly (string | number)[]): Promise<ScriptReply> {
-    return this.#runFor(eventId)(script, eventKeys(this.settings.keyPrefix, eventId), [this.settings.reapBatchSize, this.settings.tombstoneMs, ...args]);
+    return this.#runFor(eventId)(script, eventKeys(this.settings.keyPrefix, eventId), [
+      this.settings.reapBatchSize,
+      this.settings.tombstoneMs,
+      ...args,
+    ]);
   }
 }
 

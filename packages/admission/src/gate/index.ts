@@ -4,7 +4,13 @@ export { defaultGateSettings, type GateSettings } from './gate-settings.js';
 export type { LoadMode } from './event-loader.js';
 export type { EvictionRisk } from './eviction-check.js';
 export type { ChangeBatch, SeatChange } from './changes.js';
-export { ChangeFeeds, defaultChangeFeedSettings, type ChangeFeedSettings, type ChangeListener, type ChangeSubscription } from './change-feeds.js';
+export {
+  ChangeFeeds,
+  defaultChangeFeedSettings,
+  type ChangeFeedSettings,
+  type ChangeListener,
+  type ChangeSubscription,
+} from './change-feeds.js';
 export { gateScripts, type ScriptDefinition, type ScriptName } from './lua-scripts.js';
 export { eventKeys, idempotencyRecordKey } from './keys.js';
 export { ResultCode, type ResultCodeName } from './result-codes.js';

@@ -34,9 +34,7 @@ export const ResultCode = Object.freeze({
 export type ResultCodeName = keyof typeof ResultCode;
 export type ResultCodeValue = (typeof ResultCode)[ResultCodeName];
 
-const namesByValue = new Map<number, ResultCodeName>(
-  Object.entries(ResultCode).map(([name, value]) => [value, name as ResultCodeName]),
-);
+const namesByValue = new Map<number, ResultCodeName>(Object.entries(ResultCode).map(([name, value]) => [value, name as ResultCodeName]));
 
 /** The name of a numeric code, or undefined for a number no script returns. */
 export function resultCodeName(value: number): ResultCodeName | undefined {

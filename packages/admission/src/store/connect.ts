@@ -65,7 +65,9 @@ export function openDatabase(connection: DatabaseConnection, onConnectionError: 
 
 /** The Pool class of node-postgres (a CommonJS package, so require works from ESM too). */
 interface PgModule {
-  readonly Pool: new (config: Record<string, unknown>) => PostgresPool & {
+  readonly Pool: new (
+    config: Record<string, unknown>,
+  ) => PostgresPool & {
     on(event: 'connect', listener: (client: { on(event: 'error', listener: ConnectionErrorListener): void }) => void): void;
     on(event: 'error', listener: (error: Error) => void): void;
   };

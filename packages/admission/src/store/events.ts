@@ -74,7 +74,12 @@ export async function createEvent(store: Store, event: NewEvent): Promise<EventI
   const maxSeatsPerUser = checkWhole('maxSeatsPerUser', event.maxSeatsPerUser ?? 0, 0, rows * cols);
   const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, limits.minHoldTtlMs, limits.maxHoldTtlMs);
   const room = event.waitingRoom === undefined ? undefined : checkWaitingRoom(event.waitingRoom);
-  const waitlistOfferMs = checkWhole('waitlistOfferMs', event.waitlistOfferMs ?? DEFAULT_WAITLIST_OFFER_MS, limits.minHoldTtlMs, limits.maxHoldTtlMs);
+  const waitlistOfferMs = checkWhole(
+    'waitlistOfferMs',
+    event.waitlistOfferMs ?? DEFAULT_WAITLIST_OFFER_MS,
+    limits.minHoldTtlMs,
+    limits.maxHoldTtlMs,
+  );
   return store.transaction(async ({ db, t }) => {
     const row = await db
       .insertInto('events')
@@ -134,13 +139,15 @@ export async function eventSnapshot(store: Executor, event: EventInfo): Promise<
     waitlistOfferMs: event.waitlistOfferMs,
     waitlist: await waitlistSnapshot(store, event.eventId),
     ...(event.waitingRoom === undefined ? {} : { waitingRoom: event.waitingRoom }),
-    holds: [...holds.entries()].map(([holdId, hold]): SnapshotHold => ({
-      holdId,
-      userId: hold.userId,
-      status: hold.status,
-      seats: hold.seats.map((index) => seatOfIndex(index, event.cols)),
-      ...(hold.expiresAt === undefined ? {} : { expiresAt: hold.expiresAt }),
-    })),
+    holds: [...holds.entries()].map(
+      ([holdId, hold]): SnapshotHold => ({
+        holdId,
+        userId: hold.userId,
+        status: hold.status,
+        seats: hold.seats.map((index) => seatOfIndex(index, event.cols)),
+        ...(hold.expiresAt === undefined ? {} : { expiresAt: hold.expiresAt }),
+      }),
+    ),
   };
 }
 

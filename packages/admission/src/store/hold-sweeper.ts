@@ -33,7 +33,9 @@ export async function sweepExpiredHolds(store: Store, batch: number, graceMs: nu
   return store.transaction(async (tx) => {
     const { db, t } = tx;
     // One sweep at a time across every process and machine: the others skip this pass.
-    const { rows } = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(hashtext(${store.schema} || ':sweep')) as locked`.execute(db);
+    const { rows } = await sql<{
+      locked: boolean;
+    }>`select pg_try_advisory_xact_lock(hashtext(${store.schema} || ':sweep')) as locked`.execute(db);
     if (rows[0]?.locked !== true) return [];
     const due = await db
       .selectFrom('holds')

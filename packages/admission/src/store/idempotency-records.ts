@@ -106,7 +106,13 @@ export interface StoredAnswer {
 export async function storedAnswers({ db }: Executor, eventId: string, ttlMs: number): Promise<StoredAnswer[]> {
   const rows = await db
     .selectFrom('idempotency_records')
-    .select(['user_id', 'key', 'fingerprint', 'response', sql<number>`${ttlMs} - extract(epoch from now() - created_at) * 1000`.as('ttl_ms')])
+    .select([
+      'user_id',
+      'key',
+      'fingerprint',
+      'response',
+      sql<number>`${ttlMs} - extract(epoch from now() - created_at) * 1000`.as('ttl_ms'),
+    ])
     .where('event_id', '=', eventId)
     .where('created_at', '>', sql<Date>`now() - ${ttlMs} * interval '1 millisecond'`)
     .where(sql<boolean>`response <> '{}'::jsonb`)

@@ -61,7 +61,10 @@ export async function insertHolds({ db }: Executor, takes: readonly SeatTake[]):
     .execute();
   const sales = takes.filter((take) => take.expiresAt === null);
   if (sales.length > 0) {
-    await db.insertInto('bookings').values(sales.map((take) => ({ id: take.holdId, event_id: take.eventId, user_id: take.userId }))).execute();
+    await db
+      .insertInto('bookings')
+      .values(sales.map((take) => ({ id: take.holdId, event_id: take.eventId, user_id: take.userId })))
+      .execute();
   }
 }
 

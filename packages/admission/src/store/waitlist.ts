@@ -48,7 +48,11 @@ export async function insertEntry(
 
 /** The arrival number the gate gave the entry. */
 export async function numberEntry({ db }: Executor, entryId: string, seq: number): Promise<void> {
-  await db.updateTable('waitlist_entries').set({ seq: String(seq) }).where('id', '=', entryId).execute();
+  await db
+    .updateTable('waitlist_entries')
+    .set({ seq: String(seq) })
+    .where('id', '=', entryId)
+    .execute();
 }
 
 /** Removes an entry the gate refused (it never joined). */

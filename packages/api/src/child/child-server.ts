@@ -140,7 +140,10 @@ export class ChildServer {
         `${name} ready on ${this.baseUrl}${this.#readyPath}`,
         async () => {
           if (exitCode !== undefined) throw new Error(`${name} exited with ${exitCode}`);
-          return fetch(`${this.baseUrl}${this.#readyPath}`, { signal: AbortSignal.timeout(1_000) }).then((res) => res.ok, () => false);
+          return fetch(`${this.baseUrl}${this.#readyPath}`, { signal: AbortSignal.timeout(1_000) }).then(
+            (res) => res.ok,
+            () => false,
+          );
         },
         this.#readyTimeoutMs,
         100,

@@ -21,7 +21,13 @@ function bindAndRelease(port: number): Promise<number> {
 export async function sparePort(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 12_000);
-    if (await bindAndRelease(port).then(() => true, () => false)) return port;
+    if (
+      await bindAndRelease(port).then(
+        () => true,
+        () => false,
+      )
+    )
+      return port;
   }
 }
 

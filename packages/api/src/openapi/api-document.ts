@@ -7,7 +7,12 @@ import { openApiDocument } from './document.ts';
 import type { OperationSpec } from './operation-spec.ts';
 
 /** Every operation of the API, gathered from the routes files that serve them. */
-export const apiOperations: readonly OperationSpec[] = Object.freeze([...eventOperations, ...claimOperations, ...holdOperations, ...operationsOperations]);
+export const apiOperations: readonly OperationSpec[] = Object.freeze([
+  ...eventOperations,
+  ...claimOperations,
+  ...holdOperations,
+  ...operationsOperations,
+]);
 
 /** The API's OpenAPI document for one identity scheme (built once). */
 export function apiDocument(identity: IdentityScheme = 'x-user-id'): object {

@@ -135,8 +135,13 @@ const seconds = z.number().int().min(0);
 export type ParameterName = 'EventId' | 'HoldId' | 'BookingId' | 'UserId' | 'IdempotencyKey';
 
 export function parameterComponents(identity: IdentityScheme): Partial<Record<ParameterName, object>> {
-  const inPath = (name: string, description: string, schema: z.ZodType) =>
-    ({ name, in: 'path', required: true, description, schema: scalar(schema) });
+  const inPath = (name: string, description: string, schema: z.ZodType) => ({
+    name,
+    in: 'path',
+    required: true,
+    description,
+    schema: scalar(schema),
+  });
   return {
     EventId: inPath('eventId', 'The event id.', eventIdParam),
     HoldId: inPath('holdId', 'The hold id.', holdIdParam),

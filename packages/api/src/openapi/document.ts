@@ -1,7 +1,17 @@
 import packageJson from '../../package.json' with { type: 'json' };
 import type { IdentityScheme } from '../caller-identity.ts';
 import { problemTypes, problemUri, type ProblemType } from '../problems.ts';
-import { componentSchemas, headerComponents, headerRef, json, parameterComponents, pathParameters, rateLimitHeaders, ref, retryAfter } from './components.ts';
+import {
+  componentSchemas,
+  headerComponents,
+  headerRef,
+  json,
+  parameterComponents,
+  pathParameters,
+  rateLimitHeaders,
+  ref,
+  retryAfter,
+} from './components.ts';
 import { jwtProblem, jwtProblemNote, type Notes, type OperationSpec } from './operation-spec.ts';
 
 /** The OpenAPI 3.1 document of the API, built from the operation specs the routes files export. */
@@ -73,7 +83,8 @@ function operation(spec: OperationSpec, identity: IdentityScheme): object {
 function build(identity: IdentityScheme, operations: readonly OperationSpec[]): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const spec of operations) {
-    const item = (paths[spec.path] ??= {});
+    paths[spec.path] ??= {};
+    const item = paths[spec.path] as Record<string, object>;
     if (item[spec.method] !== undefined) throw new Error(`openapi: ${spec.method} ${spec.path} twice`);
     item[spec.method] = operation(spec, identity);
   }
@@ -139,8 +150,8 @@ const built = new WeakMap<readonly OperationSpec[], Map<IdentityScheme, object>>
 
 /** The OpenAPI 3.1.0 document of these operations for one identity scheme, built once and deeply frozen. */
 export function openApiDocument(operations: readonly OperationSpec[], identity: IdentityScheme): object {
-  let byIdentity = built.get(operations);
-  if (byIdentity === undefined) built.set(operations, (byIdentity = new Map()));
+  const byIdentity = built.get(operations) ?? new Map<IdentityScheme, object>();
+  built.set(operations, byIdentity);
   let document = byIdentity.get(identity);
   if (document === undefined) {
     document = build(identity, operations);

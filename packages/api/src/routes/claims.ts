@@ -88,7 +88,8 @@ const claimProblems: readonly ProblemType[] = [
 ];
 
 const claimNotes: Partial<Record<ProblemType, string>> = {
-  'invalid-input': 'a malformed id, X-User-Id or Idempotency-Key header, body that is not JSON, or seats outside the grid; `field` names the culprit',
+  'invalid-input':
+    'a malformed id, X-User-Id or Idempotency-Key header, body that is not JSON, or seats outside the grid; `field` names the culprit',
   'unprocessable-input': 'the body does not match ClaimRequest; `field` names the culprit',
   'seats-taken': 'nothing was claimed; `takenSeats` lists the seats already taken',
   'not-enough-seats': '`available` says how many are left',

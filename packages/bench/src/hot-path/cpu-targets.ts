@@ -19,7 +19,8 @@ export interface CpuVerdict {
 
 export function cpuVerdict(name: RowName, usPerRequest: number | null, baselineUsPerRequest: number | null): CpuVerdict {
   const target = name === 'bare-express' ? null : CPU_TARGETS[name];
-  const ratio = usPerRequest === null || baselineUsPerRequest === null || baselineUsPerRequest <= 0 ? null : usPerRequest / baselineUsPerRequest;
+  const ratio =
+    usPerRequest === null || baselineUsPerRequest === null || baselineUsPerRequest <= 0 ? null : usPerRequest / baselineUsPerRequest;
   return { ratio, target, met: ratio === null || target === null ? null : ratio <= target };
 }
 

@@ -48,7 +48,9 @@ async function main(argv: readonly string[]): Promise<number> {
         totalRequests: options.warmup + options.requests,
         tag,
       };
-      progress(`${row.name}: ${row.description}; ${options.warmup} warm-up + ${options.requests} measured requests, ${options.connections} connections`);
+      progress(
+        `${row.name}: ${row.description}; ${options.warmup} warm-up + ${options.requests} measured requests, ${options.connections} connections`,
+      );
       const prepared = await row.prepare(ctx);
       let result: RowMeasurement;
       try {
@@ -59,14 +61,18 @@ async function main(argv: readonly string[]): Promise<number> {
         if (exit !== 0) progress(`${row.name}: warning: the server exited with ${exit}`);
         await prepared.cleanUp();
       }
-      progress(`${row.name}: ${result.throughput.toFixed(0)} req/s, ${result.cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, statuses ${JSON.stringify(result.byStatus)}`);
+      progress(
+        `${row.name}: ${result.throughput.toFixed(0)} req/s, ${result.cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, statuses ${JSON.stringify(result.byStatus)}`,
+      );
       measured.push({ row: result, profileFile });
     }
     const judged = judgeRows(measured.map((m) => m.row));
     const rows: HotPathRowResult[] = [];
     for (const [i, row] of judged.entries()) {
       const file = measured[i]?.profileFile;
-      rows.push(file === undefined ? row : { ...row, profile: { file, summary: topFrames(await readProfile(file), TOP_FRAMES, row.windowUs) } });
+      rows.push(
+        file === undefined ? row : { ...row, profile: { file, summary: topFrames(await readProfile(file), TOP_FRAMES, row.windowUs) } },
+      );
     }
     const tick = 1e6 / clockTicksPerSecond();
     const results: HotPathResults = {
@@ -83,9 +89,11 @@ async function main(argv: readonly string[]): Promise<number> {
       },
       notes: [
         `CPU is read in ticks of ${tick.toFixed(0)} µs: each µs/req figure is within ${(tick / options.requests).toFixed(2)} µs`,
-        'the API\'s background jobs (hold sweeper every 1 s, reconciler every 5 s) run during the measured phase and are counted',
-        'the load generator, the servers, Redis and PostgreSQL share the machine\'s cores (and Redis is shared with other clients)',
-        ...(options.cpuProf ? ['--cpu-prof: every server ran under the sampling profiler; its CPU figures include the profiler\'s cost'] : []),
+        "the API's background jobs (hold sweeper every 1 s, reconciler every 5 s) run during the measured phase and are counted",
+        "the load generator, the servers, Redis and PostgreSQL share the machine's cores (and Redis is shared with other clients)",
+        ...(options.cpuProf
+          ? ["--cpu-prof: every server ran under the sampling profiler; its CPU figures include the profiler's cost"]
+          : []),
       ],
       rows,
     };

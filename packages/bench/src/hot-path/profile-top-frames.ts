@@ -87,7 +87,13 @@ export function topFrames(profile: CpuProfile, limit = 20, window?: { readonly s
     .filter((f) => f.functionName !== '(idle)')
     .sort((a, b) => b.us - a.us)
     .slice(0, limit)
-    .map((f) => ({ functionName: f.functionName, url: f.url, line: f.line, selfMs: f.us / 1_000, selfPercent: busyUs > 0 ? (100 * f.us) / busyUs : 0 }));
+    .map((f) => ({
+      functionName: f.functionName,
+      url: f.url,
+      line: f.line,
+      selfMs: f.us / 1_000,
+      selfPercent: busyUs > 0 ? (100 * f.us) / busyUs : 0,
+    }));
   return { totalMs: totalUs / 1_000, idleMs: idleUs / 1_000, windowed: inProfile, frames };
 }
 

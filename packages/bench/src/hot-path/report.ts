@@ -30,7 +30,21 @@ const fixed = (n: number | null, digits: number) => (n === null ? '-' : n.toFixe
 
 export function rowsTable(rows: readonly HotPathRowResult[]): Table {
   return {
-    headers: ['request', 'reqs', 'req/s', 'p50 ms', 'p99 ms', 'API µs/req', 'xExpr', 'target', 'met', 'Redis µs/req', 'scripts/req', 'µs/script', 'errors'],
+    headers: [
+      'request',
+      'reqs',
+      'req/s',
+      'p50 ms',
+      'p99 ms',
+      'API µs/req',
+      'xExpr',
+      'target',
+      'met',
+      'Redis µs/req',
+      'scripts/req',
+      'µs/script',
+      'errors',
+    ],
     rows: rows.map((r) => {
       const { target, met } = describeVerdict(r.verdict);
       return [
@@ -84,14 +98,19 @@ export function rowFailures(rows: readonly RowMeasurement[]): string[] {
 export function terminalReport(results: HotPathResults, repoRoot: string): string {
   const parts = [renderText(rowsTable(results.rows))];
   for (const row of results.rows) {
-    if (row.profile !== undefined) parts.push(`${profileHeading(row)}\n${renderText(framesTable(row.profile.summary, row.requests, repoRoot))}`);
+    if (row.profile !== undefined)
+      parts.push(`${profileHeading(row)}\n${renderText(framesTable(row.profile.summary, row.requests, repoRoot))}`);
   }
   const failures = rowFailures(results.rows);
   if (failures.length > 0) parts.push(failures.map((f) => `error: ${f}`).join('\n'));
   return parts.join('\n\n');
 }
 
-export async function writeHotPathReport(outDir: string, results: HotPathResults, repoRoot: string): Promise<{ markdown: string; json: string }> {
+export async function writeHotPathReport(
+  outDir: string,
+  results: HotPathResults,
+  repoRoot: string,
+): Promise<{ markdown: string; json: string }> {
   await mkdir(outDir, { recursive: true });
   const json = join(outDir, 'results.json');
   await writeFile(json, `${JSON.stringify(results, null, 2)}\n`);
@@ -106,8 +125,8 @@ export async function writeHotPathReport(outDir: string, results: HotPathResults
     renderMarkdown(rowsTable(results.rows)),
     '',
     'Columns: `API µs/req` user + system CPU of the server process (/proc/<pid>/stat) over the measured phase, a request ' +
-      'answered (the bare-express row: the bare Express process); `xExpr` that over bare Express\'s, against its `target`; ' +
-      '`Redis µs/req` Redis\'s CPU (INFO cpu), `scripts/req` EVALSHA calls (INFO commandstats) and `µs/script` Redis\'s time in each, all counting every client of the shared Redis; ' +
+      "answered (the bare-express row: the bare Express process); `xExpr` that over bare Express's, against its `target`; " +
+      "`Redis µs/req` Redis's CPU (INFO cpu), `scripts/req` EVALSHA calls (INFO commandstats) and `µs/script` Redis's time in each, all counting every client of the shared Redis; " +
       '`errors` answers other than the expected status, transport errors and failed checks.',
     '',
     ...results.rows.map((r) => `- \`${r.name}\`: ${r.description}; expected ${r.expectedStatus}; statuses ${JSON.stringify(r.byStatus)}`),
@@ -115,7 +134,16 @@ export async function writeHotPathReport(outDir: string, results: HotPathResults
     failures.length === 0 ? 'Every answer had the expected status.' : `**Errors:**\n\n${failures.map((f) => `- ${f}`).join('\n')}`,
     '',
     ...results.rows.flatMap((r) =>
-      r.profile === undefined ? [] : [`## ${profileHeading(r)}`, '', `Profile: \`${r.profile.file}\``, '', renderMarkdown(framesTable(r.profile.summary, r.requests, repoRoot)), ''],
+      r.profile === undefined
+        ? []
+        : [
+            `## ${profileHeading(r)}`,
+            '',
+            `Profile: \`${r.profile.file}\``,
+            '',
+            renderMarkdown(framesTable(r.profile.summary, r.requests, repoRoot)),
+            '',
+          ],
     ),
     '## Environment and notes',
     '',

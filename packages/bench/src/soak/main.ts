@@ -52,7 +52,12 @@ async function main(argv: readonly string[]): Promise<number> {
     progress(`API pid ${api.pid} at ${api.baseUrl}; ${options.minutes} min at ${options.sessionsPerSec} sessions/s`);
     const events: CreatedEvent[] = [];
     for (let i = 0; i < 3; i++) {
-      const event = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, { name: `soak ${i}`, rows: 20, cols: 25, holdTtlSeconds: HOLD_TTL_SECONDS });
+      const event = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, {
+        name: `soak ${i}`,
+        rows: 20,
+        cols: 25,
+        holdTtlSeconds: HOLD_TTL_SECONDS,
+      });
       created.push(event.eventId);
       events.push(event);
     }
@@ -63,7 +68,11 @@ async function main(argv: readonly string[]): Promise<number> {
       if (status !== 201) throw new Error(`selling out the sold-out event answered ${status}`);
     }
 
-    const load = new MixedLoad({ baseUrl: api.baseUrl, events, soldOutEventId: soldOut.eventId }, options.sessionsPerSec, options.maxInFlight);
+    const load = new MixedLoad(
+      { baseUrl: api.baseUrl, events, soldOutEventId: soldOut.eventId },
+      options.sessionsPerSec,
+      options.maxInFlight,
+    );
     const samples = await sampleWhileLoading(api.baseUrl, load, options.minutes);
     await load.stop();
 
@@ -128,7 +137,9 @@ async function sampleWhileLoading(baseUrl: string, load: MixedLoad, minutes: num
     samples.push(sample);
     last = now;
     if (samples.length % 10 === 0) {
-      progress(`${sample.minute.toFixed(1)} min: ${sample.requestsPerSec.toFixed(0)} req/s, p99 ${sample.p99Ms ?? '-'} ms, heap ${sample.heapUsedMb.toFixed(1)} MB, RSS ${sample.rssMb.toFixed(1)} MB`);
+      progress(
+        `${sample.minute.toFixed(1)} min: ${sample.requestsPerSec.toFixed(0)} req/s, p99 ${sample.p99Ms ?? '-'} ms, heap ${sample.heapUsedMb.toFixed(1)} MB, RSS ${sample.rssMb.toFixed(1)} MB`,
+      );
     }
   }
   return samples;

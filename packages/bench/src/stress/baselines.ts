@@ -41,7 +41,11 @@ export function bareExpressRequest(n: number): PlannedRequest {
 }
 
 /** A bare Express POST route under the same autocannon load as the scenarios (100 connections). */
-export async function measureBareExpress(requests: number, timeLimitSec: number, progress: (line: string) => void): Promise<BareExpressBaseline> {
+export async function measureBareExpress(
+  requests: number,
+  timeLimitSec: number,
+  progress: (line: string) => void,
+): Promise<BareExpressBaseline> {
   const server = await startBareExpress();
   try {
     await warmUp(server.baseUrl, '/healthz', 100, 2_000);

@@ -41,7 +41,11 @@ export function parseStressOptions(argv: readonly string[], knownScenarios: read
     allowPositionals: false,
   });
   if (values.help) return 'help';
-  const list = (raw: string[] | undefined) => raw?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  const list = (raw: string[] | undefined) =>
+    raw
+      ?.flatMap((v) => v.split(','))
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
   const scenarios = list(values.scenario);
   for (const name of scenarios ?? []) {
     if (!knownScenarios.includes(name)) throw new Error(`unknown scenario '${name}' (one of ${knownScenarios.join(', ')})`);
@@ -74,7 +78,8 @@ function takeKeepApi(argv: readonly string[]): { rest: string[]; keepApiPort: nu
     let raw = arg.startsWith('--keep-api=') ? arg.slice('--keep-api='.length) : undefined;
     if (raw === undefined && /^\d+$/.test(argv[i + 1] ?? '')) raw = argv[++i];
     keepApiPort = raw === undefined ? DEFAULT_KEEP_API_PORT : Number(raw);
-    if (!Number.isInteger(keepApiPort) || keepApiPort < 1 || keepApiPort > 65_535) throw new Error(`--keep-api wants a port from 1 to 65535, got ${raw}`);
+    if (!Number.isInteger(keepApiPort) || keepApiPort < 1 || keepApiPort > 65_535)
+      throw new Error(`--keep-api wants a port from 1 to 65535, got ${raw}`);
   }
   return { rest, keepApiPort };
 }

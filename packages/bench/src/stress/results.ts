@@ -43,7 +43,7 @@ export function computeRatios(runs: readonly RunResult[], baselines: Baselines):
   }
   const find = (scenario: string) => runs.find((r) => r.scenario === scenario && r.strategy === 'admission');
   const refusedPerSec = (run: RunResult | undefined) =>
-    run === undefined || run.durationSec === 0 ? undefined : (run.byOutcome.refused.count / run.durationSec);
+    run === undefined || run.durationSec === 0 ? undefined : run.byOutcome.refused.count / run.durationSec;
   const over = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? null : a / b);
   return {
     throughputVsBareExpress,

@@ -79,7 +79,9 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     eventId = event.eventId;
     const capacity = scenario.rows * scenario.cols;
     if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario.rows, scenario.cols);
-    progress(`${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`);
+    progress(
+      `${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`,
+    );
 
     await warmUp(api.baseUrl, '/healthz', scenario.connections, 1_000);
     const countersBefore = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
@@ -179,7 +181,18 @@ async function confirmPhase(
   const confirming = held.filter(() => randomInt(1_000) < (scenario.confirmShare ?? 0) * 1_000);
   ctx.progress(`${label}: ${held.length} holds; ${confirming.length} confirm, ${held.length - confirming.length} never do`);
   if (confirming.length === 0) {
-    return { label: `${label} confirm`, requests: 0, durationSec: 0, throughput: 0, byStatus: {}, latency: emptyPercentiles(), byOutcome: { won: emptyPercentiles(), refused: emptyPercentiles(), error: emptyPercentiles() }, transportErrors: 0, timeouts: 0, stoppedByTimeLimit: false };
+    return {
+      label: `${label} confirm`,
+      requests: 0,
+      durationSec: 0,
+      throughput: 0,
+      byStatus: {},
+      latency: emptyPercentiles(),
+      byOutcome: { won: emptyPercentiles(), refused: emptyPercentiles(), error: emptyPercentiles() },
+      transportErrors: 0,
+      timeouts: 0,
+      stoppedByTimeLimit: false,
+    };
   }
   return runLoad({
     label: `${label} confirm`,

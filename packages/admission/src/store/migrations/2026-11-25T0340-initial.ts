@@ -44,20 +44,13 @@ async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('event_id', 'text', (c) => c.notNull().references('events.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('seat_indexes', sql`integer[]`, (c) => c.notNull())
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('held', 'confirmed', 'released', 'expired', 'cancelled')`),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('held', 'confirmed', 'released', 'expired', 'cancelled')`))
     .addColumn('expires_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('holds_event_user').on('holds').columns(['event_id', 'user_id']).execute();
-  await db.schema
-    .createIndex('holds_due')
-    .on('holds')
-    .column('expires_at')
-    .where(sql.ref('status'), '=', 'held')
-    .execute();
+  await db.schema.createIndex('holds_due').on('holds').column('expires_at').where(sql.ref('status'), '=', 'held').execute();
 
   await db.schema
     .createTable('bookings')

@@ -24,7 +24,9 @@ export function waitlist(schema: string): Migration {
         offer_expires_at timestamptz,
         created_at timestamptz not null default now(),
         updated_at timestamptz not null default now())`.execute(db);
-      await sql`create unique index waitlist_one_active on ${entries} (event_id, user_id) where status in ('waiting', 'offered')`.execute(db);
+      await sql`create unique index waitlist_one_active on ${entries} (event_id, user_id) where status in ('waiting', 'offered')`.execute(
+        db,
+      );
       await sql`create unique index waitlist_order on ${entries} (event_id, seq)`.execute(db);
       await sql`create index waitlist_by_hold on ${entries} (hold_id) where hold_id is not null`.execute(db);
     },

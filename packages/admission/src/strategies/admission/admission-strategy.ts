@@ -54,15 +54,27 @@ export class AdmissionStrategy implements BookingStrategy {
   confirm(ref: HoldRef): Promise<ConfirmResult> {
     // PostgreSQL decides (only an unexpired hold, or a late one whose seats are still free);
     // Redis, which reaps only after the grace, follows.
-    return this.#decideThenMirror(ref, (r) => this.#options.fallback.confirm(r), (r) => this.#options.gate.confirm(r));
+    return this.#decideThenMirror(
+      ref,
+      (r) => this.#options.fallback.confirm(r),
+      (r) => this.#options.gate.confirm(r),
+    );
   }
 
   release(ref: HoldRef): Promise<ReleaseResult> {
-    return this.#decideThenMirror(ref, (r) => this.#options.fallback.release(r), (r) => this.#options.gate.release(r));
+    return this.#decideThenMirror(
+      ref,
+      (r) => this.#options.fallback.release(r),
+      (r) => this.#options.gate.release(r),
+    );
   }
 
   cancel(ref: HoldRef): Promise<ReleaseResult> {
-    return this.#decideThenMirror(ref, (r) => this.#options.fallback.cancel(r), (r) => this.#options.gate.cancel(r));
+    return this.#decideThenMirror(
+      ref,
+      (r) => this.#options.fallback.cancel(r),
+      (r) => this.#options.gate.cancel(r),
+    );
   }
 
   /** PostgreSQL decides (and keeps the cap); Redis follows with the new expiry. */
@@ -77,11 +89,19 @@ export class AdmissionStrategy implements BookingStrategy {
 
   /** From Redis, no PostgreSQL work; from PostgreSQL while Redis is sick. */
   async seatMap(eventId: string): Promise<SeatMap> {
-    return this.#read(eventId, (gate) => gate.seatMap(eventId), (fallback) => fallback.seatMap(eventId));
+    return this.#read(
+      eventId,
+      (gate) => gate.seatMap(eventId),
+      (fallback) => fallback.seatMap(eventId),
+    );
   }
 
   async counters(eventId: string): Promise<EventCounters> {
-    return this.#read(eventId, (gate) => gate.counters(eventId), (fallback) => fallback.counters(eventId));
+    return this.#read(
+      eventId,
+      (gate) => gate.counters(eventId),
+      (fallback) => fallback.counters(eventId),
+    );
   }
 
   async #read<T>(eventId: string, viaGate: (gate: Gate) => Promise<T>, viaFallback: (fallback: BookingStrategy) => Promise<T>): Promise<T> {
@@ -159,9 +179,11 @@ export class AdmissionStrategy implements BookingStrategy {
   async viaGate<T>(event: EventInfo, call: () => Promise<T>): Promise<T> {
     const { breaker, hydrator, gate } = this.#options;
     if (this.#writtenWhileOpen.has(event.eventId) && breaker.state === 'closed') {
-      await breaker.run(() => gate.counters(event.eventId)).catch((error: unknown) => {
-        if (!(error instanceof EventNotLoadedError)) throw error;
-      });
+      await breaker
+        .run(() => gate.counters(event.eventId))
+        .catch((error: unknown) => {
+          if (!(error instanceof EventNotLoadedError)) throw error;
+        });
       // Unmarked before the snapshot: a fallback write landing during the hydration marks it again.
       this.#writtenWhileOpen.delete(event.eventId);
       const hydration = hydrator.hydrate(event, 'after-fallback');

@@ -138,7 +138,7 @@ export class GroupCommitter {
     try {
       const writes = batch.map((pending) => pending.write);
       const outcomes = writes.length === 1 ? [await this.#writeOne(writes[0] as WinnerWrite)] : await this.#writeBatch(writes);
-      batch.forEach((pending, i) => pending.resolve(outcomes[i] as WriteOutcome));
+      for (const [i, pending] of batch.entries()) pending.resolve(outcomes[i] as WriteOutcome);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
     }
@@ -147,8 +147,14 @@ export class GroupCommitter {
   async #writeBatch(writes: readonly WinnerWrite[]): Promise<WriteOutcome[]> {
     const wholeBatch = await this.#store
       .transaction(async (tx) => {
-        await this.#takeAll(tx, writes.map((w) => w.take));
-        await insertHolds(tx, writes.map((w) => w.take));
+        await this.#takeAll(
+          tx,
+          writes.map((w) => w.take),
+        );
+        await insertHolds(
+          tx,
+          writes.map((w) => w.take),
+        );
         await this.#answerAll(tx, writes);
         return true;
       })
@@ -167,7 +173,10 @@ export class GroupCommitter {
   async #takeAll(tx: StoreTx, takes: readonly SeatTake[]): Promise<void> {
     const seats = takes.flatMap((take) => take.seatIndexes.map((index) => ({ take, index })));
     // The join below would lock in its own order: lock in index order first.
-    await lockSeatsInOrder(tx, seats.map((s) => ({ eventId: s.take.eventId, seatIndex: s.index })));
+    await lockSeatsInOrder(
+      tx,
+      seats.map((s) => ({ eventId: s.take.eventId, seatIndex: s.index })),
+    );
     const taken = await sql<{ hold_id: string }>`
       update ${tx.t.seats} as s
       set state = case when v.until is null then 'sold' else 'held' end,

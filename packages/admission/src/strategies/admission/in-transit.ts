@@ -9,9 +9,8 @@ export class InTransit {
 
   /** Registers an operation on the event until it settles; returns it unchanged. */
   track<T>(eventId: string, operation: Promise<T>): Promise<T> {
-    let pending = this.#byEvent.get(eventId);
-    if (pending === undefined) this.#byEvent.set(eventId, (pending = new Set()));
-    const registered = pending;
+    const registered = this.#byEvent.get(eventId) ?? new Set<Promise<unknown>>();
+    this.#byEvent.set(eventId, registered);
     registered.add(operation);
     const forget = () => {
       registered.delete(operation);

@@ -111,7 +111,10 @@ export class Reconciler {
     const first = await this.#differencesOf(event);
     if (first.size === 0) return undefined;
     // This process's operations under way, waited for at most one interval: a stuck one must not stall every pass.
-    await Promise.all([sleep(settings.confirmAfterMs), withTimeout(inTransit(event.eventId), settings.intervalMs, () => new Error()).catch(() => {})]);
+    await Promise.all([
+      sleep(settings.confirmAfterMs),
+      withTimeout(inTransit(event.eventId), settings.intervalMs, () => new Error()).catch(() => {}),
+    ]);
     const lasting = lastingDifferences(first, await this.#differencesOf(event));
     if (lasting.length === 0) return undefined;
     const byKind: Record<DriftKind, number> = { leak: 0, unguarded: 0, state: 0 };

@@ -66,7 +66,13 @@ export class WaitlistWriter {
   async #writeOne(eventId: string, news: WaitlistNews): Promise<void> {
     const { store } = this.#options;
     if (news.kind === 'offer') {
-      const take: SeatTake = { eventId, holdId: news.holdId, userId: news.userId, seatIndexes: news.seats, expiresAt: new Date(news.expiresAt) };
+      const take: SeatTake = {
+        eventId,
+        holdId: news.holdId,
+        userId: news.userId,
+        seatIndexes: news.seats,
+        expiresAt: new Date(news.expiresAt),
+      };
       await store.transaction(async (tx) => {
         if (!(await takeSeatsIfFree(tx, take))) throw new OfferConflict();
         await insertHolds(tx, [take]);

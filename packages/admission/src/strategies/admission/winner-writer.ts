@@ -6,7 +6,7 @@ import { seatIndex } from '../../seats.js';
 import type { EventInfo } from '../../store/events.js';
 import type { SeatTake } from '../../store/seat-writes.js';
 import type { Store } from '../../store/store.js';
-import type { GroupCommitter, WinnerWrite } from './group-commit.js';
+import type { GroupCommitter, WinnerWrite, WriteOutcome } from './group-commit.js';
 import type { Hydrator } from './hydrator.js';
 
 /**
@@ -69,7 +69,7 @@ export class WinnerWriter {
     };
     const fault = this.#options.fault?.(take) ?? 'write';
     if (fault === 'vanish') return granted;
-    let outcome;
+    let outcome: WriteOutcome;
     try {
       if (fault === 'fail') throw new Error('injected PostgreSQL write failure');
       outcome = await this.#options.committer.write(winnerWrite(take, request, granted, fingerprint));
@@ -99,7 +99,13 @@ export class WinnerWriter {
    * the event is not loaded (a hydration fenced it, Redis lost it) there is nothing to give
    * back: it is loaded from PostgreSQL, which never had this win.
    */
-  async compensate(event: EventInfo, request: ClaimRequest, granted: ClaimGranted, reason: Compensation['reason'], forget = true): Promise<void> {
+  async compensate(
+    event: EventInfo,
+    request: ClaimRequest,
+    granted: ClaimGranted,
+    reason: Compensation['reason'],
+    forget = true,
+  ): Promise<void> {
     this.#options.onCompensation({ eventId: event.eventId, holdId: granted.holdId, reason });
     const { gate } = this.#options;
     const ref = { eventId: event.eventId, userId: request.userId, holdId: granted.holdId };

@@ -78,7 +78,10 @@ function splitSeats(runs: readonly FreeRun[], quantity: number): number[] | unde
     left -= run.length;
     if (left === 0) return seats;
   }
-  const last = adjacentRun(runs.filter((run) => !used.has(run)), left);
+  const last = adjacentRun(
+    runs.filter((run) => !used.has(run)),
+    left,
+  );
   if (last === undefined) return undefined;
   return [...seats, ...blockFrom(last.first, left)];
 }

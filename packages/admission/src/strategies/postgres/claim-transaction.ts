@@ -38,7 +38,9 @@ async function readContext(tx: StoreTx, claim: PgClaim): Promise<ClaimContext> {
   const limited = maxSeatsPerUser > 0;
   if (limited) await lockUserOnEvent(tx, eventId, claim.userId);
   // A random UUID never collides: only a named hold id is looked up.
-  const holdTaken = claim.explicitHoldId ? sql<boolean>`exists (select 1 from ${tx.t.holds} where id = ${claim.holdId})` : sql<boolean>`false`;
+  const holdTaken = claim.explicitHoldId
+    ? sql<boolean>`exists (select 1 from ${tx.t.holds} where id = ${claim.holdId})`
+    : sql<boolean>`false`;
   const seats = limited ? userSeats(tx, eventId, claim.userId) : sql<number>`0`;
   const { rows } = await sql<{ now: Date; hold_taken: boolean; user_seats: number; waiters: boolean }>`
     select now() as now, ${holdTaken} as hold_taken, ${seats} as user_seats,

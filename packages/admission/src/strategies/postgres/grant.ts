@@ -14,7 +14,13 @@ export type SeatWrite = (tx: StoreTx, take: SeatTake) => Promise<void>;
  * The seat write is held until now + TTL (by the database clock), or sold. A write that cannot
  * take every seat throws, rolling the attempt back.
  */
-export async function grant(tx: StoreTx, claim: PgClaim, context: ClaimContext, indexes: readonly number[], write: SeatWrite): Promise<ClaimGranted> {
+export async function grant(
+  tx: StoreTx,
+  claim: PgClaim,
+  context: ClaimContext,
+  indexes: readonly number[],
+  write: SeatWrite,
+): Promise<ClaimGranted> {
   const take: SeatTake = {
     eventId: claim.event.eventId,
     holdId: claim.holdId,

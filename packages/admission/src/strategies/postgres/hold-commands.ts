@@ -195,7 +195,9 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
         const offer = await tx.db.selectFrom('waitlist_entries').select('id').where('hold_id', '=', hold.id).executeTakeFirst();
         const ttlMs = offer === undefined ? event.holdTtlMs : event.waitlistOfferMs;
         const { rows } = await sql<{ until: Date }>`
-          select least(now() + ${ttlMs} * interval '1 millisecond', ${hold.createdAt}::timestamptz + ${EXTENSION_CAP * ttlMs} * interval '1 millisecond') as until`.execute(tx.db);
+          select least(now() + ${ttlMs} * interval '1 millisecond', ${hold.createdAt}::timestamptz + ${EXTENSION_CAP * ttlMs} * interval '1 millisecond') as until`.execute(
+          tx.db,
+        );
         const until = rows[0]?.until;
         if (until === undefined || hold.expiresAt === null || until <= hold.expiresAt) return extensionLimit;
         await tx.db.updateTable('holds').set({ expires_at: until, updated_at: sql<Date>`now()` }).where('id', '=', hold.id).execute();
@@ -206,7 +208,8 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
           .where('seat_index', '=', sql<number>`any(${[...hold.seatIndexes]}::int[])`)
           .where('hold_id', '=', hold.id)
           .execute();
-        if (offer !== undefined) await tx.db.updateTable('waitlist_entries').set({ offer_expires_at: until }).where('id', '=', offer.id).execute();
+        if (offer !== undefined)
+          await tx.db.updateTable('waitlist_entries').set({ offer_expires_at: until }).where('id', '=', offer.id).execute();
         return { ok: true, expiresAt: until };
       });
     },

@@ -42,7 +42,9 @@ export function createPgStrategy(name: ComparisonStrategyName, options: PgStrate
     ...createHoldCommands(options.store, options.events),
     ...createStoredReads(options.store, options.events),
     async claim(request) {
-      return request.kind === 'seats' ? paths.seats(await withEvent(request, options.events)) : paths.best(await withEvent(request, options.events));
+      return request.kind === 'seats'
+        ? paths.seats(await withEvent(request, options.events))
+        : paths.best(await withEvent(request, options.events));
     },
   };
 }

@@ -73,7 +73,12 @@ export interface SeatsFree {
  * claim: the refusal in the gate's order (sold out: no seat of the event free; seats taken,
  * listed in the claim's order; the per-user limit), or the seats read.
  */
-export async function checkSeatClaim(tx: StoreTx, claim: PgSeatClaim, context: ClaimContext, lock: boolean): Promise<ClaimRefusal | SeatsFree> {
+export async function checkSeatClaim(
+  tx: StoreTx,
+  claim: PgSeatClaim,
+  context: ClaimContext,
+  lock: boolean,
+): Promise<ClaimRefusal | SeatsFree> {
   const seats = await readSeats(tx, claim.event.eventId, claim.indexes, lock);
   const free = new Set(seats.filter((seat) => seat.free).map((seat) => seat.seat_index));
   const taken = claim.indexes.filter((index) => !free.has(index));
@@ -113,7 +118,10 @@ export async function pickBestSeats(
   let best: BestSeats | undefined;
   for (let read = 0, upTo = Math.min(FIRST_ROWS_READ, event.rows); read < event.rows; read = upTo, upTo = Math.min(upTo * 4, event.rows)) {
     free.push(...(await readFreeRows(tx, event, read, upTo)));
-    const mask = freeMask(upTo * event.cols, free.map((seat) => seat.seat_index));
+    const mask = freeMask(
+      upTo * event.cols,
+      free.map((seat) => seat.seat_index),
+    );
     best =
       aim > 0
         ? queuedBestSeats(mask, upTo, event.cols, claim.quantity, claim.allowSplit, aim)

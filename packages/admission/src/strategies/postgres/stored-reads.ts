@@ -60,7 +60,10 @@ export function createStoredReads(store: Store, events: EventCache): StoredReads
       const event = await events.get(eventId);
       const counts = await seatCounts(store, event);
       let entry = maps.get(eventId);
-      const fresh = entry !== undefined && entry.version === counts.version && Date.now() < (await entry.built.catch(() => ({ validUntil: 0 }))).validUntil;
+      const fresh =
+        entry !== undefined &&
+        entry.version === counts.version &&
+        Date.now() < (await entry.built.catch(() => ({ validUntil: 0 }))).validUntil;
       if (entry === undefined || !fresh) {
         entry = { version: counts.version, bytes: Math.max(1, event.capacity), built: build(event) };
         maps.set(eventId, entry);
