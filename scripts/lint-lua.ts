@@ -8,21 +8,13 @@
 // - no script builds a key name: nothing is concatenated onto KEYS or into a command's key.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ResultCode } from '../packages/admission/src/engine/result-codes.ts';
+import { flattenLua } from '../packages/admission/src/gate/lua-flatten.ts';
+import { ResultCode } from '../packages/admission/src/gate/result-codes.ts';
 
 const root = join(import.meta.dirname, '..');
 const luaDirs = ['lua', 'packages/api/lua'];
 const problems: string[] = [];
 let checked = 0;
-
-function withIncludes(read: (path: string) => string, path: string, seen = new Set<string>()): string {
-  return read(path).replace(/^--- @include "([\w-]+)"$/gm, (_line, name: string) => {
-    const include = `includes/${name}.lua`;
-    if (seen.has(include)) return '';
-    seen.add(include);
-    return withIncludes(read, include, seen);
-  });
-}
 
 function numbersNamed(header: string, table: 'KEYS' | 'ARGV'): Set<number> {
   const named = new Set<number>();
@@ -57,7 +49,7 @@ function lintFile(read: (path: string) => string, shown: string, file: string): 
     return;
   }
   const header = /^--\[\[([\s\S]*?)\]\]/.exec(source)?.[1];
-  if (!header || !header.includes('Input:') || !header.includes('Output:')) {
+  if (!header?.includes('Input:') || !header.includes('Output:')) {
     problems.push(`${shown}: needs a --[[ ]] header with Input: and Output: sections`);
     return;
   }
@@ -66,7 +58,7 @@ function lintFile(read: (path: string) => string, shown: string, file: string): 
   if (keys.size !== expectedKeys || ![...keys].every((k) => k >= 1 && k <= expectedKeys)) {
     problems.push(`${shown}: header names keys ${[...keys].join(',')} but the file name says ${expectedKeys}`);
   }
-  const flat = withIncludes(read, file);
+  const flat = flattenLua(read, file);
   const argvNamed = numbersNamed(header, 'ARGV');
   for (const m of flat.matchAll(/ARGV\[(\d+)\]/g)) {
     if (!argvNamed.has(Number(m[1]))) problems.push(`${shown}: ARGV[${m[1]}] is read but not named in the header`);

@@ -23,10 +23,12 @@ export REDIS_URL DATABASE_URL
 
 case "$job" in
   test)
+    # The style first: the Lua scripts' contracts, then the formatter and linter (biome.json).
     node scripts/lint-lua.ts
+    biome check .
     turbo run build typecheck --output-logs=errors-only
     # One runner over every package's tests: one summary at the end.
-    node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts
+    node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts examples/test/*.test.ts
     # The short stress run: exits 1 when a correct strategy breaks an invariant or owes goodput.
     pnpm --filter @seatgrid/bench --silent run stress --quick --out "$root/bench-results/ci-quick"
     ;;

@@ -1,18 +1,29 @@
 --[[
-  The event's fixed shape and live counters, read once per call; nil when not loaded, or
-  while a re-hydration has fenced it (meta field 'fenced', set by the client; the load's
-  swap removes it), so no claim slips in between the store's snapshot and the swap.
+  The event's fixed shape and live counters, read once per call. nil when the event is not
+  loaded, while a re-hydration has fenced it (meta field 'fenced', set by the client; the
+  load's swap removes it), or when any of its keys is missing (evicted or deleted): a partial
+  key set is never trusted, the caller re-loads the event instead.
 ]]
+--- @include "change-log"
+
 local function readMeta(ev)
-  local f = redis.call('HMGET', ev.meta, 'rows', 'cols', 'capacity', 'gen', 'maxPerUser', 'fenced')
+  local f = redis.call('HMGET', ev.meta, 'rows', 'cols', 'capacity', 'gen', 'maxPerUser', 'fenced', 'streamMax', 'offerMs', 'graceMs')
   if not f[1] or f[6] then return nil end
-  return {
+  if redis.call('EXISTS', ev.meta, ev.seats, ev.holds, ev.expiry, ev.owners, ev.users, ev.runs, ev.stream, ev.waitlist, ev.entries) ~= EVENT_KEY_COUNT then
+    return nil
+  end
+  local meta = {
     rows = tonumber(f[1]),
     cols = tonumber(f[2]),
     capacity = tonumber(f[3]),
     gen = tonumber(f[4]),
     maxPerUser = tonumber(f[5]),
+    streamMax = tonumber(f[7]),
+    offerMs = tonumber(f[8]),
+    graceMs = tonumber(f[9]),
   }
+  beginChanges(meta)
+  return meta
 end
 
 local function availableSeats(ev)

@@ -4,8 +4,10 @@
   as a tombstone for tombstoneMs, so a late confirm hears "expired", not "not found".
 ]]
 --- @include "seat-ledger"
+--- @include "waitlist"
 
 local function expireHold(ev, holdId, hold, now, tombstoneMs)
+  closeOffer(ev, holdId, 'E')
   freeSeats(ev, holdId, hold)
   redis.call('HSET', ev.holds, holdId, encodeHold('X', hold.expiresAt, {}, hold.userId))
   redis.call('ZADD', ev.expiry, now + tombstoneMs, holdId)

@@ -33,8 +33,17 @@ const shared: Options = {
 };
 
 export default defineConfig([
-  // The library: ESM + CJS + types.
-  { ...shared, entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: true, clean: true },
+  // The library's three entries, ESM + CJS + types. Shared code lands in shared chunks, so an
+  // error class is one class whichever entry it was imported from (CJS included).
+  {
+    ...shared,
+    entry: { index: 'src/index.ts', gate: 'src/gate/index.ts', testing: 'src/testing.ts' },
+    format: ['esm', 'cjs'],
+    splitting: true,
+    shims: true,
+    dts: true,
+    clean: true,
+  },
   // The migration command (ESM only: it awaits at top level).
   { ...shared, entry: ['src/migrate-cli.ts'], format: ['esm'], dts: false },
 ]);

@@ -1,12 +1,19 @@
-/** Why an Admission call threw. Business refusals (sold out, seats taken...) are results, not errors. */
+/**
+ * Why a SeatGrid call threw. Business refusals (sold out, seats taken...) are results, not
+ * errors; an error is bad input, a state the caller must act on, or a closed instance.
+ */
 export type AdmissionErrorCode =
   | 'INVALID_INPUT'
   | 'EVENT_NOT_LOADED'
+  | 'EVENT_LOADING'
   | 'EVENT_NOT_FOUND'
   | 'EVENT_EXISTS'
   | 'IDEMPOTENCY_MISMATCH'
   | 'LOAD_CONFLICT'
   | 'IDEMPOTENCY_IN_FLIGHT'
+  | 'CLOSED'
+  | 'ADMISSION_REQUIRED'
+  | 'NO_WAITING_ROOM'
   | 'UNEXPECTED_REPLY';
 
 export class AdmissionError extends Error {
@@ -69,6 +76,51 @@ export class LoadConflictError extends AdmissionError {
 export class IdempotencyInFlightError extends AdmissionError {
   constructor() {
     super('IDEMPOTENCY_IN_FLIGHT', 'a request with this idempotency key is still in progress');
+  }
+}
+
+/**
+ * The event's state is being (re)loaded into Redis and the load outlasted the wait: retry in
+ * `retryAfterMs`. The load runs on; nothing was changed.
+ */
+export class EventLoadingError extends AdmissionError {
+  readonly eventId: string;
+  readonly retryAfterMs: number;
+
+  constructor(eventId: string, waitedMs: number, retryAfterMs = 1_000) {
+    super('EVENT_LOADING', `event ${eventId} is still loading after ${waitedMs} ms`);
+    this.eventId = eventId;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** The instance was closed: it takes no more calls. */
+export class ClosedError extends AdmissionError {
+  constructor() {
+    super('CLOSED', 'this SeatGrid instance is closed');
+  }
+}
+
+/**
+ * The event has a waiting room, and the claim came without a valid admission of the claiming
+ * user (none, forged, another user's, or expired): queue first.
+ */
+export class AdmissionRequiredError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('ADMISSION_REQUIRED', `event ${eventId} admits claims through its waiting room only`);
+    this.eventId = eventId;
+  }
+}
+
+/** The event has no waiting room. */
+export class NoWaitingRoomError extends AdmissionError {
+  readonly eventId: string;
+
+  constructor(eventId: string) {
+    super('NO_WAITING_ROOM', `event ${eventId} has no waiting room`);
+    this.eventId = eventId;
   }
 }
 

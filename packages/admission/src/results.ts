@@ -19,10 +19,88 @@ export interface SnapshotHold {
   readonly expiresAt?: Date;
 }
 
+/** A waitlist entry inside an event snapshot (the hydrate path), in arrival order. */
+export interface SnapshotEntry {
+  readonly entryId: string;
+  readonly userId: string;
+  readonly quantity: number;
+  /** Arrival order: 1 arrived first. */
+  readonly seq: number;
+  readonly status: 'waiting' | 'offered';
+  /** Offers made so far. */
+  readonly offers: number;
+  /** Times later entries were served before it while it was at the head. */
+  readonly skips: number;
+  /** An offered entry's offer: a held hold in the snapshot. */
+  readonly holdId?: string;
+  readonly offerExpiresAt?: Date;
+}
+
 /** The whole state of an event, to replace what Redis has (or create it). */
 export interface EventSnapshot extends EventDefinition {
   readonly holds: readonly SnapshotHold[];
+  /** The waitlist's waiting and offered entries, in arrival order. Default none. */
+  readonly waitlist?: readonly SnapshotEntry[];
+  /** How long a waitlist offer is held. Default 5 min. */
+  readonly waitlistOfferMs?: number;
+  /** The event's waiting room, if it has one. */
+  readonly waitingRoom?: WaitingRoomSettings;
 }
+
+/** A waiting room: buyers are admitted first come first served at this pace. */
+export interface WaitingRoomSettings {
+  /** Admissions a second. */
+  readonly admitPerSecond: number;
+  /** An admission unused this long expires (and makes room for the next). */
+  readonly admissionTtlMs: number;
+}
+
+/** A waiting-room ticket as its holder sees it. */
+export interface QueueTicket {
+  readonly ticket: string;
+  readonly eventId: string;
+  readonly status: 'waiting' | 'admitted' | 'done' | 'expired';
+  /** Place in the queue, 1 = next; only while waiting. */
+  readonly position?: number;
+  /** What claims send (Admission-Token) once admitted; only while admitted or done. */
+  readonly admissionToken?: string;
+  /** When the admission expires. */
+  readonly expiresAt?: Date;
+  /** At the room's pace, while waiting. */
+  readonly estimatedWaitSeconds?: number;
+}
+
+/** A waitlist entry's state. */
+export type WaitlistStatus = 'waiting' | 'offered' | 'fulfilled' | 'expired' | 'left';
+
+/** What joining the waitlist answered. */
+export type WaitlistJoinResult =
+  | {
+      readonly ok: true;
+      readonly entryId: string;
+      readonly status: 'waiting' | 'offered';
+      /** Place in the line, 1 = the head; 0 once offered. */
+      readonly position: number;
+      /** The entry's arrival number on the event (1 arrived first). */
+      readonly seq: number;
+      /** When offered at once: the offer's hold, and when it expires. */
+      readonly holdId?: string;
+      readonly offerExpiresAt?: Date;
+    }
+  | { readonly ok: false; readonly reason: 'already-waiting'; readonly entryId: string }
+  | { readonly ok: false; readonly reason: 'user-limit'; readonly limit: number; readonly current: number };
+
+/** Names a waitlist entry of one user. */
+export interface EntryRef {
+  readonly eventId: string;
+  readonly entryId: string;
+  readonly userId: string;
+}
+
+export type WaitlistLeaveResult =
+  | { readonly ok: true; readonly previous: 'waiting' | 'offered' }
+  | { readonly ok: false; readonly reason: 'entry-not-found' }
+  | { readonly ok: false; readonly reason: 'entry-closed'; readonly status: WaitlistStatus };
 
 /** What a claim asks for; exactly one of the two claim kinds is used per call. */
 interface ClaimBase {
@@ -36,6 +114,8 @@ interface ClaimBase {
   readonly idempotencyKey?: string;
   /** Id for the new hold; a random UUID when absent. */
   readonly holdId?: string;
+  /** On an event with a waiting room: the token the user was admitted with. */
+  readonly admissionToken?: string;
 }
 
 export interface SeatClaim extends ClaimBase {
@@ -70,6 +150,9 @@ export type ClaimRefusal =
 
 export type ClaimResult = ClaimGranted | ClaimRefusal;
 
+/** Where a hold stands: held (expires), sold (a confirmed hold or a booking), or expired. */
+export type HoldState = 'held' | 'sold' | 'expired';
+
 /** Names a hold (or booking) of one user. */
 export interface HoldRef {
   readonly eventId: string;
@@ -83,11 +166,15 @@ export type HoldRefusal =
   /** A booking asked to be released, or a hold to be cancelled. */
   | { readonly ok: false; readonly reason: 'wrong-state'; readonly status: 'held' | 'sold' };
 
-export type ConfirmResult =
-  | { readonly ok: true; readonly seats: readonly Seat[]; readonly alreadyConfirmed: boolean }
-  | HoldRefusal;
+export type ConfirmResult = { readonly ok: true; readonly seats: readonly Seat[]; readonly alreadyConfirmed: boolean } | HoldRefusal;
 
 export type ReleaseResult = { readonly ok: true; readonly seats: readonly Seat[] } | HoldRefusal;
+
+/** An extended hold's new expiry; 'extension-limit': it lives as long as it may already. */
+export type ExtendResult =
+  | { readonly ok: true; readonly expiresAt: Date }
+  | HoldRefusal
+  | { readonly ok: false; readonly reason: 'extension-limit' };
 
 export interface ExpiredHold {
   readonly holdId: string;
@@ -109,6 +196,11 @@ export interface EventCounters {
   readonly maxSeatsPerUser: number;
   /** Bumped by every load: tells a hydrated event from the one before. */
   readonly generation: number;
+  /**
+   * The event's version: it grows with every change of its seats (and jumps at every load), so
+   * two reads at the same version saw the same map. 0 where the strategy keeps none.
+   */
+  readonly version: number;
 }
 
 /** The seat map: `states` has one character a seat, row-major: '.' free, 'H' held, 'S' sold. */

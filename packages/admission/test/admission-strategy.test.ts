@@ -1,56 +1,55 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { after, test } from 'node:test';
-import { Redis } from 'ioredis';
+import { test } from 'node:test';
 import { sql } from 'kysely';
+import { Registry } from 'prom-client';
+import { IdempotencyInFlightError, type AdmissionSeatGrid, type ClaimGranted, type ClaimResult, type EventInfo } from '@seatgrid/admission';
+import type { WinnerFault } from '@seatgrid/admission/testing';
 import {
-  auditEvent,
-  createAdmissionStrategy,
-  createEvent,
-  createMetrics,
-  createOptimisticStrategy,
-  IdempotencyInFlightError,
-  seatStates,
-  type AdmissionStrategy,
-  type AdmissionStrategyOptions,
-  type ClaimGranted,
-  type ClaimResult,
-  type EventInfo,
-  type Seat,
-} from '@seatgrid/admission';
-import {
-  connectTestDatabase,
+  admissionGrid,
+  connectRedis,
   eventually,
+  openKysely,
   randomSeats,
   redisUrl,
+  samples,
   seatKey,
+  seatStates,
   seeded,
   startPrivateRedis,
+  testDatabase,
   uniqueEventId,
+  type GridOptions,
   type QueryCounter,
 } from './support.ts';
 
-const strategies: AdmissionStrategy[] = [];
-const redisClients: Redis[] = [];
-after(() => {
-  for (const strategy of strategies) strategy.close();
-  for (const client of redisClients) client.disconnect();
-});
-
-type Overrides = Partial<Omit<AdmissionStrategyOptions, 'db' | 'redis' | 'fallback'>>;
-
-async function admissionOn(url: string, overrides: Overrides = {}, counter?: QueryCounter) {
-  const db = await connectTestDatabase(counter, 20);
-  const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 1 });
-  redis.on('error', () => {}); // a dead Redis is part of some scenarios; the breaker sees the failures
-  redisClients.push(redis);
-  const strategy = createAdmissionStrategy({ db, redis, fallback: createOptimisticStrategy({ db }), ...overrides });
-  strategies.push(strategy);
-  return { db, redis, strategy };
+/**
+ * An admission grid on its own Redis client for `url`, with a private registry. With a
+ * counter, on a Kysely of the test's own that counts every statement the grid sends.
+ */
+async function admissionOn(url: string, overrides: GridOptions = {}, counter?: QueryCounter) {
+  const registry = new Registry();
+  const grid = await admissionGrid({
+    redis: connectRedis({ url }),
+    metrics: { registry },
+    ...(counter === undefined ? {} : { database: { kysely: openKysely<unknown>({ counter, max: 5 }) } }),
+    ...overrides,
+  });
+  return { grid, registry };
 }
 
-async function newEvent(db: Awaited<ReturnType<typeof connectTestDatabase>>, rows: number, cols: number, holdTtlMs = 60_000): Promise<EventInfo> {
-  return createEvent(db, { eventId: uniqueEventId('adm'), name: 'test event', rows, cols, holdTtlMs });
+async function newEvent(grid: AdmissionSeatGrid, rows: number, cols: number, holdTtlMs = 60_000): Promise<EventInfo> {
+  return grid.createEvent({ eventId: uniqueEventId('adm'), name: 'test event', rows, cols, holdTtlMs });
+}
+
+/** A fault for the first winner's write only; every later winner is written. */
+function firstWinner(fault: 'fail' | 'vanish'): WinnerFault {
+  let first = true;
+  return () => {
+    const chosen = first ? fault : 'write';
+    first = false;
+    return chosen;
+  };
 }
 
 function granted(results: readonly ClaimResult[]): ClaimGranted[] {
@@ -69,22 +68,22 @@ function assertNoSeatTwice(grants: readonly ClaimGranted[]): Set<string> {
 }
 
 test('300 buyers, 299 seats: exactly 299 sold, each once, written in PostgreSQL, Redis agreeing', async () => {
-  const { db, strategy } = await admissionOn(redisUrl);
-  const event = await newEvent(db, 13, 23);
+  const { grid } = await admissionOn(redisUrl);
+  const event = await newEvent(grid, 13, 23);
   const results = await Promise.all(
-    Array.from({ length: 300 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `b${i}`, quantity: 1, mode: 'book' })),
+    Array.from({ length: 300 }, (_, i) => grid.claimBestAvailable({ eventId: event.eventId, userId: `b${i}`, quantity: 1, mode: 'book' })),
   );
   assert.equal(granted(results).length, 299);
   assertNoSeatTwice(granted(results));
-  const audit = await auditEvent(db, event.eventId);
+  const audit = await grid.audit(event.eventId);
   assert.equal(audit.oversold, 0);
   assert.equal(audit.seatsSold, 299);
-  assert.equal((await strategy.seatMap(event.eventId)).states, await seatStates(db, event));
+  assert.equal((await grid.seatMap(event.eventId)).states, await seatStates(event));
 });
 
 test('2,000 concurrent multi-seat claims on a 10 x 10 event: no seat twice in PostgreSQL, none partial', async () => {
-  const { db, strategy } = await admissionOn(redisUrl);
-  const event = await newEvent(db, 10, 10);
+  const { grid } = await admissionOn(redisUrl);
+  const event = await newEvent(grid, 10, 10);
   const random = seeded(7);
   const claims = Array.from({ length: 2_000 }, (_, i) => ({
     eventId: event.eventId,
@@ -92,34 +91,48 @@ test('2,000 concurrent multi-seat claims on a 10 x 10 event: no seat twice in Po
     seats: randomSeats(random, 10, 10, 4),
     mode: i % 3 === 0 ? ('book' as const) : ('hold' as const),
   }));
-  const results = await Promise.all(claims.map((claim) => strategy.claimSeats(claim)));
+  const results = await Promise.all(claims.map((claim) => grid.claimSeats(claim)));
   const taken = assertNoSeatTwice(granted(results));
-  const audit = await auditEvent(db, event.eventId);
+  const audit = await grid.audit(event.eventId);
   assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
   assert.equal(audit.seatsSold + audit.seatsHeld, taken.size);
-  assert.equal((await strategy.seatMap(event.eventId)).states, await seatStates(db, event));
+  assert.equal((await grid.seatMap(event.eventId)).states, await seatStates(event));
 });
 
 test('losers cost PostgreSQL nothing: zero queries for refused requests', async () => {
-  const counter: QueryCounter = { queries: 0 };
-  const { db, strategy } = await admissionOn(redisUrl, {}, counter);
-  const event = await newEvent(db, 5, 5);
+  const counter: QueryCounter = { queries: 0, commits: 0 };
+  const { grid } = await admissionOn(redisUrl, {}, counter);
+  const event = await newEvent(grid, 5, 5);
   const sold = await Promise.all(
-    Array.from({ length: 10 }, (_, i) => strategy.claimSeats({ eventId: event.eventId, userId: `early${i}`, seats: [{ row: 1 + Math.floor(i / 5), col: 1 + (i % 5) }], mode: 'book' })),
+    Array.from({ length: 10 }, (_, i) =>
+      grid.claimSeats({
+        eventId: event.eventId,
+        userId: `early${i}`,
+        seats: [{ row: 1 + Math.floor(i / 5), col: 1 + (i % 5) }],
+        mode: 'book',
+      }),
+    ),
   );
   assert.equal(granted(sold).length, 10);
+  assert.ok(counter.queries > 0, 'the counter sees what the grid sends');
 
   counter.queries = 0;
   const takenSeatClaims = await Promise.all(
-    Array.from({ length: 300 }, (_, i) => strategy.claimSeats({ eventId: event.eventId, userId: `late${i}`, seats: [{ row: 1 + (i % 2), col: 1 + (i % 5) }] })),
+    Array.from({ length: 300 }, (_, i) =>
+      grid.claimSeats({ eventId: event.eventId, userId: `late${i}`, seats: [{ row: 1 + (i % 2), col: 1 + (i % 5) }] }),
+    ),
   );
   assert.ok(takenSeatClaims.every((r) => !r.ok && r.reason === 'seats-taken'));
   assert.equal(counter.queries, 0, 'seats-taken refusals sent no query');
 
-  await Promise.all(Array.from({ length: 15 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `fill${i}`, quantity: 1, mode: 'book' })));
+  await Promise.all(
+    Array.from({ length: 15 }, (_, i) =>
+      grid.claimBestAvailable({ eventId: event.eventId, userId: `fill${i}`, quantity: 1, mode: 'book' }),
+    ),
+  );
   counter.queries = 0;
   const soldOut = await Promise.all(
-    Array.from({ length: 500 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `z${i}`, quantity: 1 })),
+    Array.from({ length: 500 }, (_, i) => grid.claimBestAvailable({ eventId: event.eventId, userId: `z${i}`, quantity: 1 })),
   );
   assert.ok(soldOut.every((r) => !r.ok && r.reason === 'sold-out'));
   assert.equal(counter.queries, 0, 'sold-out refusals sent no query');
@@ -129,166 +142,160 @@ test('Redis unreachable from the start: every booking still correct through the 
   const dead = await startPrivateRedis();
   dead.stop();
   // A long reset timeout: the breaker must still be open when the burst is over.
-  const { db, strategy } = await admissionOn(dead.url, { breaker: { volumeThreshold: 5, resetTimeoutMs: 60_000 } });
-  const event = await newEvent(db, 13, 23);
+  const { grid } = await admissionOn(dead.url, { breaker: { volumeThreshold: 5, resetTimeoutMs: 60_000 } });
+  const event = await newEvent(grid, 13, 23);
   const results = await Promise.all(
-    Array.from({ length: 300 }, (_, i) => strategy.claimBestAvailable({ eventId: event.eventId, userId: `b${i}`, quantity: 1, mode: 'book' })),
+    Array.from({ length: 300 }, (_, i) => grid.claimBestAvailable({ eventId: event.eventId, userId: `b${i}`, quantity: 1, mode: 'book' })),
   );
   assert.equal(granted(results).length, 299);
   assertNoSeatTwice(granted(results));
-  assert.equal((await auditEvent(db, event.eventId)).oversold, 0);
-  assert.equal(strategy.breaker.state, 'open');
+  assert.equal((await grid.audit(event.eventId)).oversold, 0);
+  assert.equal(grid.breaker.state, 'open');
 });
 
 test('FLUSHALL in the middle of a burst: hydrated again, no oversell, Redis ends equal to PostgreSQL', async () => {
   const privateRedis = await startPrivateRedis();
-  const metrics = createMetrics();
-  const { db, strategy } = await admissionOn(privateRedis.url, { metrics });
-  const event = await newEvent(db, 20, 10);
+  const { grid, registry } = await admissionOn(privateRedis.url);
+  const event = await newEvent(grid, 20, 10);
   const random = seeded(11);
   const burst = (from: number) =>
     Array.from({ length: 300 }, (_, i) =>
-      strategy.claimSeats({ eventId: event.eventId, userId: `u${from + i}`, seats: randomSeats(random, 20, 10, 2), mode: 'book' }),
+      grid.claimSeats({ eventId: event.eventId, userId: `u${from + i}`, seats: randomSeats(random, 20, 10, 2), mode: 'book' }),
     );
-  await strategy.seatMap(event.eventId); // the event is live in Redis before the burst
+  await grid.seatMap(event.eventId); // the event is live in Redis before the burst
   let answered = 0;
   const first = burst(0).map((claim) => claim.finally(() => answered++));
   await eventually(async () => answered >= 50, 10_000, 1);
-  const admin = new Redis(privateRedis.url);
-  redisClients.push(admin);
-  await admin.flushall(); // mid-burst: 50 answered, the rest in flight or still to come
+  await connectRedis({ url: privateRedis.url }).flushall(); // mid-burst: 50 answered, the rest in flight or still to come
   assert.ok(answered < 300, 'the flush landed before the burst was over');
   const results = [...(await Promise.all(first)), ...(await Promise.all(burst(300)))];
   assertNoSeatTwice(granted(results));
-  const audit = await auditEvent(db, event.eventId);
+  const audit = await grid.audit(event.eventId);
   assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
-  assert.equal(audit.seatsSold, granted(results).reduce((n, g) => n + g.seats.length, 0), 'every grant is in PostgreSQL');
-  await strategy.reconciler.reconcileOnce();
-  assert.equal((await strategy.seatMap(event.eventId)).states, await seatStates(db, event));
-  const hydrations = (await metrics.hydrations.get()).values;
-  assert.ok(hydrations.some((v) => v.labels.reason === 'not-loaded' && v.value > 0), 'the flushed event was hydrated again');
+  assert.equal(
+    audit.seatsSold,
+    granted(results).reduce((n, g) => n + g.seats.length, 0),
+    'every grant is in PostgreSQL',
+  );
+  await grid.reconcileOnce();
+  assert.equal((await grid.seatMap(event.eventId)).states, await seatStates(event));
+  const hydrations = await samples(registry, 'seatgrid_hydrations_total');
+  assert.ok(
+    hydrations.some((v) => v.labels.reason === 'not-loaded' && v.value > 0),
+    'the flushed event was hydrated again',
+  );
 });
 
 test('a PostgreSQL write that fails after a Redis win releases the seat before answering', async () => {
-  let failNext = true;
-  const { db, strategy } = await admissionOn(redisUrl, {
-    beforeWinnerWrite: () => {
-      const fault = failNext ? 'fail' : 'write';
-      failNext = false;
-      return fault;
-    },
-  });
-  const event = await newEvent(db, 1, 3);
+  const { grid } = await admissionOn(redisUrl, { winnerFault: firstWinner('fail') });
+  const event = await newEvent(grid, 1, 3);
   const seat = { row: 1, col: 2 };
-  await assert.rejects(strategy.claimSeats({ eventId: event.eventId, userId: 'unlucky', seats: [seat], idempotencyKey: 'k1' }));
-  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '...', 'nothing leaked in Redis');
-  assert.equal(await seatStates(db, event), '...', 'nothing written in PostgreSQL');
-  const retry = await strategy.claimSeats({ eventId: event.eventId, userId: 'unlucky', seats: [seat], idempotencyKey: 'k1' });
+  await assert.rejects(grid.claimSeats({ eventId: event.eventId, userId: 'unlucky', seats: [seat], idempotencyKey: 'k1' }));
+  assert.equal((await grid.gate.seatMap(event.eventId)).states, '...', 'nothing leaked in Redis');
+  assert.equal(await seatStates(event), '...', 'nothing written in PostgreSQL');
+  const retry = await grid.claimSeats({ eventId: event.eventId, userId: 'unlucky', seats: [seat], idempotencyKey: 'k1' });
   assert.equal(retry.ok && !retry.replayed, true, 'a retry with the same key claims afresh');
 });
 
 test('a winner that dies between Redis and PostgreSQL is freed by the reconciler within one pass', async () => {
-  let vanish = true;
-  const metrics = createMetrics();
-  const { db, strategy } = await admissionOn(redisUrl, {
-    metrics,
-    beforeWinnerWrite: () => {
-      const fault = vanish ? 'vanish' : 'write';
-      vanish = false;
-      return fault;
-    },
-  });
-  const event = await newEvent(db, 1, 3);
-  const lost = await strategy.claimSeats({ eventId: event.eventId, userId: 'ghost', seats: [{ row: 1, col: 1 }] });
+  const { grid, registry } = await admissionOn(redisUrl, { winnerFault: firstWinner('vanish') });
+  const event = await newEvent(grid, 1, 3);
+  const lost = await grid.claimSeats({ eventId: event.eventId, userId: 'ghost', seats: [{ row: 1, col: 1 }] });
   assert.equal(lost.ok, true);
-  assert.equal((await strategy.gate.seatMap(event.eventId)).states, 'H..');
-  assert.equal(await seatStates(db, event), '...');
+  assert.equal((await grid.gate.seatMap(event.eventId)).states, 'H..');
+  assert.equal(await seatStates(event), '...');
 
-  const drifts = await strategy.reconciler.reconcileOnce();
-  assert.deepEqual(drifts, [{ eventId: event.eventId, seats: 1 }]);
-  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '...');
-  assert.equal((await metrics.reconcileDrift.get()).values[0]?.value, 1);
+  const drifts = await grid.reconcileOnce();
+  assert.deepEqual(drifts, [{ eventId: event.eventId, seats: 1, byKind: { leak: 1, unguarded: 0, state: 0 } }]);
+  assert.equal((await grid.gate.seatMap(event.eventId)).states, '...');
+  assert.deepEqual(await samples(registry, 'seatgrid_reconcile_drift_seats_total'), [{ labels: { kind: 'leak' }, value: 1 }]);
 });
 
 test('a keyed grant whose process died before its write: "in flight" while its hold lives, a fresh claim once the reconciler removed it', async () => {
-  let vanish = true;
-  const { db, strategy } = await admissionOn(redisUrl, {
-    beforeWinnerWrite: () => {
-      const fault = vanish ? 'vanish' : 'write';
-      vanish = false;
-      return fault;
-    },
-  });
-  const event = await newEvent(db, 1, 3);
+  const { grid } = await admissionOn(redisUrl, { winnerFault: firstWinner('vanish') });
+  const event = await newEvent(grid, 1, 3);
   const claim = { eventId: event.eventId, userId: 'retrier', seats: [{ row: 1, col: 1 }], idempotencyKey: 'order-1' };
-  const lost = await strategy.claimSeats(claim);
+  const lost = await grid.claimSeats(claim);
   assert.equal(lost.ok, true, 'the dying process answered nobody; here the call returns as if it did');
-  await assert.rejects(strategy.claimSeats(claim), IdempotencyInFlightError, 'its hold is live in Redis: maybe another process is writing it');
+  await assert.rejects(grid.claimSeats(claim), IdempotencyInFlightError, 'its hold is live in Redis: maybe another process is writing it');
 
-  await strategy.reconciler.reconcileOnce();
-  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '...', 'the reconciler removed the unwritten hold');
-  const retry = await strategy.claimSeats(claim);
+  await grid.reconcileOnce();
+  assert.equal((await grid.gate.seatMap(event.eventId)).states, '...', 'the reconciler removed the unwritten hold');
+  const retry = await grid.claimSeats(claim);
   assert.ok(retry.ok && !retry.replayed, 'the retry is decided afresh');
-  assert.equal(await seatStates(db, event), 'H..', 'and this time written');
-  const again = await strategy.claimSeats(claim);
+  assert.equal(await seatStates(event), 'H..', 'and this time written');
+  const again = await grid.claimSeats(claim);
   assert.ok(again.ok && again.replayed && again.holdId === retry.holdId, 'a further retry replays the new, durable grant');
 });
 
 test('two instances on one Redis and PostgreSQL, one with its breaker forced open: no seat twice', async () => {
   const a = await admissionOn(redisUrl);
   const b = await admissionOn(redisUrl);
-  b.strategy.breaker.forceOpen();
-  const event = await newEvent(a.db, 10, 10);
+  b.grid.breaker.open();
+  const event = await newEvent(a.grid, 10, 10);
   const random = seeded(23);
   const results = await Promise.all(
     Array.from({ length: 600 }, (_, i) =>
-      (i % 2 === 0 ? a : b).strategy.claimSeats({ eventId: event.eventId, userId: `u${i}`, seats: randomSeats(random, 10, 10, 3), mode: 'book' }),
+      (i % 2 === 0 ? a : b).grid.claimSeats({
+        eventId: event.eventId,
+        userId: `u${i}`,
+        seats: randomSeats(random, 10, 10, 3),
+        mode: 'book',
+      }),
     ),
   );
   assertNoSeatTwice(granted(results));
-  const audit = await auditEvent(a.db, event.eventId);
+  const audit = await a.grid.audit(event.eventId);
   assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
-  assert.equal(audit.seatsSold, granted(results).reduce((n, g) => n + g.seats.length, 0));
+  assert.equal(
+    audit.seatsSold,
+    granted(results).reduce((n, g) => n + g.seats.length, 0),
+  );
 });
 
 test('hydrating a 100,000-seat event rebuilds Redis exactly (time reported, not asserted)', async (t) => {
-  const { db, strategy } = await admissionOn(redisUrl);
-  const event = await newEvent(db, 100, 1000);
+  const { grid } = await admissionOn(redisUrl);
+  const event = await newEvent(grid, 100, 1000);
   // Half the seats sold in 12,500 bookings of 4, written straight into PostgreSQL.
   await sql`
     with bookings as (
-      insert into holds (id, event_id, user_id, seat_indexes, status)
+      insert into seatgrid.holds (id, event_id, user_id, seat_indexes, status)
       select ${event.eventId} || '-b' || b, ${event.eventId}, 'fan' || (b % 977),
              array[b * 8, b * 8 + 1, b * 8 + 2, b * 8 + 3], 'confirmed'
       from generate_series(0, 12499) as b
       returning id, seat_indexes
     )
-    update seats set state = 'sold', hold_id = bookings.id
-    from bookings where seats.event_id = ${event.eventId} and seats.seat_index = any(bookings.seat_indexes)`.execute(db);
+    update seatgrid.seats as seats set state = 'sold', hold_id = bookings.id
+    from bookings where seats.event_id = ${event.eventId} and seats.seat_index = any(bookings.seat_indexes)`.execute(testDatabase());
   const started = performance.now();
-  await strategy.hydrate(event.eventId);
+  await grid.hydrate(event.eventId);
   const elapsedMs = performance.now() - started;
   t.diagnostic(`hydrated 100,000 seats (50,000 sold in 12,500 bookings) in ${elapsedMs.toFixed(0)} ms`);
-  const map = await strategy.gate.seatMap(event.eventId);
+  const map = await grid.gate.seatMap(event.eventId);
   assert.equal(map.available, 50_000);
-  assert.equal(map.states, await seatStates(db, event));
+  assert.equal(map.states, await seatStates(event));
 });
 
 test('group commit: concurrent winners share transactions; switched off, each has its own', async () => {
   for (const enabled of [true, false]) {
-    const counter: QueryCounter = { queries: 0 };
-    const { db, strategy } = await admissionOn(redisUrl, { groupCommit: { enabled } }, counter);
-    const event = await newEvent(db, 4, 50);
-    await strategy.seatMap(event.eventId); // hydrated before counting
+    const counter: QueryCounter = { queries: 0, commits: 0 };
+    const { grid } = await admissionOn(redisUrl, { groupCommit: { enabled } }, counter);
+    const event = await newEvent(grid, 4, 50);
+    await grid.seatMap(event.eventId); // hydrated before counting
     counter.commits = 0;
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        strategy.claimSeats({ eventId: event.eventId, userId: `w${i}`, seats: [{ row: 1 + Math.floor(i / 50), col: 1 + (i % 50) }], mode: 'book' }),
+        grid.claimSeats({
+          eventId: event.eventId,
+          userId: `w${i}`,
+          seats: [{ row: 1 + Math.floor(i / 50), col: 1 + (i % 50) }],
+          mode: 'book',
+        }),
       ),
     );
     const transactions = counter.commits;
     assert.equal(granted(results).length, 200);
-    assert.equal((await auditEvent(db, event.eventId)).seatsSold, 200);
+    assert.equal((await grid.audit(event.eventId)).seatsSold, 200);
     if (enabled) assert.ok(transactions < 200, `200 winners took ${transactions} transactions`);
     else assert.equal(transactions, 200);
   }
@@ -297,36 +304,36 @@ test('group commit: concurrent winners share transactions; switched off, each ha
 test('start-up can tell whether Redis may evict admission keys', async () => {
   const evicting = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
   const risky = await admissionOn(evicting.url);
-  assert.deepEqual(await risky.strategy.evictionRisk(), { policy: 'allkeys-lru', safe: false });
+  assert.deepEqual(await risky.grid.evictionRisk(), { policy: 'allkeys-lru', safe: false, answered: true });
   const careful = await startPrivateRedis(['--maxmemory-policy', 'noeviction']);
   const safe = await admissionOn(careful.url);
-  assert.deepEqual(await safe.strategy.evictionRisk(), { policy: 'noeviction', safe: true });
+  assert.deepEqual(await safe.grid.evictionRisk(), { policy: 'noeviction', safe: true, answered: true });
 });
 
 test('start-up warns loudly when Redis may evict admission keys', async () => {
   const evicting = await startPrivateRedis(['--maxmemory-policy', 'allkeys-random']);
   const warnings: string[] = [];
-  const { strategy } = await admissionOn(evicting.url, { onWarning: (message) => warnings.push(message) });
-  assert.deepEqual(await strategy.start(), { policy: 'allkeys-random', safe: false });
+  const { grid } = await admissionOn(evicting.url, { sweeper: false, reconciler: false });
+  grid.on('warning', (message) => warnings.push(message));
+  assert.deepEqual(await grid.start(), { redis: 'up', evictionPolicy: 'allkeys-random', evictionSafe: false });
   assert.equal(warnings.length, 1);
   assert.match(warnings[0] ?? '', /maxmemory-policy is allkeys-random/);
 });
 
 test('events written through the fallback are re-hydrated before the gate admits for them again', async () => {
-  const metrics = createMetrics();
-  const { db, strategy } = await admissionOn(redisUrl, { metrics });
-  const event = await newEvent(db, 1, 4);
-  await strategy.seatMap(event.eventId); // live in Redis
-  strategy.breaker.forceOpen();
-  const viaPostgres = await strategy.claimSeats({ eventId: event.eventId, userId: 'early', seats: [{ row: 1, col: 1 }], mode: 'book' });
+  const { grid, registry } = await admissionOn(redisUrl);
+  const event = await newEvent(grid, 1, 4);
+  await grid.seatMap(event.eventId); // live in Redis
+  grid.breaker.open();
+  const viaPostgres = await grid.claimSeats({ eventId: event.eventId, userId: 'early', seats: [{ row: 1, col: 1 }], mode: 'book' });
   assert.equal(viaPostgres.ok, true);
-  assert.equal((await strategy.gate.seatMap(event.eventId)).states, '....', 'Redis has not seen the fallback sale');
+  assert.equal((await grid.gate.seatMap(event.eventId)).states, '....', 'Redis has not seen the fallback sale');
 
-  strategy.breaker.close();
-  const late = await strategy.claimSeats({ eventId: event.eventId, userId: 'late', seats: [{ row: 1, col: 1 }] });
+  grid.breaker.close();
+  const late = await grid.claimSeats({ eventId: event.eventId, userId: 'late', seats: [{ row: 1, col: 1 }] });
   assert.equal(!late.ok && late.reason, 'seats-taken');
-  const hydrations = (await metrics.hydrations.get()).values;
+  const hydrations = await samples(registry, 'seatgrid_hydrations_total');
   assert.ok(hydrations.some((v) => v.labels.reason === 'after-fallback' && v.value === 1));
-  assert.equal((await metrics.compensations.get()).values.length, 0, 'the gate refused it, not PostgreSQL');
-  assert.equal((await strategy.gate.seatMap(event.eventId)).states, 'S...');
+  assert.deepEqual(await samples(registry, 'seatgrid_compensations_total'), [], 'the gate refused it, not PostgreSQL');
+  assert.equal((await grid.gate.seatMap(event.eventId)).states, 'S...');
 });

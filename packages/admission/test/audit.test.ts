@@ -1,17 +1,20 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql, type RawBuilder } from 'kysely';
-import { auditEvent, createEvent, type EventAudit, type HoldStatus } from '@seatgrid/admission';
-import { connectTestDatabase, uniqueEventId } from './support.ts';
+import type { EventAudit, HoldStatus } from '@seatgrid/admission';
+import { postgresGrid, testDatabase, uniqueEventId } from './support.ts';
 
-const db = await connectTestDatabase();
+const grid = await postgresGrid('optimistic');
+// Holds and seats are crafted straight in PostgreSQL, on the test's own connection.
+const db = testDatabase();
+const auditEvent = (eventId: string) => grid.audit(eventId);
 
 const inTenMinutes = sql<Date>`now() + interval '10 minutes'`;
 const aMinuteAgo = sql<Date>`now() - interval '1 minute'`;
 
 /** A fresh 1 x 6 event, every seat free. */
 async function newEvent(): Promise<string> {
-  const event = await createEvent(db, { eventId: uniqueEventId('audit'), name: 'audit', rows: 1, cols: 6, holdTtlMs: 60_000 });
+  const event = await grid.createEvent({ eventId: uniqueEventId('audit'), name: 'audit', rows: 1, cols: 6, holdTtlMs: 60_000 });
   return event.eventId;
 }
 
@@ -24,7 +27,10 @@ async function crafted(
   expiresAt: RawBuilder<Date> | null = status === 'held' ? inTenMinutes : null,
 ): Promise<string> {
   const holdId = `${eventId}-${id}`;
-  await db.insertInto('holds').values({ id: holdId, event_id: eventId, user_id: id, seat_indexes: seatIndexes, status, expires_at: expiresAt }).execute();
+  await db
+    .insertInto('holds')
+    .values({ id: holdId, event_id: eventId, user_id: id, seat_indexes: seatIndexes, status, expires_at: expiresAt })
+    .execute();
   return holdId;
 }
 
@@ -64,7 +70,7 @@ test('a clean event: no violation, and the seat and hold counts', async () => {
   await crafted(eventId, 'expired', 'expired', [2]);
   await crafted(eventId, 'cancelled', 'cancelled', [1]);
   await give(eventId, [3], await crafted(eventId, 'lapsed', 'held', [3], aMinuteAgo), 'held', aMinuteAgo);
-  assert.deepEqual(await auditEvent(db, eventId), {
+  assert.deepEqual(await auditEvent(eventId), {
     ...clean,
     activeHolds: 2,
     activeSeats: 3,
@@ -76,7 +82,7 @@ test('a clean event: no violation, and the seat and hold counts', async () => {
 
 test('an empty event: all zeros, every seat free', async () => {
   const eventId = await newEvent();
-  assert.deepEqual(await auditEvent(db, eventId), { ...clean, activeHolds: 0, activeSeats: 0, seatsSold: 0, seatsHeld: 0, seatsFree: 6 });
+  assert.deepEqual(await auditEvent(eventId), { ...clean, activeHolds: 0, activeSeats: 0, seatsSold: 0, seatsHeld: 0, seatsFree: 6 });
 });
 
 test('an oversold seat: two live holds on one seat', async () => {
@@ -84,7 +90,7 @@ test('an oversold seat: two live holds on one seat', async () => {
   // A second, unexpired hold lists seat 0, which the seats table gives to the first holder.
   await crafted(eventId, 'intruder', 'held', [0, 4]);
   await give(eventId, [4], `${eventId}-intruder`, 'held');
-  const audit = await auditEvent(db, eventId);
+  const audit = await auditEvent(eventId);
   assert.deepEqual(counters(audit), { oversold: 1, doubleBooked: 0, partial: 1 });
   assert.equal(audit.activeHolds, 3);
 });
@@ -92,17 +98,17 @@ test('an oversold seat: two live holds on one seat', async () => {
 test('a double booking: two confirmed holds on one seat', async () => {
   const eventId = await cleanEvent();
   await crafted(eventId, 'second-buyer', 'confirmed', [2]);
-  assert.deepEqual(counters(await auditEvent(db, eventId)), { oversold: 1, doubleBooked: 1, partial: 1 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 1, doubleBooked: 1, partial: 1 });
 });
 
 test('a partial claim: a live hold missing some of its seats in the seats table', async () => {
   const eventId = await cleanEvent();
   const holdId = await crafted(eventId, 'half', 'held', [4, 5]);
   await give(eventId, [4], holdId, 'held');
-  assert.deepEqual(counters(await auditEvent(db, eventId)), { oversold: 0, doubleBooked: 0, partial: 1 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 0, doubleBooked: 0, partial: 1 });
   // A confirmed hold whose seats nobody holds counts too.
   await crafted(eventId, 'ghost', 'confirmed', [3]);
-  assert.deepEqual(counters(await auditEvent(db, eventId)), { oversold: 0, doubleBooked: 0, partial: 2 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 0, doubleBooked: 0, partial: 2 });
 });
 
 test('each violation counted once, all at the same time', async () => {
@@ -113,5 +119,5 @@ test('each violation counted once, all at the same time', async () => {
   await crafted(eventId, 'half', 'held', [5, 4]);
   await give(eventId, [5], `${eventId}-half`, 'held');
   // Seat 0: holder + intruder; seat 2: three buyers (one seat, one count).
-  assert.deepEqual(counters(await auditEvent(db, eventId)), { oversold: 2, doubleBooked: 1, partial: 4 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 2, doubleBooked: 1, partial: 4 });
 });

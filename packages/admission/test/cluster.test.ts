@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Cluster, Redis } from 'ioredis';
-import { createAdmission, eventKeys, idempotencyRecordKey, type Seat } from '@seatgrid/admission';
+import { createGate, eventKeys, idempotencyRecordKey, type Seat } from '@seatgrid/admission/gate';
 import { eventually, startPrivateRedis, uniqueEventId } from './support.ts';
 
 /** Redis Cluster's key slot: CRC16 (XMODEM) of the hash tag, or of the key without one, mod 16384. */
@@ -22,10 +22,7 @@ function keySlot(key: string): number {
 
 test('every key of one event hashes to one cluster slot (CRC16 rule)', () => {
   for (const eventId of ['e1', 'concert-2026', 'A_b-9']) {
-    const keys = [
-      ...eventKeys('sg', eventId),
-      idempotencyRecordKey('sg', eventId, 'user{with}braces', 'key:with:colons'),
-    ];
+    const keys = [...eventKeys('sg', eventId), idempotencyRecordKey('sg', eventId, 'user{with}braces', 'key:with:colons')];
     const slots = new Set(keys.map(keySlot));
     assert.equal(slots.size, 1, `${eventId}: ${keys.join(' ')}`);
   }
@@ -47,14 +44,18 @@ before(async () => {
   const admins = ports.map((port) => new Redis(port, '127.0.0.1'));
   try {
     const third = Math.floor(16384 / 3);
-    const ranges = [[0, third - 1], [third, 2 * third - 1], [2 * third, 16383]];
+    const ranges = [
+      [0, third - 1],
+      [third, 2 * third - 1],
+      [2 * third, 16383],
+    ];
     await Promise.all(admins.map((admin, i) => admin.call('CLUSTER', 'ADDSLOTSRANGE', ...(ranges[i] as number[]))));
     for (const port of ports.slice(1)) await admins[0]?.call('CLUSTER', 'MEET', '127.0.0.1', port);
-    await Promise.all(admins.map((admin) =>
-      eventually(async () => String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok'), 15_000),
-    ));
+    await Promise.all(
+      admins.map((admin) => eventually(async () => String(await admin.call('CLUSTER', 'INFO')).includes('cluster_state:ok'), 15_000)),
+    );
   } finally {
-    admins.forEach((admin) => admin.disconnect());
+    for (const admin of admins) admin.disconnect();
   }
 });
 
@@ -62,34 +63,44 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the engine runs unchanged on a Redis Cluster client, across slots on different nodes', async () => {
+test('the gate runs unchanged on a Redis Cluster client, across slots on different nodes', async () => {
   const cluster = new Cluster([{ host: '127.0.0.1', port: ports[0] as number }], { enableAutoPipelining: true });
   try {
-    const admission = createAdmission({ redis: cluster, loadChunkSeats: 3 });
+    const gate = createGate({ redis: cluster, loadChunkSeats: 3 });
     const eventIds = Array.from({ length: 6 }, () => uniqueEventId('cluster'));
     const third = Math.floor(16384 / 3);
     const nodeOwning = new Set(eventIds.map((id) => Math.min(2, Math.floor(keySlot(eventKeys('sg', id)[0] as string) / third))));
     assert.ok(nodeOwning.size > 1, 'the events spread over more than one node');
 
     for (const eventId of eventIds) {
-      const sold: Seat[] = [{ row: 1, col: 1 }, { row: 1, col: 2 }, { row: 2, col: 1 }, { row: 2, col: 2 }];
+      const sold: Seat[] = [
+        { row: 1, col: 1 },
+        { row: 1, col: 2 },
+        { row: 2, col: 1 },
+        { row: 2, col: 2 },
+      ];
       // Two chunks of at most 3 seats: the staged load and its swap run on the cluster too.
-      await admission.loadEvent({
-        eventId, rows: 4, cols: 4,
-        holds: [
-          { holdId: 'h1', userId: 'x', status: 'sold', seats: sold.slice(0, 2) },
-          { holdId: 'h2', userId: 'y', status: 'sold', seats: sold.slice(2) },
-        ],
-      }, 'create');
+      await gate.loadEvent(
+        {
+          eventId,
+          rows: 4,
+          cols: 4,
+          holds: [
+            { holdId: 'h1', userId: 'x', status: 'sold', seats: sold.slice(0, 2) },
+            { holdId: 'h2', userId: 'y', status: 'sold', seats: sold.slice(2) },
+          ],
+        },
+        'create',
+      );
       const claims = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => admission.claimBestAvailable({ eventId, userId: `u${i}`, quantity: 2, idempotencyKey: `k${i}` })),
+        Array.from({ length: 20 }, (_, i) => gate.claimBestAvailable({ eventId, userId: `u${i}`, quantity: 2, idempotencyKey: `k${i}` })),
       );
       assert.equal(claims.filter((c) => c.ok).length, 6);
       const winner = claims.findIndex((c) => c.ok);
       const won = claims[winner];
       assert.ok(won?.ok);
-      assert.equal((await admission.confirm({ eventId, userId: `u${winner}`, holdId: won.holdId })).ok, true);
-      const map = await admission.seatMap(eventId);
+      assert.equal((await gate.confirm({ eventId, userId: `u${winner}`, holdId: won.holdId })).ok, true);
+      const map = await gate.seatMap(eventId);
       assert.equal(map.available, 0);
       assert.equal(map.states.replace(/[HS]/g, '').length, 0);
     }

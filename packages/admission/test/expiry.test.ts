@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { seatMapRows } from '@seatgrid/admission';
-import { connectRedis, newAdmission, uniqueEventId } from './support.ts';
+import { seatMapRows } from '@seatgrid/admission/gate';
+import { connectRedis, newGate, uniqueEventId } from './support.ts';
 
 const redis = connectRedis();
-const admission = newAdmission({}, redis);
+// These tests are about the exact expiry instant: no grace before the reap.
+const gate = newGate({ expiryGraceMs: 0 }, redis);
 const seat = { row: 1, col: 1 };
 
 /** Waits (polling) until Redis's clock, the one that decides expiry, is past `at`. */
@@ -18,17 +19,17 @@ async function untilRedisClockPasses(at: Date): Promise<void> {
 
 test('a hold with a 1 s TTL frees its seats with no worker running, and cannot be confirmed after', async () => {
   const eventId = uniqueEventId('expiry');
-  await admission.createEvent({ eventId, rows: 1, cols: 2 });
-  const hold = await admission.claimSeats({ eventId, userId: 'slow', seats: [seat], holdTtlMs: 1_000 });
+  await gate.loadEvent({ eventId, rows: 1, cols: 2, holds: [] });
+  const hold = await gate.claimSeats({ eventId, userId: 'slow', seats: [seat], holdTtlMs: 1_000 });
   assert.ok(hold.ok && hold.expiresAt);
-  const rival = await admission.claimSeats({ eventId, userId: 'rival', seats: [seat], mode: 'book' });
+  const rival = await gate.claimSeats({ eventId, userId: 'rival', seats: [seat], mode: 'book' });
   assert.equal(!rival.ok && rival.reason, 'seats-taken', 'the hold blocks the seat while it lasts');
 
   await untilRedisClockPasses(hold.expiresAt);
   // No reap call, no sweeper: the claim itself reaps the expired hold.
-  const late = await admission.claimSeats({ eventId, userId: 'rival', seats: [seat], mode: 'book' });
+  const late = await gate.claimSeats({ eventId, userId: 'rival', seats: [seat], mode: 'book' });
   assert.equal(late.ok, true);
-  assert.deepEqual(await admission.confirm({ eventId, userId: 'slow', holdId: hold.holdId }), {
+  assert.deepEqual(await gate.confirm({ eventId, userId: 'slow', holdId: hold.holdId }), {
     ok: false,
     reason: 'hold-expired',
   });
@@ -36,31 +37,29 @@ test('a hold with a 1 s TTL frees its seats with no worker running, and cannot b
 
 test('a hold confirmed before expiry stays sold after its TTL', async () => {
   const eventId = uniqueEventId('confirm');
-  await admission.createEvent({ eventId, rows: 1, cols: 2 });
-  const hold = await admission.claimSeats({ eventId, userId: 'quick', seats: [seat], holdTtlMs: 1_000 });
+  await gate.loadEvent({ eventId, rows: 1, cols: 2, holds: [] });
+  const hold = await gate.claimSeats({ eventId, userId: 'quick', seats: [seat], holdTtlMs: 1_000 });
   assert.ok(hold.ok && hold.expiresAt);
-  assert.deepEqual(await admission.confirm({ eventId, userId: 'quick', holdId: hold.holdId }), {
+  assert.deepEqual(await gate.confirm({ eventId, userId: 'quick', holdId: hold.holdId }), {
     ok: true,
     alreadyConfirmed: false,
     seats: [seat],
   });
   await untilRedisClockPasses(hold.expiresAt);
-  assert.deepEqual((await admission.reapExpired(eventId)).expired, []);
-  assert.deepEqual(seatMapRows(await admission.seatMap(eventId)), ['S.']);
-  const rival = await admission.claimSeats({ eventId, userId: 'rival', seats: [seat] });
+  assert.deepEqual((await gate.reapExpired(eventId)).expired, []);
+  assert.deepEqual(seatMapRows(await gate.seatMap(eventId)), ['S.']);
+  const rival = await gate.claimSeats({ eventId, userId: 'rival', seats: [seat] });
   assert.equal(!rival.ok && rival.reason, 'seats-taken');
-  const again = await admission.confirm({ eventId, userId: 'quick', holdId: hold.holdId });
+  const again = await gate.confirm({ eventId, userId: 'quick', holdId: hold.holdId });
   assert.equal(again.ok && again.alreadyConfirmed, true);
 });
 
 test('a backlog larger than one reap batch never blocks a seat', async () => {
   const eventId = uniqueEventId('backlog');
-  const small = newAdmission({ reapBatchSize: 2 }, redis);
-  await small.createEvent({ eventId, rows: 1, cols: 30 });
+  const small = newGate({ reapBatchSize: 2, expiryGraceMs: 0 }, redis);
+  await small.loadEvent({ eventId, rows: 1, cols: 30, holds: [] });
   const holds = await Promise.all(
-    Array.from({ length: 30 }, (_, i) =>
-      small.claimSeats({ eventId, userId: `u${i}`, seats: [{ row: 1, col: i + 1 }], holdTtlMs: 1_000 }),
-    ),
+    Array.from({ length: 30 }, (_, i) => small.claimSeats({ eventId, userId: `u${i}`, seats: [{ row: 1, col: i + 1 }], holdTtlMs: 1_000 })),
   );
   const lastExpiry = Math.max(...holds.map((h) => (h.ok && h.expiresAt ? h.expiresAt.getTime() : 0)));
   await untilRedisClockPasses(new Date(lastExpiry));
@@ -79,19 +78,34 @@ test('a backlog larger than one reap batch never blocks a seat', async () => {
 
 test('reapExpired says which holds it released', async () => {
   const eventId = uniqueEventId('reap');
-  await admission.createEvent({ eventId, rows: 2, cols: 2 });
-  const hold = await admission.claimSeats({
-    eventId, userId: 'gone', seats: [{ row: 2, col: 1 }, { row: 2, col: 2 }], holdTtlMs: 200,
+  await gate.loadEvent({ eventId, rows: 2, cols: 2, holds: [] });
+  const hold = await gate.claimSeats({
+    eventId,
+    userId: 'gone',
+    seats: [
+      { row: 2, col: 1 },
+      { row: 2, col: 2 },
+    ],
+    holdTtlMs: 200,
   });
   assert.ok(hold.ok && hold.expiresAt);
   await untilRedisClockPasses(hold.expiresAt);
-  const reaped = await admission.reapExpired(eventId);
+  const reaped = await gate.reapExpired(eventId);
   assert.deepEqual(reaped, {
-    expired: [{ holdId: hold.holdId, userId: 'gone', seats: [{ row: 2, col: 1 }, { row: 2, col: 2 }] }],
+    expired: [
+      {
+        holdId: hold.holdId,
+        userId: 'gone',
+        seats: [
+          { row: 2, col: 1 },
+          { row: 2, col: 2 },
+        ],
+      },
+    ],
     moreDue: false,
   });
-  assert.equal((await admission.counters(eventId)).available, 4);
-  assert.deepEqual(await admission.release({ eventId, userId: 'gone', holdId: hold.holdId }), {
+  assert.equal((await gate.counters(eventId)).available, 4);
+  assert.deepEqual(await gate.release({ eventId, userId: 'gone', holdId: hold.holdId }), {
     ok: false,
     reason: 'hold-expired',
   });

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
-import { createEvent, createOptimisticStrategy, HoldSweeper, type ClaimGranted, type Database } from '@seatgrid/admission';
-import { connectTestDatabase, uniqueEventId } from './support.ts';
+import type { ClaimGranted, Database, PostgresSeatGrid } from '@seatgrid/admission';
+import { openKysely, postgresGrid, privateDatabase, uniqueEventId } from './support.ts';
+
+// A sweeper serves its whole schema: these tests run in a database of their own, so no other
+// process's sweeper takes their holds. No grace: the sweeps are about the exact expiry instant.
+const url = await privateDatabase('sweep');
+const db = openKysely({ url, max: 2 }).withSchema('seatgrid');
+const gridIn = (max: number) =>
+  postgresGrid('optimistic', { database: { connectionString: url, max }, gate: { expiryGraceMs: 0 }, sweeper: { batch: 25 } });
+/** Three instances, each with its own sweeper: their sweeps run at once. */
+const sweepers: PostgresSeatGrid[] = [await gridIn(2), await gridIn(2), await gridIn(2)];
 
 /** Polls PostgreSQL's clock (the one the sweeper uses) until it is past `at`. */
 async function untilDatabaseClockPasses(db: Kysely<Database>, at: Date): Promise<void> {
@@ -13,26 +22,24 @@ async function untilDatabaseClockPasses(db: Kysely<Database>, at: Date): Promise
   }
 }
 
-async function heldSeats(db: Kysely<Database>, count: number) {
-  const strategy = createOptimisticStrategy({ db });
-  const event = await createEvent(db, { eventId: uniqueEventId('sweep'), name: 'sweep', rows: 1, cols: count, holdTtlMs: 60_000 });
+async function heldSeats(count: number) {
+  const grid = await gridIn(5);
+  const event = await grid.createEvent({ eventId: uniqueEventId('sweep'), name: 'sweep', rows: 1, cols: count, holdTtlMs: 60_000 });
   const holds = await Promise.all(
     Array.from({ length: count }, (_, i) =>
-      strategy.claimSeats({ eventId: event.eventId, userId: `u${i}`, seats: [{ row: 1, col: i + 1 }], holdTtlMs: 1_000 }),
+      grid.claimSeats({ eventId: event.eventId, userId: `u${i}`, seats: [{ row: 1, col: i + 1 }], holdTtlMs: 1_000 }),
     ),
   );
   const granted = holds.filter((h): h is ClaimGranted => h.ok);
   assert.equal(granted.length, count);
   const lastExpiry = Math.max(...granted.map((h) => h.expiresAt?.getTime() ?? 0));
-  return { strategy, event, holds: granted, lastExpiry: new Date(lastExpiry) };
+  return { grid, event, holds: granted, lastExpiry: new Date(lastExpiry) };
 }
 
 test('concurrent sweepers expire every due hold exactly once and free its seats', async () => {
-  const db = await connectTestDatabase(undefined, 10);
-  const { event, holds, lastExpiry } = await heldSeats(db, 60);
+  const { event, holds, lastExpiry } = await heldSeats(60);
   await untilDatabaseClockPasses(db, lastExpiry);
-  // The sweepers serve the whole (shared) database: sweep in concurrent rounds until nothing is due.
-  const sweepers = [new HoldSweeper(db, { batch: 25 }), new HoldSweeper(db, { batch: 25 }), new HoldSweeper(db, { batch: 25 })];
+  // Sweep in concurrent rounds until nothing is due.
   const expired = [];
   for (;;) {
     const round = (await Promise.all(sweepers.map((sweeper) => sweeper.sweepOnce()))).flat();
@@ -46,16 +53,12 @@ test('concurrent sweepers expire every due hold exactly once and free its seats'
 });
 
 test('a confirm racing the sweeper at the expiry boundary: exactly one of them wins each hold', async () => {
-  const db = await connectTestDatabase(undefined, 20);
-  const sweeper = new HoldSweeper(db, { batch: 7 });
-  while ((await sweeper.sweepOnce()).length > 0); // nothing else due: the race is about these holds
-  const { strategy, event, holds, lastExpiry } = await heldSeats(db, 40);
+  while ((await sweepers[0]?.sweepOnce())?.length) {} // nothing else due: the race is about these holds
+  const { grid, event, holds, lastExpiry } = await heldSeats(40);
   await untilDatabaseClockPasses(db, lastExpiry);
   const [confirms, ...sweeps] = await Promise.all([
-    Promise.all(holds.map((hold, i) => strategy.confirm({ eventId: event.eventId, userId: `u${i}`, holdId: hold.holdId }))),
-    sweeper.sweepOnce(),
-    sweeper.sweepOnce(),
-    sweeper.sweepOnce(),
+    Promise.all(holds.map((hold, i) => grid.confirm({ eventId: event.eventId, userId: `u${i}`, holdId: hold.holdId }))),
+    ...sweepers.map((sweeper) => sweeper.sweepOnce()),
   ]);
   const swept = new Set(sweeps.flat().map((row) => row.holdId));
   const rows = await db.selectFrom('holds').select(['id', 'status']).where('event_id', '=', event.eventId).execute();
@@ -66,7 +69,10 @@ test('a confirm racing the sweeper at the expiry boundary: exactly one of them w
     assert.equal(confirmed && swept.has(hold.holdId), false, `hold ${i} both confirmed and swept`);
     if (confirmed) {
       assert.equal(status, 'confirmed');
-      assert.deepEqual(seats.find((s) => s.seat_index === i), { seat_index: i, state: 'sold', hold_id: hold.holdId });
+      assert.deepEqual(
+        seats.find((s) => s.seat_index === i),
+        { seat_index: i, state: 'sold', hold_id: hold.holdId },
+      );
     } else {
       assert.equal(status, 'expired');
     }

@@ -6,42 +6,55 @@ import {
   InvalidInputError,
   LoadConflictError,
   eventKeys,
+  type EventDefinition,
   type Seat,
   type SnapshotHold,
-} from '@seatgrid/admission';
-import { connectRedis, newAdmission, uniqueEventId } from './support.ts';
+} from '@seatgrid/admission/gate';
+import { connectRedis, newGate, uniqueEventId } from './support.ts';
 
 const redis = connectRedis();
-const admission = newAdmission({}, redis);
+const gate = newGate({}, redis);
+
+/** A new event, every seat free: a load of an empty snapshot ('create': refused if Redis has it). */
+function createEvent(event: EventDefinition): Promise<number> {
+  return gate.loadEvent({ ...event, holds: [] });
+}
 
 test('an event that Redis does not have answers EventNotLoadedError on every call', async () => {
   const eventId = uniqueEventId('missing');
   const ref = { eventId, userId: 'u', holdId: 'h' };
-  await assert.rejects(admission.claimSeats({ eventId, userId: 'u', seats: [{ row: 1, col: 1 }] }), EventNotLoadedError);
-  await assert.rejects(admission.claimBestAvailable({ eventId, userId: 'u', quantity: 1 }), EventNotLoadedError);
-  await assert.rejects(admission.confirm(ref), EventNotLoadedError);
-  await assert.rejects(admission.release(ref), EventNotLoadedError);
-  await assert.rejects(admission.seatMap(eventId), EventNotLoadedError);
-  await assert.rejects(admission.reapExpired(eventId), EventNotLoadedError);
+  await assert.rejects(gate.claimSeats({ eventId, userId: 'u', seats: [{ row: 1, col: 1 }] }), EventNotLoadedError);
+  await assert.rejects(gate.claimBestAvailable({ eventId, userId: 'u', quantity: 1 }), EventNotLoadedError);
+  await assert.rejects(gate.confirm(ref), EventNotLoadedError);
+  await assert.rejects(gate.release(ref), EventNotLoadedError);
+  await assert.rejects(gate.seatMap(eventId), EventNotLoadedError);
+  await assert.rejects(gate.reapExpired(eventId), EventNotLoadedError);
 });
 
 test('creating an event twice is refused; replacing it bumps the generation', async () => {
   const eventId = uniqueEventId('twice');
-  assert.equal(await admission.createEvent({ eventId, rows: 2, cols: 2 }), 1);
-  await assert.rejects(admission.createEvent({ eventId, rows: 2, cols: 2 }), EventExistsError);
-  const generation = await admission.loadEvent({
-    eventId, rows: 2, cols: 2, holds: [{ holdId: 'b1', userId: 'u', status: 'sold', seats: [{ row: 1, col: 1 }] }],
-  });
+  assert.equal(await createEvent({ eventId, rows: 2, cols: 2 }), 1);
+  await assert.rejects(createEvent({ eventId, rows: 2, cols: 2 }), EventExistsError);
+  const generation = await gate.loadEvent(
+    { eventId, rows: 2, cols: 2, holds: [{ holdId: 'b1', userId: 'u', status: 'sold', seats: [{ row: 1, col: 1 }] }] },
+    'replace',
+  );
   assert.equal(generation, 2);
-  assert.deepEqual(await admission.counters(eventId), {
-    rows: 2, cols: 2, capacity: 4, available: 3, maxSeatsPerUser: 0, generation: 2,
+  const { version: _version, ...counters } = await gate.counters(eventId);
+  assert.deepEqual(counters, {
+    rows: 2,
+    cols: 2,
+    capacity: 4,
+    available: 3,
+    maxSeatsPerUser: 0,
+    generation: 2,
   });
 });
 
 test('a 1,000 x 1,000 event with 100,000 sold seats loads in bounded chunks, never half-loaded', async () => {
   const eventId = uniqueEventId('venue');
-  await admission.createEvent({ eventId, rows: 1000, cols: 1000 });
-  await admission.claimSeats({ eventId, userId: 'old', seats: [{ row: 1000, col: 1000 }], mode: 'book' });
+  await createEvent({ eventId, rows: 1000, cols: 1000 });
+  await gate.claimSeats({ eventId, userId: 'old', seats: [{ row: 1000, col: 1000 }], mode: 'book' });
 
   const holds: SnapshotHold[] = [];
   for (let row = 1; row <= 100; row++) {
@@ -54,15 +67,19 @@ test('a 1,000 x 1,000 event with 100,000 sold seats loads in bounded chunks, nev
   const seen = new Set<number>();
   let loading = true;
   const watcher = (async () => {
-    while (loading) seen.add((await admission.counters(eventId)).available);
+    while (loading) seen.add((await gate.counters(eventId)).available);
   })();
-  const generation = await newAdmission({ loadChunkSeats: 5_000 }, redis).loadEvent({ eventId, rows: 1000, cols: 1000, holds });
+  const generation = await newGate({ loadChunkSeats: 5_000 }, redis).loadEvent({ eventId, rows: 1000, cols: 1000, holds }, 'replace');
   loading = false;
   await watcher;
 
   assert.equal(generation, 2);
-  assert.deepEqual([...seen].filter((n) => n !== 999_999 && n !== 900_000), [], 'no intermediate state was visible');
-  const map = await admission.seatMap(eventId);
+  assert.deepEqual(
+    [...seen].filter((n) => n !== 999_999 && n !== 900_000),
+    [],
+    'no intermediate state was visible',
+  );
+  const map = await gate.seatMap(eventId);
   assert.equal(map.available, 900_000);
   assert.equal(map.states.length, 1_000_000);
   assert.equal(map.states.slice(0, 100_000), 'S'.repeat(100_000));
@@ -73,16 +90,21 @@ test('a 1,000 x 1,000 event with 100,000 sold seats loads in bounded chunks, nev
 
 test('a snapshot that gives one seat to two holds is rejected and the live event is untouched', async () => {
   const eventId = uniqueEventId('conflict');
-  await admission.createEvent({ eventId, rows: 1, cols: 3 });
+  await createEvent({ eventId, rows: 1, cols: 3 });
   const before = await redis.dumpBuffer(eventKeys('sg', eventId)[1] as string);
   await assert.rejects(
-    admission.loadEvent({
-      eventId, rows: 1, cols: 3,
-      holds: [
-        { holdId: 'a', userId: 'u', status: 'sold', seats: [{ row: 1, col: 1 }] },
-        { holdId: 'b', userId: 'v', status: 'held', seats: [{ row: 1, col: 1 }], expiresAt: new Date(Date.now() + 60_000) },
-      ],
-    }),
+    gate.loadEvent(
+      {
+        eventId,
+        rows: 1,
+        cols: 3,
+        holds: [
+          { holdId: 'a', userId: 'u', status: 'sold', seats: [{ row: 1, col: 1 }] },
+          { holdId: 'b', userId: 'v', status: 'held', seats: [{ row: 1, col: 1 }], expiresAt: new Date(Date.now() + 60_000) },
+        ],
+      },
+      'replace',
+    ),
     InvalidInputError,
   );
   assert.deepEqual(await redis.dumpBuffer(eventKeys('sg', eventId)[1] as string), before);
@@ -92,24 +114,46 @@ test('a load superseded by another load of the same event fails instead of mixin
   const eventId = uniqueEventId('superseded');
   const holdsOf = (user: string, rows: number[]): SnapshotHold[] =>
     rows.map((row) => ({ holdId: `${user}${row}`, userId: user, status: 'sold', seats: [{ row, col: 1 }] }));
-  const chunked = newAdmission({ loadChunkSeats: 1 }, redis);
+  const chunked = newGate({ loadChunkSeats: 1 }, redis);
   const results = await Promise.allSettled([
-    chunked.loadEvent({ eventId, rows: 40, cols: 1, holds: holdsOf('a', Array.from({ length: 20 }, (_, i) => i + 1)) }),
-    chunked.loadEvent({ eventId, rows: 40, cols: 1, holds: holdsOf('b', Array.from({ length: 20 }, (_, i) => i + 21)) }),
+    chunked.loadEvent(
+      {
+        eventId,
+        rows: 40,
+        cols: 1,
+        holds: holdsOf(
+          'a',
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        ),
+      },
+      'replace',
+    ),
+    chunked.loadEvent(
+      {
+        eventId,
+        rows: 40,
+        cols: 1,
+        holds: holdsOf(
+          'b',
+          Array.from({ length: 20 }, (_, i) => i + 21),
+        ),
+      },
+      'replace',
+    ),
   ]);
   const failed = results.filter((r) => r.status === 'rejected');
   assert.ok(failed.length >= 1);
   for (const failure of failed) assert.ok(failure.reason instanceof LoadConflictError);
-  const states = (await admission.seatMap(eventId)).states;
+  const states = (await gate.seatMap(eventId)).states;
   assert.ok(states === 'S'.repeat(20) + '.'.repeat(20) || states === '.'.repeat(20) + 'S'.repeat(20), states);
 });
 
 test('bad event definitions are refused before anything is written', async () => {
   const eventId = uniqueEventId('bad');
-  await assert.rejects(admission.createEvent({ eventId, rows: 0, cols: 5 }), InvalidInputError);
-  await assert.rejects(admission.createEvent({ eventId, rows: 1001, cols: 5 }), InvalidInputError);
-  await assert.rejects(admission.createEvent({ eventId, rows: 2, cols: 2.5 }), InvalidInputError);
-  await assert.rejects(admission.createEvent({ eventId: 'has space', rows: 2, cols: 2 }), InvalidInputError);
-  await assert.rejects(admission.createEvent({ eventId: 'x}{y', rows: 2, cols: 2 }), InvalidInputError);
+  await assert.rejects(createEvent({ eventId, rows: 0, cols: 5 }), InvalidInputError);
+  await assert.rejects(createEvent({ eventId, rows: 1001, cols: 5 }), InvalidInputError);
+  await assert.rejects(createEvent({ eventId, rows: 2, cols: 2.5 }), InvalidInputError);
+  await assert.rejects(createEvent({ eventId: 'has space', rows: 2, cols: 2 }), InvalidInputError);
+  await assert.rejects(createEvent({ eventId: 'x}{y', rows: 2, cols: 2 }), InvalidInputError);
   assert.deepEqual(await redis.keys(`sg:{ev:${eventId}}*`), []);
 });

@@ -35,13 +35,22 @@ import {
   InvalidInputError,
   eventKeys,
   idempotencyRecordKey,
-  type Admission,
+  limits,
   type EventDefinition,
+  type Gate,
   type Seat,
   type SnapshotHold,
-} from '@seatgrid/admission';
-import { connectRedis, newAdmission, uniqueEventId } from './support.ts';
-import { LONG_DEADLINE_MS, ReferenceModel, SHORT_DEADLINE_MS, type ClaimCommon, type ErrorShape, type LoadedHold, type Outcome } from './reference-model.ts';
+} from '@seatgrid/admission/gate';
+import { connectRedis, newGate, uniqueEventId } from './support.ts';
+import {
+  LONG_DEADLINE_MS,
+  ReferenceModel,
+  SHORT_DEADLINE_MS,
+  type ClaimCommon,
+  type ErrorShape,
+  type LoadedHold,
+  type Outcome,
+} from './reference-model.ts';
 
 const redis = connectRedis();
 
@@ -229,7 +238,10 @@ const configArb: fc.Arbitrary<RunConfig> = fc
 
 /** Disjoint groups of 1-3 seats, each a due, long or sold hold of some user. */
 function snapshotArb(config: RunConfig): fc.Arbitrary<SnapshotHoldSpec[]> {
-  const seats = Array.from({ length: config.rows * config.cols }, (_, i) => ({ row: Math.floor(i / config.cols) + 1, col: (i % config.cols) + 1 }));
+  const seats = Array.from({ length: config.rows * config.cols }, (_, i) => ({
+    row: Math.floor(i / config.cols) + 1,
+    col: (i % config.cols) + 1,
+  }));
   const holdArb = fc.record({
     size: fc.oneof({ weight: 4, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }),
     user: userArb,
@@ -242,7 +254,10 @@ function snapshotArb(config: RunConfig): fc.Arbitrary<SnapshotHoldSpec[]> {
   // Seats go to the holds in a random order; up to every seat of the grid (a backlog of due
   // holds longer than many reap batches). Fewer holds is simpler: that is how it shrinks.
   return fc
-    .record({ order: fc.shuffledSubarray(seats, { minLength: seats.length }), specs: fc.array(holdArb, { maxLength: seats.length, size: 'max' }) })
+    .record({
+      order: fc.shuffledSubarray(seats, { minLength: seats.length }),
+      specs: fc.array(holdArb, { maxLength: seats.length, size: 'max' }),
+    })
     .map(({ order, specs }) => {
       const holds: SnapshotHoldSpec[] = [];
       let next = 0;
@@ -333,7 +348,9 @@ function bump(map: Map<string, number>, key: string): void {
 }
 
 class Run {
-  readonly #admission: Admission;
+  /** The last version and map a read saw. */
+  #lastRead: { version: number; states: string } | undefined;
+  readonly #admission: Gate;
   readonly #model: ReferenceModel;
   readonly #eventId: string;
   readonly #config: RunConfig;
@@ -348,7 +365,7 @@ class Run {
   /** The Redis-clock ms the next command must not start before. */
   #settleAt = 0;
 
-  constructor(admission: Admission, model: ReferenceModel, eventId: string, config: RunConfig, stats: RunStats) {
+  constructor(admission: Gate, model: ReferenceModel, eventId: string, config: RunConfig, stats: RunStats) {
     this.#admission = admission;
     this.#model = model;
     this.#eventId = eventId;
@@ -368,6 +385,16 @@ class Run {
     });
   }
 
+  /** The version only grows, and two reads at the same version saw the same map (the model's, which the comparison checks). */
+  #sameVersionSameMap(what: string, version: number, states: string): void {
+    const last = this.#lastRead;
+    if (last !== undefined) {
+      assert.ok(version >= last.version, `${what}: the version went back from ${last.version} to ${version}`);
+      if (version === last.version) assert.equal(states, last.states, `${what}: the map changed at the same version ${version}`);
+    }
+    this.#lastRead = { version, states };
+  }
+
   #same(what: string, actual: unknown, expected: unknown): void {
     try {
       assert.deepStrictEqual(actual, expected);
@@ -377,7 +404,10 @@ class Run {
   }
 
   #count(op: string, outcome: Outcome<unknown>): void {
-    if ('error' in outcome) return bump(this.#stats.outcomes, `${op}: ${outcome.error.name}`);
+    if ('error' in outcome) {
+      bump(this.#stats.outcomes, `${op}: ${outcome.error.name}`);
+      return;
+    }
     const result = outcome.result as { ok: boolean; reason?: string; replayed?: boolean; cached?: boolean; alreadyConfirmed?: boolean };
     let label = result.ok ? 'ok' : (result.reason ?? '?');
     if (result.replayed) label += ' (replayed)';
@@ -395,7 +425,13 @@ class Run {
   /** Turns a generated claim into the exact request the driver sends (and may resend). */
   #resolve(cmd: Extract<Command, { op: 'claimSeats' | 'claimBest' }>): ClaimCall {
     const { mode, holdTtlMs } = ttlOf(cmd.ttl);
-    const common = { userId: USERS[cmd.user] as string, mode, holdTtlMs, holdId: this.#explicitHoldId(cmd.holdId), idempotencyKey: cmd.idempotencyKey };
+    const common = {
+      userId: USERS[cmd.user] as string,
+      mode,
+      holdTtlMs,
+      holdId: this.#explicitHoldId(cmd.holdId),
+      idempotencyKey: cmd.idempotencyKey,
+    };
     return cmd.op === 'claimSeats'
       ? { op: 'claimSeats', ...common, seats: cmd.seats }
       : { op: 'claimBest', ...common, quantity: cmd.quantity, allowSplit: cmd.allowSplit };
@@ -496,32 +532,38 @@ class Run {
       case 'reapExpired': {
         const engine = await this.#admission.reapExpired(this.#eventId);
         this.#trace.push(`#${index} reapExpired -> ${JSON.stringify(engine)}`);
-        bump(this.#stats.outcomes, `reapExpired: ${engine.expired.length > 0 ? 'expired some' : 'none'}${engine.moreDue ? ', moreDue' : ''}`);
+        bump(
+          this.#stats.outcomes,
+          `reapExpired: ${engine.expired.length > 0 ? 'expired some' : 'none'}${engine.moreDue ? ', moreDue' : ''}`,
+        );
         return this.#same(`command #${index} (reapExpired)`, engine, this.#model.reapExpired());
       }
       case 'reload': {
         const grace = this.#config.expiryGraceMs;
         const loadedAt = await redisNowMs();
         const holds = snapshotHolds(cmd.snapshot, loadedAt, grace, `r${index}`);
-        const engine = await this.#admission.loadEvent({
-          ...eventDefinition(this.#eventId, this.#config),
-          holds: holds.map((hold) => toSnapshotHold(hold, grace)),
-        });
+        const engine = await this.#admission.loadEvent(
+          { ...eventDefinition(this.#eventId, this.#config), holds: holds.map((hold) => toSnapshotHold(hold, grace)) },
+          'replace',
+        );
         this.#trace.push(`#${index} reload ${JSON.stringify(holds)} -> generation ${engine}`);
-        bump(this.#stats.outcomes, `reload: ${holds.length > 0 ? "holds" : "empty"}`);
+        bump(this.#stats.outcomes, `reload: ${holds.length > 0 ? 'holds' : 'empty'}`);
         this.#same(`command #${index} (reload: the generation)`, engine, this.#model.reload(holds, loadedAt));
         for (const hold of holds) this.remember(hold.holdId, hold.userId);
         return;
       }
       case 'seatMap': {
-        const engine = await this.#admission.seatMap(this.#eventId);
-        this.#trace.push(`#${index} seatMap -> ${JSON.stringify(engine)}`);
-        return this.#same(`command #${index} (seatMap)`, engine, this.#model.seatMap());
+        const { version, ...engine } = await this.#admission.seatMap(this.#eventId);
+        this.#trace.push(`#${index} seatMap -> ${JSON.stringify(engine)} at version ${version}`);
+        const { version: _none, ...expected } = this.#model.seatMap();
+        this.#sameVersionSameMap(`command #${index} (seatMap)`, version, expected.states);
+        return this.#same(`command #${index} (seatMap)`, engine, expected);
       }
       case 'counters': {
-        const engine = await this.#admission.counters(this.#eventId);
-        const { states: _states, ...expected } = this.#model.seatMap();
-        this.#trace.push(`#${index} counters -> ${JSON.stringify(engine)}`);
+        const { version, ...engine } = await this.#admission.counters(this.#eventId);
+        const { states, version: _none, ...expected } = this.#model.seatMap();
+        this.#trace.push(`#${index} counters -> ${JSON.stringify(engine)} at version ${version}`);
+        this.#sameVersionSameMap(`command #${index} (counters)`, version, states);
         return this.#same(`command #${index} (counters)`, engine, expected);
       }
     }
@@ -542,15 +584,21 @@ class Run {
   async finish(): Promise<void> {
     await untilRedisClockReaches(this.#settleAt);
     this.#model.tick();
-    this.#same('the final seat map', await this.#admission.seatMap(this.#eventId), this.#model.seatMap());
-    const { states: _states, ...counters } = this.#model.seatMap();
-    this.#same('the final counters', await this.#admission.counters(this.#eventId), counters);
+    const { version, ...finalMap } = await this.#admission.seatMap(this.#eventId);
+    const { version: _none, ...expectedMap } = this.#model.seatMap();
+    this.#sameVersionSameMap('the final seat map', version, expectedMap.states);
+    this.#same('the final seat map', finalMap, expectedMap);
+    const { states, version: _also, ...counters } = this.#model.seatMap();
+    const { version: countersVersion, ...finalCounters } = await this.#admission.counters(this.#eventId);
+    this.#sameVersionSameMap('the final counters', countersVersion, states);
+    this.#same('the final counters', finalCounters, counters);
     // The users hash (the documented layout, keys from eventKeys) is what the limit counts.
     const usersKey = eventKeys(this.#admission.settings.keyPrefix, this.#eventId)[5] as string;
-    // Fields starting with \x01 are the engine's lists of held hold ids, not counts.
+    // Fields starting with a control character are the engine's own (the key's sentinel, lists
+    // of held hold ids, waitlist entries), not counts: user ids have none.
     const perUser = Object.fromEntries(
       Object.entries(await redis.hgetall(usersKey))
-        .filter(([field]) => !field.startsWith('\x01'))
+        .filter(([field]) => field.charCodeAt(0) >= 0x20)
         .map(([user, n]) => [user, Number(n)]),
     );
     this.#same('the final per-user seat counts', perUser, this.#model.userCounts());
@@ -582,7 +630,7 @@ function toSnapshotHold(hold: LoadedHold, graceMs: number): SnapshotHold {
 
 async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
   const { config } = scenario;
-  const admission = newAdmission(
+  const admission = newGate(
     {
       expiryGraceMs: config.expiryGraceMs,
       soldOutCacheMs: config.soldOutCache ? SOLD_OUT_CACHE_MS : 0,
@@ -603,11 +651,14 @@ async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
     let loaded: LoadedHold[] = [];
     const loadedAt = await redisNowMs();
     if (scenario.snapshot === undefined) {
-      generation = await admission.createEvent(event);
+      generation = await admission.loadEvent({ ...event, holds: [] });
     } else {
       stats.snapshotHolds += scenario.snapshot.length;
       loaded = snapshotHolds(scenario.snapshot, loadedAt, config.expiryGraceMs, 'snap');
-      generation = await admission.loadEvent({ ...event, holds: loaded.map((hold) => toSnapshotHold(hold, config.expiryGraceMs)) });
+      generation = await admission.loadEvent(
+        { ...event, holds: loaded.map((hold) => toSnapshotHold(hold, config.expiryGraceMs)) },
+        'replace',
+      );
     }
     const model = new ReferenceModel({
       rows: config.rows,
@@ -619,8 +670,8 @@ async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
       soldOutCache: config.soldOutCache,
       reapBatchSize: config.reapBatchSize,
       shortTombstones: config.profile === 'short-tombstones',
-      maxRows: admission.settings.maxRows,
-      maxCols: admission.settings.maxCols,
+      maxRows: limits.maxRows,
+      maxCols: limits.maxCols,
     });
     assert.equal(generation, 1, 'a new event starts at generation 1');
     model.loadHolds(loaded, loadedAt);
@@ -656,7 +707,9 @@ const EXAMPLES: Scenario[] = [
       { seats: [{ row: 1, col: 1 }], user: 1, kind: 'due', tie: 0 },
       { seats: [{ row: 1, col: 2 }], user: 0, kind: 'due', tie: 0 },
     ],
-    commands: [{ op: 'claimSeats', seats: [{ row: 1, col: 3 }], user: 0, ttl: 'long', holdId: { kind: 'auto' }, idempotencyKey: undefined }],
+    commands: [
+      { op: 'claimSeats', seats: [{ row: 1, col: 3 }], user: 0, ttl: 'long', holdId: { kind: 'auto' }, idempotencyKey: undefined },
+    ],
   },
   {
     // 24 due holds, one deadline (Redis orders them by id: snap-0, snap-1, snap-10, ...), a
@@ -672,7 +725,15 @@ const EXAMPLES: Scenario[] = [
     config: { rows: 3, cols: 4, maxSeatsPerUser: 0, expiryGraceMs: 0, soldOutCache: false, profile: 'plain', reapBatchSize: 100 },
     snapshot: [
       { seats: [{ row: 1, col: 1 }], user: 1, kind: 'sold', tie: 0 },
-      { seats: [{ row: 3, col: 1 }, { row: 3, col: 2 }], user: 2, kind: 'long', tie: 0 },
+      {
+        seats: [
+          { row: 3, col: 1 },
+          { row: 3, col: 2 },
+        ],
+        user: 2,
+        kind: 'long',
+        tie: 0,
+      },
     ],
     commands: [best(2), best(2), best(2), best(2), best(2), best(1), best(1), { op: 'seatMap' }],
   },
@@ -696,7 +757,14 @@ test('the engine answers every random command sequence exactly as the reference 
   const seed = process.env.MODEL_SEED === undefined ? Date.now() % 2 ** 31 : Number(process.env.MODEL_SEED);
   const numRuns = Number(process.env.MODEL_RUNS ?? 200);
   t.diagnostic(`seed ${seed} (rerun with MODEL_SEED=${seed})`);
-  const stats: RunStats = { runs: 0, snapshotRuns: 0, snapshotHolds: 0, commands: 0, byProfile: { plain: 0, 'bounded-reap': 0, 'short-tombstones': 0 }, outcomes: new Map() };
+  const stats: RunStats = {
+    runs: 0,
+    snapshotRuns: 0,
+    snapshotHolds: 0,
+    commands: 0,
+    byProfile: { plain: 0, 'bounded-reap': 0, 'short-tombstones': 0 },
+    outcomes: new Map(),
+  };
   const started = performance.now();
   await fc.assert(
     fc.asyncProperty(scenarioArb, (scenario) => runScenario(scenario, stats)),

@@ -143,6 +143,25 @@ function byDeadlineThenId(a: ModelHold, b: ModelHold): number {
   return a.deadline - b.deadline || (a.holdId < b.holdId ? -1 : a.holdId > b.holdId ? 1 : 0);
 }
 
+function blockOf(first: number, length: number): number[] {
+  return Array.from({ length }, (_, i) => first + i);
+}
+
+/**
+ * Steps 1 and 2 of the best-available rule among `runs`: in the front-most row with a run of
+ * exactly `quantity` or one at least two longer, the leftmost exact run, else the leftmost
+ * longer one; else the front-most, leftmost run exactly one longer.
+ */
+function adjacentRun(runs: readonly FreeRun[], quantity: number): FreeRun | undefined {
+  const tidy = runs.filter((run) => run.length === quantity || run.length >= quantity + 2);
+  if (tidy.length > 0) {
+    const frontRow = Math.min(...tidy.map((run) => run.row));
+    const inRow = tidy.filter((run) => run.row === frontRow);
+    return inRow.find((run) => run.length === quantity) ?? inRow[0];
+  }
+  return runs.find((run) => run.length === quantity + 1);
+}
+
 export class ReferenceModel {
   readonly config: ModelConfig;
   /** '.' free, 'H' held, 'S' sold: what seatMap().states must be. */
@@ -403,7 +422,11 @@ export class ReferenceModel {
    * last minute, or sold with no expiry). That one answers the grant again. undefined: the id
    * is free.
    */
-  #resentOrTaken(request: ClaimCommon, context: ClaimContext, sameRequest: (seats: readonly number[]) => boolean): Outcome<ClaimResult> | undefined {
+  #resentOrTaken(
+    request: ClaimCommon,
+    context: ClaimContext,
+    sameRequest: (seats: readonly number[]) => boolean,
+  ): Outcome<ClaimResult> | undefined {
     const hold = context.explicitHoldId ? this.#holds.get(context.holdId) : undefined;
     if (hold === undefined) return undefined;
     const sale = this.#classify(request) === 'sale';
@@ -433,13 +456,14 @@ export class ReferenceModel {
     const fingerprint = this.#fingerprint(request, ['seats', request.seats.map((s) => `${s.row}:${s.col}`).sort()]);
     const early = this.#beforeDecision(request, fingerprint, context);
     if (early) return early;
-    const resent = this.#resentOrTaken(request, context, (held) => {
-      const listed = new Set(request.seats.map((seat) => (this.#onGrid(seat) ? this.#indexOf(seat) : -1)));
-      return held.length === request.seats.length && listed.size === held.length && held.every((seat) => listed.has(seat));
-    });
-    if (resent) return resent;
+    // The script reads its input (every seat on this grid) before it looks at the hold id.
     const offGrid = request.seats.find((seat) => !this.#onGrid(seat));
     if (offGrid) return inputError('seats', `seat ${offGrid.row}:${offGrid.col} is not on the grid`);
+    const resent = this.#resentOrTaken(request, context, (held) => {
+      const listed = new Set(request.seats.map((seat) => this.#indexOf(seat)));
+      return held.length === request.seats.length && held.every((seat) => listed.has(seat));
+    });
+    if (resent) return resent;
 
     this.#reapBatch();
     const indices = request.seats.map((seat) => this.#indexOf(seat));
@@ -511,30 +535,31 @@ export class ReferenceModel {
    *    two longer ("tidy": it strands no single seat): the leftmost exact run there, else the
    *    leftmost longer run there (its left end). An exact run in a row further back loses.
    * 2. Else the front-most, leftmost run exactly one longer (it strands one seat), left end.
-   * 3. Else, when splitting is allowed: runs longest first, front-most/leftmost first among
-   *    equals, each taken from its left end, until `quantity` seats are taken.
+   * 3. Else, when splitting is allowed: whole runs, longest first (front-most/leftmost first
+   *    among equals), each taken while it fits in what is left; then what is left from the
+   *    left end of a run not taken, chosen as in 1 and 2.
    * Returns seat indices in the order they are taken, or undefined.
    */
   bestSeats(quantity: number, allowSplit: boolean): number[] | undefined {
-    const block = (first: number): number[] => Array.from({ length: quantity }, (_, i) => first + i);
     const runs = this.#freeRuns();
-    const tidy = runs.filter((run) => run.length === quantity || run.length >= quantity + 2);
-    if (tidy.length > 0) {
-      const frontRow = Math.min(...tidy.map((run) => run.row));
-      const inRow = tidy.filter((run) => run.row === frontRow);
-      const chosen = inRow.find((run) => run.length === quantity) ?? inRow[0];
-      return block((chosen as FreeRun).first);
-    }
-    const stranding = runs.find((run) => run.length === quantity + 1);
-    if (stranding) return block(stranding.first);
+    const block = adjacentRun(runs, quantity);
+    if (block) return blockOf(block.first, quantity);
     if (!allowSplit) return undefined;
     const ordered = [...runs].sort((a, b) => b.length - a.length || a.first - b.first);
     const seats: number[] = [];
+    const taken = new Set<FreeRun>();
     for (const run of ordered) {
-      for (let i = 0; i < run.length && seats.length < quantity; i++) seats.push(run.first + i);
+      if (run.length > quantity - seats.length) continue;
+      seats.push(...blockOf(run.first, run.length));
+      taken.add(run);
       if (seats.length === quantity) return seats;
     }
-    return undefined;
+    const left = quantity - seats.length;
+    const last = adjacentRun(
+      runs.filter((run) => !taken.has(run)),
+      left,
+    );
+    return last === undefined ? undefined : [...seats, ...blockOf(last.first, left)];
   }
 
   // ---------------------------------------------------------------------------------------
@@ -600,6 +625,16 @@ export class ReferenceModel {
     this.#reapBatch();
     const { rows, cols, maxSeatsPerUser } = this.config;
     const generation = this.#generation;
-    return { rows, cols, capacity: rows * cols, available: this.available, generation, maxSeatsPerUser, states: this.#seats.join('') };
+    // The version is the engine's own (it jumps at every load): the harness checks it apart.
+    return {
+      rows,
+      cols,
+      capacity: rows * cols,
+      available: this.available,
+      generation,
+      maxSeatsPerUser,
+      version: 0,
+      states: this.#seats.join(''),
+    };
   }
 }

@@ -1,23 +1,26 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { connectRedis, newAdmission, uniqueEventId } from './support.ts';
+import { connectRedis, newGate, uniqueEventId } from './support.ts';
 
 for (const autoPipelining of [true, false]) {
   test(`calls still succeed after SCRIPT FLUSH (auto-pipelining ${autoPipelining ? 'on' : 'off'})`, async () => {
     const redis = connectRedis({ autoPipelining });
-    const admission = newAdmission({}, redis);
+    const gate = newGate({}, redis);
     const eventId = uniqueEventId('flush');
-    await admission.createEvent({ eventId, rows: 4, cols: 4 });
-    const first = await admission.claimSeats({ eventId, userId: 'a', seats: [{ row: 1, col: 1 }] });
+    await gate.loadEvent({ eventId, rows: 4, cols: 4, holds: [] });
+    const first = await gate.claimSeats({ eventId, userId: 'a', seats: [{ row: 1, col: 1 }] });
     assert.equal(first.ok, true);
 
     await connectRedis().script('FLUSH');
     const burst = await Promise.all(
       Array.from({ length: 15 }, (_, i) =>
-        admission.claimSeats({ eventId, userId: `u${i}`, seats: [{ row: 1 + Math.floor((i + 1) / 4), col: 1 + ((i + 1) % 4) }] }),
+        gate.claimSeats({ eventId, userId: `u${i}`, seats: [{ row: 1 + Math.floor((i + 1) / 4), col: 1 + ((i + 1) % 4) }] }),
       ),
     );
-    assert.ok(burst.every((r) => r.ok), 'every claim after the flush is decided, not failed');
-    assert.equal((await admission.counters(eventId)).available, 0);
+    assert.ok(
+      burst.every((r) => r.ok),
+      'every claim after the flush is decided, not failed',
+    );
+    assert.equal((await gate.counters(eventId)).available, 0);
   });
 }

@@ -1,52 +1,41 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import {
-  auditEvent,
-  createEvent,
-  createNaiveStrategy,
-  createOptimisticStrategy,
-  createPessimisticStrategy,
   IdempotencyMismatchError,
   EventNotFoundError,
   InvalidInputError,
   seatMapRows,
-  type BookingStrategy,
   type ClaimGranted,
   type ClaimResult,
-  type Database,
   type EventInfo,
   type NewEvent,
+  type PostgresSeatGrid,
   type Seat,
-  type StrategyName,
 } from '@seatgrid/admission';
-import { connectTestDatabase, eventually, newAdmission, randomSeats, seatKey, seeded, uniqueEventId } from './support.ts';
-
-/** Each strategy on its own pool: a burst on one never waits for another's connections. */
-const POOL_SIZE = 12;
+import { eventually, newGate, postgresGrid, randomSeats, seatKey, seeded, testDatabase, uniqueEventId } from './support.ts';
 
 interface Subject {
-  readonly name: Exclude<StrategyName, 'admission'>;
-  readonly db: Kysely<Database>;
-  readonly strategy: BookingStrategy;
-  /** Write conflicts the optimistic strategy reported (onConflict). */
-  readonly counter: { conflicts: number };
+  readonly name: 'naive' | 'pessimistic' | 'optimistic';
+  /** Each strategy on its own pool: a burst on one never waits for another's connections. */
+  readonly strategy: PostgresSeatGrid;
 }
 
 async function subject(name: Subject['name']): Promise<Subject> {
-  const db = await connectTestDatabase(undefined, POOL_SIZE);
-  const counter = { conflicts: 0 };
-  const options = { db, onConflict: () => void counter.conflicts++ };
-  const strategy =
-    name === 'naive' ? createNaiveStrategy(options) : name === 'pessimistic' ? createPessimisticStrategy(options) : createOptimisticStrategy(options);
-  return { name, db, strategy, counter };
+  return { name, strategy: await postgresGrid(name) };
 }
 
 const subjects: Subject[] = [await subject('naive'), await subject('pessimistic'), await subject('optimistic')];
 const correct = subjects.filter((s) => s.name !== 'naive');
+/** The test's own connection, for what it reads in PostgreSQL. */
+const db = testDatabase();
 
-async function newEvent(db: Kysely<Database>, rows: number, cols: number, extra: Partial<NewEvent> = {}): Promise<EventInfo> {
-  return createEvent(db, { eventId: uniqueEventId('pg'), name: 'test event', rows, cols, holdTtlMs: 600_000, ...extra });
+async function newEvent(s: Subject, rows: number, cols: number, extra: Partial<NewEvent> = {}): Promise<EventInfo> {
+  return s.strategy.createEvent({ eventId: uniqueEventId('pg'), name: 'test event', rows, cols, holdTtlMs: 600_000, ...extra });
+}
+
+function auditEvent(s: Subject, eventId: string) {
+  return s.strategy.audit(eventId);
 }
 
 function grantsOf(results: readonly ClaimResult[]): ClaimGranted[] {
@@ -63,40 +52,48 @@ function assertGranted(result: ClaimResult): ClaimGranted {
 }
 
 /** Waits until the database clock is past the hold's expiry (the clock that decides it). */
-async function waitPastExpiry(db: Kysely<Database>, holdId: string): Promise<void> {
+async function waitPastExpiry(holdId: string): Promise<void> {
   await eventually(async () => {
-    const { rows } = await sql<{ past: boolean }>`select now() > expires_at as past from holds where id = ${holdId}`.execute(db);
+    const { rows } = await sql<{ past: boolean }>`select now() > expires_at as past from seatgrid.holds where id = ${holdId}`.execute(db);
     return rows[0]?.past === true;
   }, 10_000);
 }
 
-async function holdCount(db: Kysely<Database>, eventId: string): Promise<number> {
-  const row = await db.selectFrom('holds').select((eb) => eb.fn.countAll<string>().as('n')).where('event_id', '=', eventId).executeTakeFirstOrThrow();
+async function holdCount(eventId: string): Promise<number> {
+  const row = await db
+    .selectFrom('holds')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('event_id', '=', eventId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 async function bestBurst(s: Subject, buyers: number, rows: number, cols: number) {
-  const event = await newEvent(s.db, rows, cols);
+  const event = await newEvent(s, rows, cols);
   const results = await Promise.all(
     Array.from({ length: buyers }, (_, i) =>
       s.strategy.claimBestAvailable({ eventId: event.eventId, userId: `buyer-${i}`, quantity: 1, mode: 'book' }),
     ),
   );
-  return { event, results, audit: await auditEvent(s.db, event.eventId) };
+  return { event, results, audit: await auditEvent(s, event.eventId) };
 }
 
 for (const s of correct) {
-  test(`${s.name}: 300 buyers, 299 seats: exactly 299 sold, each once`, async (t) => {
-    s.counter.conflicts = 0;
+  test(`${s.name}: 300 buyers, 299 seats: exactly 299 sold, each once`, async () => {
     const { event, results, audit } = await bestBurst(s, 300, 13, 23);
     const grants = grantsOf(results);
-    t.diagnostic(`${s.name}: ${grants.length} sold, ${s.counter.conflicts} write conflicts`);
     assert.equal(grants.length, 299);
     assert.equal(new Set(grants.flatMap((g) => labels(g.seats))).size, 299);
     const refusal = results.find((r) => !r.ok);
     assert.ok(refusal !== undefined && (refusal.reason === 'sold-out' || refusal.reason === 'seats-taken'), JSON.stringify(refusal));
     assert.deepEqual(
-      { oversold: audit.oversold, doubleBooked: audit.doubleBooked, partial: audit.partial, sold: audit.seatsSold, holds: audit.activeHolds },
+      {
+        oversold: audit.oversold,
+        doubleBooked: audit.doubleBooked,
+        partial: audit.partial,
+        sold: audit.seatsSold,
+        holds: audit.activeHolds,
+      },
       { oversold: 0, doubleBooked: 0, partial: 0, sold: 299, holds: 299 },
     );
     const map = await s.strategy.seatMap(event.eventId);
@@ -105,8 +102,7 @@ for (const s of correct) {
   });
 
   test(`${s.name}: 2,000 concurrent multi-seat claims on a 10 x 10 event: no seat twice, none partial`, async (t) => {
-    s.counter.conflicts = 0;
-    const event = await newEvent(s.db, 10, 10);
+    const event = await newEvent(s, 10, 10);
     const random = seeded(s.name === 'optimistic' ? 11 : 7);
     const claims = Array.from({ length: 2_000 }, (_, i) => ({
       eventId: event.eventId,
@@ -132,8 +128,8 @@ for (const s of correct) {
         expected[index] = result.status === 'sold' ? 'S' : 'H';
       }
     });
-    t.diagnostic(`${s.name}: ${grants} grants, ${s.counter.conflicts} write conflicts`);
-    const audit = await auditEvent(s.db, event.eventId);
+    t.diagnostic(`${s.name}: ${grants} grants`);
+    const audit = await auditEvent(s, event.eventId);
     assert.deepEqual([audit.oversold, audit.doubleBooked, audit.partial], [0, 0, 0]);
     assert.equal(audit.activeHolds, grants);
     assert.equal((await s.strategy.seatMap(event.eventId)).states, expected.join(''));
@@ -150,11 +146,20 @@ test('naive: the same 300-buyer burst oversells, and the audit sees it', async (
 });
 
 for (const s of subjects) {
-  const { strategy, db } = s;
+  const { strategy } = s;
 
   test(`${s.name}: confirm, release and cancel, and their refusals`, async () => {
-    const { eventId } = await newEvent(db, 1, 4);
-    const hold = assertGranted(await strategy.claimSeats({ eventId, userId: 'owner', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    const { eventId } = await newEvent(s, 1, 4);
+    const hold = assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'owner',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
     const booking = assertGranted(await strategy.claimSeats({ eventId, userId: 'owner', seats: [{ row: 1, col: 3 }], mode: 'book' }));
     assert.equal(hold.status, 'held');
     assert.equal(hold.generation, 0);
@@ -172,7 +177,10 @@ for (const s of subjects) {
     assert.deepEqual(await strategy.cancel(holdRef), { ok: false, reason: 'wrong-state', status: 'held' });
     assert.deepEqual(await strategy.release(bookingRef), { ok: false, reason: 'wrong-state', status: 'sold' });
 
-    const seats = [{ row: 1, col: 1 }, { row: 1, col: 2 }];
+    const seats = [
+      { row: 1, col: 1 },
+      { row: 1, col: 2 },
+    ];
     assert.deepEqual(await strategy.confirm(holdRef), { ok: true, seats, alreadyConfirmed: false });
     assert.deepEqual(await strategy.confirm(holdRef), { ok: true, seats, alreadyConfirmed: true });
     assert.deepEqual(seatMapRows(await strategy.seatMap(eventId)), ['SSS.']);
@@ -186,20 +194,36 @@ for (const s of subjects) {
     assert.deepEqual(await strategy.confirm({ ...holdRef, holdId: other.holdId }), notFound);
 
     const map = await strategy.seatMap(eventId);
-    assert.deepEqual({ states: map.states, available: map.available, capacity: map.capacity }, { states: '..S.', available: 3, capacity: 4 });
+    assert.deepEqual(
+      { states: map.states, available: map.available, capacity: map.capacity },
+      { states: '..S.', available: 3, capacity: 4 },
+    );
     const bookings = await db.selectFrom('bookings').select('id').where('event_id', '=', eventId).execute();
-    assert.deepEqual(bookings.map((b) => b.id), [booking.holdId], 'the cancelled booking is gone, the other stays');
-    const audit = await auditEvent(db, eventId);
+    assert.deepEqual(
+      bookings.map((b) => b.id),
+      [booking.holdId],
+      'the cancelled booking is gone, the other stays',
+    );
+    const audit = await auditEvent(s, eventId);
     assert.deepEqual([audit.oversold, audit.partial, audit.activeHolds, audit.seatsSold, audit.seatsHeld], [0, 0, 1, 1, 0]);
   });
 
   test(`${s.name}: an expired hold blocks nobody; paying late wins only while its seats are free`, async () => {
-    const { eventId } = await newEvent(db, 1, 4, { holdTtlMs: 1_000 });
-    const early = assertGranted(await strategy.claimSeats({ eventId, userId: 'early', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    const { eventId } = await newEvent(s, 1, 4, { holdTtlMs: 1_000 });
+    const early = assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'early',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
     const late = assertGranted(await strategy.claimSeats({ eventId, userId: 'late', seats: [{ row: 1, col: 3 }], holdTtlMs: 1_000 }));
     assert.deepEqual(seatMapRows(await strategy.seatMap(eventId)), ['HHH.']);
-    await waitPastExpiry(db, early.holdId);
-    await waitPastExpiry(db, late.holdId);
+    await waitPastExpiry(early.holdId);
+    await waitPastExpiry(late.holdId);
     assert.deepEqual(await strategy.seatMap(eventId).then((m) => [m.states, m.available]), ['....', 4]);
 
     // Both claim paths see the expired seats as free.
@@ -219,25 +243,53 @@ for (const s of subjects) {
       alreadyConfirmed: false,
     });
     assert.deepEqual(seatMapRows(await strategy.seatMap(eventId)), ['HSS.']);
-    const audit = await auditEvent(db, eventId);
+    const audit = await auditEvent(s, eventId);
     assert.deepEqual([audit.oversold, audit.partial, audit.activeHolds, audit.seatsSold, audit.seatsHeld], [0, 0, 3, 2, 1]);
   });
 
   test(`${s.name}: the per-user limit counts live holds and bookings`, async () => {
-    const { eventId } = await newEvent(db, 2, 5, { maxSeatsPerUser: 3 });
-    const first = assertGranted(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    const { eventId } = await newEvent(s, 2, 5, { maxSeatsPerUser: 3 });
+    const first = assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'fan',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
     const refusal = { ok: false, reason: 'user-limit', limit: 3, current: 2, replayed: false };
     assert.deepEqual(await strategy.claimBestAvailable({ eventId, userId: 'fan', quantity: 2 }), refusal);
-    assert.deepEqual(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 2, col: 1 }, { row: 2, col: 2 }] }), refusal);
+    assert.deepEqual(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'fan',
+        seats: [
+          { row: 2, col: 1 },
+          { row: 2, col: 2 },
+        ],
+      }),
+      refusal,
+    );
     assertGranted(await strategy.claimBestAvailable({ eventId, userId: 'fan', quantity: 1, mode: 'book' }));
     assert.deepEqual(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 2, col: 5 }] }), { ...refusal, current: 3 });
     assertGranted(await strategy.claimBestAvailable({ eventId, userId: 'someone-else', quantity: 3 }));
     await strategy.release({ eventId, userId: 'fan', holdId: first.holdId });
-    assertGranted(await strategy.claimSeats({ eventId, userId: 'fan', seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }));
+    assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'fan',
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      }),
+    );
   });
 
   test(`${s.name}: bad input throws InvalidInputError and changes nothing`, async () => {
-    const { eventId } = await newEvent(db, 2, 3);
+    const { eventId } = await newEvent(s, 2, 3);
     const usedHoldId = `used-${eventId}`;
     assertGranted(await strategy.claimSeats({ eventId, userId: 'u', seats: [{ row: 1, col: 1 }], holdId: usedHoldId }));
     const before = await strategy.seatMap(eventId);
@@ -267,11 +319,11 @@ for (const s of subjects) {
     await assert.rejects(strategy.claimBestAvailable({ eventId: uniqueEventId('nowhere'), userId: 'u', quantity: 1 }), EventNotFoundError);
     await assert.rejects(strategy.seatMap(uniqueEventId('nowhere')), EventNotFoundError);
     assert.deepEqual(await strategy.seatMap(eventId), before);
-    assert.equal(await holdCount(db, eventId), 1);
+    assert.equal(await holdCount(eventId), 1);
   });
 
   test(`${s.name}: an idempotency key replays its answer, refuses another request, never claims twice`, async () => {
-    const { eventId } = await newEvent(db, 1, 5);
+    const { eventId } = await newEvent(s, 1, 5);
     const key = `k1-${eventId}`;
     const claim = { eventId, userId: 'u', seats: [{ row: 1, col: 1 }], idempotencyKey: key };
     const first = assertGranted(await strategy.claimSeats(claim));
@@ -294,25 +346,53 @@ for (const s of subjects) {
     assert.equal(grants.length, 10);
     assert.equal(new Set(grants.map((g) => g.holdId)).size, 1, 'one hold for all the duplicates');
     assert.equal(grants.filter((g) => !g.replayed).length, 1);
-    assert.equal(await holdCount(db, eventId), 3);
-    assert.deepEqual((await auditEvent(db, eventId)).oversold, 0);
+    assert.equal(await holdCount(eventId), 3);
+    assert.deepEqual((await auditEvent(s, eventId)).oversold, 0);
   });
 
   test(`${s.name}: best-available refusals: no adjacent block, not enough seats, sold out`, async () => {
-    const { eventId } = await newEvent(db, 2, 3);
-    assertGranted(await strategy.claimSeats({ eventId, userId: 'x', seats: [{ row: 1, col: 2 }, { row: 2, col: 2 }], mode: 'book' }));
+    const { eventId } = await newEvent(s, 2, 3);
+    assertGranted(
+      await strategy.claimSeats({
+        eventId,
+        userId: 'x',
+        seats: [
+          { row: 1, col: 2 },
+          { row: 2, col: 2 },
+        ],
+        mode: 'book',
+      }),
+    );
     const refuse = { eventId, userId: 'y' };
-    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 2, allowSplit: false }), { ok: false, reason: 'no-adjacent-block', replayed: false });
-    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 5 }), { ok: false, reason: 'not-enough-seats', available: 4, replayed: false });
+    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 2, allowSplit: false }), {
+      ok: false,
+      reason: 'no-adjacent-block',
+      replayed: false,
+    });
+    assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 5 }), {
+      ok: false,
+      reason: 'not-enough-seats',
+      available: 4,
+      replayed: false,
+    });
     const split = assertGranted(await strategy.claimBestAvailable({ ...refuse, quantity: 2 }));
     assert.deepEqual(labels(split.seats), ['1:1', '1:3']);
     assertGranted(await strategy.claimSeats({ ...refuse, seats: [{ row: 2, col: 3 }] }));
-    assert.deepEqual(await strategy.claimSeats({ ...refuse, seats: [{ row: 1, col: 1 }, { row: 2, col: 1 }] }), {
-      ok: false,
-      reason: 'seats-taken',
-      takenSeats: [{ row: 1, col: 1 }],
-      replayed: false,
-    });
+    assert.deepEqual(
+      await strategy.claimSeats({
+        ...refuse,
+        seats: [
+          { row: 1, col: 1 },
+          { row: 2, col: 1 },
+        ],
+      }),
+      {
+        ok: false,
+        reason: 'seats-taken',
+        takenSeats: [{ row: 1, col: 1 }],
+        replayed: false,
+      },
+    );
     assertGranted(await strategy.claimBestAvailable({ ...refuse, quantity: 1 }));
     const soldOut = { ok: false, reason: 'sold-out', replayed: false, cached: false };
     assert.deepEqual(await strategy.claimBestAvailable({ ...refuse, quantity: 1 }), soldOut);
@@ -320,15 +400,19 @@ for (const s of subjects) {
   });
 }
 
-test('every strategy picks the same best-available seats as the Redis engine', async (t) => {
-  const admission = newAdmission();
+test('every strategy picks the same best-available seats as the Redis gate', async (t) => {
+  const gate = newGate();
   const rows = 6;
   const cols = 9;
-  const events = await Promise.all(subjects.map((s) => newEvent(s.db, rows, cols)));
+  const events = await Promise.all(subjects.map((s) => newEvent(s, rows, cols)));
   const redisEventId = uniqueEventId('pg-vs-redis');
-  await admission.createEvent({ eventId: redisEventId, rows, cols });
+  await gate.loadEvent({ eventId: redisEventId, rows, cols, holds: [] });
   const outcome = (result: ClaimResult): string =>
-    result.ok ? labels(result.seats).join(' ') : result.reason === 'not-enough-seats' ? `${result.reason} ${result.available}` : result.reason;
+    result.ok
+      ? labels(result.seats).join(' ')
+      : result.reason === 'not-enough-seats'
+        ? `${result.reason} ${result.available}`
+        : result.reason;
 
   const random = seeded(3);
   const seen = new Map<string, number>();
@@ -340,8 +424,8 @@ test('every strategy picks the same best-available seats as the Redis engine', a
     const allowSplit = random(4) !== 0;
     const expected = outcome(
       specific
-        ? await admission.claimSeats({ eventId: redisEventId, userId, seats, mode: 'book' })
-        : await admission.claimBestAvailable({ eventId: redisEventId, userId, quantity, allowSplit, mode: 'book' }),
+        ? await gate.claimSeats({ eventId: redisEventId, userId, seats, mode: 'book' })
+        : await gate.claimBestAvailable({ eventId: redisEventId, userId, quantity, allowSplit, mode: 'book' }),
     );
     const kind = `${specific ? 'seats' : 'best'} ${expected.split(' ')[0]?.includes(':') ? 'granted' : expected.split(' ')[0]}`;
     seen.set(kind, (seen.get(kind) ?? 0) + 1);
@@ -357,7 +441,7 @@ test('every strategy picks the same best-available seats as the Redis engine', a
   }
   t.diagnostic(JSON.stringify(Object.fromEntries(seen)));
   assert.ok((seen.get('best granted') ?? 0) >= 15, 'enough best-available grants to compare');
-  const redisMap = await admission.seatMap(redisEventId);
+  const redisMap = await gate.seatMap(redisEventId);
   for (const [i, s] of subjects.entries()) {
     assert.equal((await s.strategy.seatMap(events[i]?.eventId ?? '')).states, redisMap.states, s.name);
   }

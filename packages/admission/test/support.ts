@@ -3,16 +3,21 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { after } from 'node:test';
 import { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { Registry } from 'prom-client';
 import {
-  connectDatabase,
-  createAdmission,
-  migrateToLatest,
-  type Admission,
-  type AdmissionSettings,
+  createSeatGrid,
+  type AdmissionSeatGrid,
   type Database,
+  type EventInfo,
+  type PostgresSeatGrid,
   type Seat,
+  type SeatGrid,
+  type SeatGridOptions,
 } from '@seatgrid/admission';
+import { createGate, type Gate, type GateSettings } from '@seatgrid/admission/gate';
+import { createSeatGridForTesting, type ComparisonOptions } from '@seatgrid/admission/testing';
 
 /** The real Redis the suite runs against (scripts/run.sh exports REDIS_URL). */
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -20,51 +25,137 @@ export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** The real PostgreSQL the suite runs against (scripts/run.sh exports DATABASE_URL). */
 export const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid';
 
-const clients: Redis[] = [];
-const databases: Kysely<Database>[] = [];
+/** The schema SeatGrid uses by default: raw SQL in the tests names its tables there. */
+export const SCHEMA = 'seatgrid';
+
+/** Pool size of each test's SeatGrid: the server allows 100 connections for everyone. */
+export const POOL_SIZE = 5;
+
+// What a test file opened, closed when it ends, newest first (a grid before the client it was given).
+const closers: (() => Promise<void>)[] = [];
 after(async () => {
-  await Promise.all(clients.map((client) => client.quit().catch(() => client.disconnect())));
-  await Promise.all(databases.map((db) => db.destroy()));
+  for (const close of closers.reverse()) await close();
 });
 
-/** Counts what a database handle sends: every query, and the commits among them. */
+/** Closes `close` when the test file ends, after everything opened later. */
+export function closeAtEnd(close: () => Promise<void> | void): void {
+  closers.push(async () => {
+    await close();
+  });
+}
+
+/** A pg.Pool on `url`, ended when the test file ends. */
+export function openPool(max = 2, url = databaseUrl): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', () => {}); // a test may terminate its backends
+  closeAtEnd(() => pool.end());
+  return pool;
+}
+
+/** Counts what a Kysely sends: every statement (begin and commit included), and the commits. */
 export interface QueryCounter {
   queries: number;
-  commits?: number;
+  commits: number;
 }
 
 /**
- * A migrated database handle, destroyed when the test file ends. Tests share the database
- * and keep apart by using their own event ids.
+ * The test's own Kysely on the database (never a SeatGrid's), destroyed when the file ends.
+ * With a counter, it counts every statement it sends: given to a SeatGrid as `{ kysely }`, it
+ * sees all of that grid's work.
  */
-export async function connectTestDatabase(counter?: QueryCounter, maxConnections = 10): Promise<Kysely<Database>> {
-  const db = connectDatabase({
-    connectionString: databaseUrl,
-    maxConnections,
+export function openKysely<DB = Database>(options: { max?: number; url?: string; counter?: QueryCounter } = {}): Kysely<DB> {
+  const { counter } = options;
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: options.url ?? databaseUrl, max: options.max ?? 2 }) }),
     ...(counter === undefined
       ? {}
       : {
-          onQuery: (sql: string) => {
+          log: (event) => {
             counter.queries++;
-            if (sql === 'commit') counter.commits = (counter.commits ?? 0) + 1;
+            if (event.query.sql === 'commit') counter.commits++;
           },
         }),
   });
-  databases.push(db);
-  await migrateToLatest(db);
+  closeAtEnd(() => db.destroy());
   return db;
 }
 
+let shared: Kysely<Database> | undefined;
+
+/** One Kysely per test file for raw reads and writes of SeatGrid's tables, bound to its schema. */
+export function testDatabase(): Kysely<Database> {
+  shared ??= openKysely();
+  return shared.withSchema(SCHEMA);
+}
+
+/**
+ * The event's seats as PostgreSQL has them, one character a seat as the gate's map shows them:
+ * '.' free, 'H' held, 'S' sold. A hold counts as held until `heldGraceMs` past its expiry.
+ */
+export async function seatStates(event: EventInfo, heldGraceMs = 0): Promise<string> {
+  const { rows } = await sql<{ seat_index: number; state: string }>`
+    select seat_index, state from ${sql.table(`${SCHEMA}.seats`)}
+    where event_id = ${event.eventId}
+      and (state = 'sold' or (state = 'held' and held_until > now() - ${heldGraceMs} * interval '1 millisecond'))`.execute(testDatabase());
+  const states = new Array<string>(event.capacity).fill('.');
+  for (const row of rows) states[row.seat_index] = row.state === 'sold' ? 'S' : 'H';
+  return states.join('');
+}
+
+/** Options of a test grid: everything optional, a small pool of its own and a private registry by default. */
+export type GridOptions = Partial<Omit<ComparisonOptions, 'strategy'>>;
+
+function build(options: GridOptions & Pick<ComparisonOptions, 'strategy'>): SeatGrid {
+  const complete: ComparisonOptions = {
+    ...options,
+    database: options.database ?? { connectionString: databaseUrl, max: POOL_SIZE },
+    metrics: options.metrics ?? { registry: new Registry() },
+  };
+  const testingOnly = complete.strategy === 'naive' || complete.winnerFault !== undefined;
+  const grid = testingOnly ? createSeatGridForTesting(complete) : createSeatGrid(complete as SeatGridOptions);
+  closeAtEnd(() => grid.close());
+  return grid;
+}
+
+/** A migrated admission grid on its own Redis client (unless given one), closed when the file ends. */
+export async function admissionGrid(options: GridOptions = {}): Promise<AdmissionSeatGrid> {
+  const grid = build({ ...options, strategy: 'admission', redis: options.redis ?? connectRedis() });
+  if (grid.strategy !== 'admission') throw new Error('not an admission grid');
+  await grid.migrate();
+  return grid;
+}
+
+/** A migrated PostgreSQL-only grid, closed when the file ends. */
+export async function postgresGrid(strategy: 'optimistic' | 'pessimistic' | 'naive', options: GridOptions = {}): Promise<PostgresSeatGrid> {
+  const grid = build({ strategy, ...options });
+  if (grid.strategy === 'admission') throw new Error('not a PostgreSQL grid');
+  await grid.migrate();
+  return grid;
+}
+
+/** A metric's samples on a registry, as { labels, value }. */
+export async function samples(registry: Registry, name: string): Promise<{ labels: Record<string, string | number>; value: number }[]> {
+  const metric = registry.getSingleMetric(name);
+  if (metric === undefined) return [];
+  return (await metric.get()).values.map((v) => ({ labels: { ...v.labels } as Record<string, string | number>, value: v.value }));
+}
+
 /** A client closed when the test file ends. */
-export function connectRedis(options: { autoPipelining?: boolean } = {}): Redis {
-  const client = new Redis(redisUrl, { enableAutoPipelining: options.autoPipelining ?? true, lazyConnect: false });
-  clients.push(client);
+export function connectRedis(options: { autoPipelining?: boolean; url?: string } = {}): Redis {
+  const client = new Redis(options.url ?? redisUrl, { enableAutoPipelining: options.autoPipelining ?? true, maxRetriesPerRequest: 1 });
+  client.on('error', () => {}); // a dead or paused Redis is part of some scenarios
+  closeAtEnd(() =>
+    client.quit().then(
+      () => undefined,
+      () => client.disconnect(),
+    ),
+  );
   return client;
 }
 
-/** An engine on its own client. Each test uses its own event ids, so files may share Redis. */
-export function newAdmission(settings: Partial<AdmissionSettings> = {}, redis = connectRedis()): Admission {
-  return createAdmission({ redis, ...settings });
+/** A gate on its own client (unless given one). Each test uses its own event ids, so files may share Redis. */
+export function newGate(settings: Partial<GateSettings> = {}, redis = connectRedis()): Gate {
+  return createGate({ redis, ...settings });
 }
 
 export function uniqueEventId(label: string): string {
@@ -81,12 +172,45 @@ export function allSeats(rows: number, cols: number): Seat[] {
 }
 
 /** Polls `probe` until it returns true, or fails after `timeoutMs`. */
-export async function eventually(probe: () => Promise<boolean>, timeoutMs = 5_000, intervalMs = 25): Promise<void> {
+export async function eventually(probe: () => Promise<boolean> | boolean, timeoutMs = 5_000, intervalMs = 25): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await probe())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * A database of the test's own (`sg_<label>_<random>`), dropped when the file ends: for what
+ * must see no other process (a sweeper serves its whole schema) or an empty `public`.
+ */
+export async function privateDatabase(label: string): Promise<string> {
+  const name = `sg_${label}_${randomUUID().slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  closeAtEnd(async () => {
+    const dropper = new pg.Client({ connectionString: databaseUrl });
+    await dropper.connect();
+    try {
+      // A pool's end() resolves before its backends have gone: wait for them, rather than
+      // terminate them (a client of the test's own would hear it as an uncaught error).
+      await eventually(async () => {
+        const { rows } = await dropper.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        return rows[0]?.n === 0;
+      }, 10_000);
+      await dropper.query(`drop database if exists ${name}`);
+    } finally {
+      await dropper.end();
+    }
+  });
+  const url = new URL(databaseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
 
 async function portIsFree(port: number): Promise<boolean> {

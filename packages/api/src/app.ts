@@ -1,35 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { AdmissionMetrics, BookingStrategy, Database } from '@seatgrid/admission';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { ApiConfig } from './config.ts';
-import { problemTypes, problemUri } from './problems.ts';
+import type { AppDependencies } from './app-dependencies.ts';
 import { ProblemError, problemOf, sendProblem } from './http-problem.ts';
-import type { PaymentGateway } from './payment.ts';
-import type { RateLimiter } from './rate-limiter.ts';
+import { apiDocument } from './openapi/api-document.ts';
+import { problemTypes, problemUri } from './problems.ts';
 import { claimRoutes } from './routes/claims.ts';
 import { eventRoutes } from './routes/events.ts';
 import { holdRoutes } from './routes/holds.ts';
 import { operationRoutes } from './routes/operations.ts';
-import type { z } from 'zod';
-import type { readinessResponse } from './schemas.ts';
-
-export type Readiness = z.infer<typeof readinessResponse>;
-
-/** What the app is built on; server.ts makes the real ones, tests make their own. */
-export interface AppDependencies {
-  readonly config: ApiConfig;
-  readonly db: Kysely<Database>;
-  readonly strategy: BookingStrategy;
-  readonly metrics: AdmissionMetrics;
-  readonly logger: Logger;
-  readonly rateLimiter: RateLimiter;
-  readonly payment: PaymentGateway;
-  readonly readiness: () => Promise<Readiness>;
-}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -61,7 +42,7 @@ export function createApp(deps: AppDependencies): Express {
     next();
   });
   app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true }));
-  app.use(operationRoutes(deps));
+  app.use(operationRoutes(deps, apiDocument));
   app.use(eventRoutes(deps));
   app.use(claimRoutes(deps));
   app.use(holdRoutes(deps));

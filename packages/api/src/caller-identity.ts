@@ -49,7 +49,9 @@ export function jwtIdentity(settings: JwtSettings): CallerIdentity {
     if (typeof header !== 'string' || !header.startsWith(BEARER)) throw unauthenticated(false);
     let subject: unknown;
     try {
-      ({ payload: { sub: subject } } = await jwtVerify(header.slice(BEARER.length), key, options));
+      ({
+        payload: { sub: subject },
+      } = await jwtVerify(header.slice(BEARER.length), key, options));
     } catch (error) {
       if (error instanceof errors.JOSEError) throw unauthenticated(true);
       throw error;

@@ -1,4 +1,4 @@
-import { isStrategyName, type StrategyName } from '@seatgrid/admission';
+import { comparisonStrategyNames, type ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { z } from 'zod';
 
 /** Everything the server reads from the environment, with its default. */
@@ -14,7 +14,7 @@ export interface ApiConfig {
   /** ADMIN_TOKEN (none: creating events is refused until it is set). */
   readonly adminToken: string | undefined;
   /** BOOKING_STRATEGY (admission): admission | optimistic | pessimistic | naive. */
-  readonly strategy: StrategyName;
+  readonly strategy: ComparisonStrategyName;
   /** PAYMENT_SUCCESS_RATE (1): share of mock payments that succeed, 0..1. */
   readonly paymentSuccessRate: number;
   /** PAYMENT_DELAY_MS (0): how long a mock payment takes. */
@@ -54,32 +54,33 @@ export interface ApiConfig {
 
 const number = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
 
-const environment = z.object({
-  PORT: number(3000, 0, 65_535).pipe(z.number().int()),
-  HOST: z.string().min(1).default('127.0.0.1'),
-  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
-  DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/seatgrid'),
-  ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
-  BOOKING_STRATEGY: z.string().default('admission').refine(isStrategyName, 'one of admission, optimistic, pessimistic, naive'),
-  PAYMENT_SUCCESS_RATE: number(1, 0, 1),
-  PAYMENT_DELAY_MS: number(0, 0, 60_000),
-  RATE_LIMIT_PER_SECOND: number(50, 0, 1_000_000),
-  RATE_LIMIT_BURST: number(100, 1, 1_000_000),
-  RATE_LIMIT_IP_PER_SECOND: number(500, 0, 1_000_000),
-  RATE_LIMIT_IP_BURST: number(1_000, 1, 1_000_000),
-  // HS256 wants a key of at least 256 bits.
-  AUTH_JWT_SECRET: z.string().min(32, 'AUTH_JWT_SECRET must be at least 32 characters').optional(),
-  AUTH_JWT_ISSUER: z.string().min(1).optional(),
-  AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
-  BODY_LIMIT_BYTES: number(16_384, 1_024, 1_048_576),
-  SWEEP_INTERVAL_MS: number(1_000, 100, 3_600_000),
-  RECONCILE_INTERVAL_MS: number(5_000, 100, 3_600_000),
-  BREAKER_TIMEOUT_MS: number(250, 10, 60_000),
-  BREAKER_RESET_MS: number(2_000, 100, 600_000),
-  PG_POOL_SIZE: number(20, 1, 500),
-  SHUTDOWN_GRACE_MS: number(10_000, 0, 600_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-})
+const environment = z
+  .object({
+    PORT: number(3000, 0, 65_535).pipe(z.number().int()),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+    DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/seatgrid'),
+    ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
+    BOOKING_STRATEGY: z.enum(comparisonStrategyNames).default('admission'),
+    PAYMENT_SUCCESS_RATE: number(1, 0, 1),
+    PAYMENT_DELAY_MS: number(0, 0, 60_000),
+    RATE_LIMIT_PER_SECOND: number(50, 0, 1_000_000),
+    RATE_LIMIT_BURST: number(100, 1, 1_000_000),
+    RATE_LIMIT_IP_PER_SECOND: number(500, 0, 1_000_000),
+    RATE_LIMIT_IP_BURST: number(1_000, 1, 1_000_000),
+    // HS256 wants a key of at least 256 bits.
+    AUTH_JWT_SECRET: z.string().min(32, 'AUTH_JWT_SECRET must be at least 32 characters').optional(),
+    AUTH_JWT_ISSUER: z.string().min(1).optional(),
+    AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
+    BODY_LIMIT_BYTES: number(16_384, 1_024, 1_048_576),
+    SWEEP_INTERVAL_MS: number(1_000, 100, 3_600_000),
+    RECONCILE_INTERVAL_MS: number(5_000, 100, 3_600_000),
+    BREAKER_TIMEOUT_MS: number(250, 10, 60_000),
+    BREAKER_RESET_MS: number(2_000, 100, 600_000),
+    PG_POOL_SIZE: number(20, 1, 500),
+    SHUTDOWN_GRACE_MS: number(10_000, 0, 600_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
   // An issuer or audience without a secret would look like JWT checks that are not happening.
   .refine((e) => e.AUTH_JWT_SECRET !== undefined || (e.AUTH_JWT_ISSUER === undefined && e.AUTH_JWT_AUDIENCE === undefined), {
     path: ['AUTH_JWT_SECRET'],
@@ -105,7 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     redisUrl: e.REDIS_URL,
     databaseUrl: e.DATABASE_URL,
     adminToken: e.ADMIN_TOKEN,
-    strategy: e.BOOKING_STRATEGY as StrategyName,
+    strategy: e.BOOKING_STRATEGY,
     paymentSuccessRate: e.PAYMENT_SUCCESS_RATE,
     paymentDelayMs: e.PAYMENT_DELAY_MS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,

@@ -1,5 +1,7 @@
 import {
   AdmissionError,
+  ClosedError,
+  EventLoadingError,
   EventNotFoundError,
   EventNotLoadedError,
   IdempotencyInFlightError,
@@ -50,7 +52,10 @@ export function claimRefusalProblem(refusal: ClaimRefusal): ProblemError {
     case 'not-enough-seats':
       return new ProblemError('not-enough-seats', { available: refusal.available });
     case 'user-limit':
-      return new ProblemError('user-limit', { limit: refusal.limit, detail: `this user holds ${refusal.current} of at most ${refusal.limit} seats` });
+      return new ProblemError('user-limit', {
+        limit: refusal.limit,
+        detail: `this user holds ${refusal.current} of at most ${refusal.limit} seats`,
+      });
     default:
       return new ProblemError(refusal.reason);
   }
@@ -90,7 +95,15 @@ export function problemOf(error: unknown): ProblemError | undefined {
   if (error instanceof InvalidInputError) return invalid(error.field, error.message);
   if (error instanceof IdempotencyMismatchError) return new ProblemError('idempotency-mismatch');
   if (error instanceof IdempotencyInFlightError) return new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
-  if (error instanceof EventNotLoadedError) return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
+  if (error instanceof EventNotLoadedError || error instanceof ClosedError)
+    return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
+  if (error instanceof EventLoadingError) {
+    return new ProblemError(
+      'unavailable',
+      { detail: 'the event is loading; retry shortly' },
+      { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1_000)) },
+    );
+  }
   const bodyParser = error as { type?: unknown; status?: unknown } | null;
   if (bodyParser?.type === 'entity.parse.failed') return invalid('body', 'the body is not valid JSON');
   if (bodyParser?.type === 'entity.too.large') return new ProblemError('payload-too-large');
@@ -108,7 +121,9 @@ export function problemOf(error: unknown): ProblemError | undefined {
 
 export function sendProblem(res: Response, problem: ProblemError, instance: string): void {
   const { status, title } = problemTypes[problem.type];
-  res.status(status).set(problem.headers).type('application/problem+json').send(
-    JSON.stringify({ type: problemUri(problem.type), title, status, instance, ...problem.extras }),
-  );
+  res
+    .status(status)
+    .set(problem.headers)
+    .type('application/problem+json')
+    .send(JSON.stringify({ type: problemUri(problem.type), title, status, instance, ...problem.extras }));
 }

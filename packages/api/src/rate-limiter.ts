@@ -73,7 +73,11 @@ export class RateLimiter {
   readonly #onRedisFailure: (error: unknown) => void;
   #skipRedisUntil = 0;
 
-  constructor(redis: Redis | Cluster | undefined, settings: Partial<RateLimitSettings> = {}, onRedisFailure: (error: unknown) => void = () => {}) {
+  constructor(
+    redis: Redis | Cluster | undefined,
+    settings: Partial<RateLimitSettings> = {},
+    onRedisFailure: (error: unknown) => void = () => {},
+  ) {
     this.#settings = Object.freeze({ ...defaultRateLimitSettings, ...settings });
     this.#shared = redis === undefined ? undefined : new RedisTokenBuckets(redis);
     this.#onRedisFailure = onRedisFailure;
@@ -99,7 +103,7 @@ export class RateLimiter {
 
   async #takeAll(buckets: readonly { key: string; rate: BucketRate }[]): Promise<BucketVerdict[]> {
     const shared = this.#shared;
-    if (shared !== undefined && shared.connected && Date.now() >= this.#skipRedisUntil) {
+    if (shared?.connected && Date.now() >= this.#skipRedisUntil) {
       try {
         return await within(Promise.all(buckets.map(({ key, rate }) => shared.take(key, rate))), this.#settings.redisTimeoutMs);
       } catch (error) {

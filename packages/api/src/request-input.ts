@@ -9,10 +9,27 @@ function singleHeader(req: Request, name: string): string | undefined {
   return values?.length === 1 ? values[0] : undefined;
 }
 
-/** The caller: the X-User-Id header (one, 1-128 characters, no control characters). */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A header value's text. HTTP hands header bytes over as Latin-1; SeatGrid reads them as UTF-8
+ * (what clients send), so "josé" stays "josé". Bytes that are not UTF-8: undefined.
+ */
+function utf8Header(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  // Plain ASCII (the common case) reads the same either way.
+  if (!/[^\x00-\x7f]/.test(value)) return value;
+  try {
+    return utf8.decode(Buffer.from(value, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The caller: the X-User-Id header (one, UTF-8, 1-128 characters, no control characters). */
 export function userIdOf(req: Request): string {
-  const parsed = userIdHeader.safeParse(singleHeader(req, 'x-user-id'));
-  if (!parsed.success) throw invalid('X-User-Id', 'send one X-User-Id header of 1-128 characters');
+  const parsed = userIdHeader.safeParse(utf8Header(singleHeader(req, 'x-user-id')));
+  if (!parsed.success) throw invalid('X-User-Id', 'send one X-User-Id header of 1-128 UTF-8 characters, none of them control characters');
   return parsed.data;
 }
 

@@ -1,36 +1,37 @@
+import { idempotencyKeyPattern, idPattern, limits, textPattern, userIdPattern } from '@seatgrid/admission';
 import { z } from 'zod';
 
 /**
  * Every request and response body of the API, as zod schemas: the routes validate with
- * them and the OpenAPI document (openapi.ts) is generated from them, so it stays true.
- * Seats are 1-based { row, col }.
+ * them and the OpenAPI document is generated from them, so it stays true. Every limit comes
+ * from the library's one table of them. Seats are 1-based { row, col }.
  */
-const id = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'ids are 1-64 characters of A-Z, a-z, 0-9, _ or -');
+const id = z.string().regex(idPattern, `ids are 1-${limits.maxIdLength} characters of A-Z, a-z, 0-9, _ or -`);
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
 
-export const seatSchema = z.strictObject({ row: whole(1, 1000), col: whole(1, 1000) });
+export const seatSchema = z.strictObject({ row: whole(1, limits.maxRows), col: whole(1, limits.maxCols) });
 
 export const createEventBody = z.strictObject({
-  name: z.string().trim().min(1).max(200),
-  rows: whole(1, 1000),
-  cols: whole(1, 1000),
-  maxSeatsPerUser: whole(0, 1_000_000).optional(),
-  holdTtlSeconds: whole(1, 86_400).optional(),
+  name: z.string().trim().min(1).max(limits.maxEventNameLength).regex(textPattern, 'must not contain control characters'),
+  rows: whole(1, limits.maxRows),
+  cols: whole(1, limits.maxCols),
+  maxSeatsPerUser: whole(0, limits.maxRows * limits.maxCols).optional(),
+  holdTtlSeconds: whole(limits.minHoldTtlMs / 1_000, limits.maxHoldTtlMs / 1_000).optional(),
 });
 
 /** Either listed seats or a best-available quantity, never both. */
 export const claimBody = z.union([
-  z.strictObject({ seats: z.array(seatSchema).min(1).max(100) }),
-  z.strictObject({ quantity: whole(1, 100), allowSplit: z.boolean().optional() }),
+  z.strictObject({ seats: z.array(seatSchema).min(1).max(limits.maxSeatsPerClaim) }),
+  z.strictObject({ quantity: whole(1, limits.maxSeatsPerClaim), allowSplit: z.boolean().optional() }),
 ]);
 
 export const eventIdParam = id;
 export const holdIdParam = id;
 
-/** X-User-Id: who the caller is (1-128 characters, no control characters). */
-export const userIdHeader = z.string().min(1).max(128).regex(/^[^\x00-\x1F\x7F]+$/u);
+/** X-User-Id: who the caller is (1-128 characters, no control characters: C0, DEL or C1). */
+export const userIdHeader = z.string().regex(userIdPattern);
 /** Idempotency-Key (IETF draft): 1-255 printable ASCII characters. */
-export const idempotencyKeyHeader = z.string().regex(/^[\x21-\x7E]{1,255}$/);
+export const idempotencyKeyHeader = z.string().regex(idempotencyKeyPattern);
 
 export const eventResponse = z.object({
   id,

@@ -1,91 +1,69 @@
 // The SeatGrid API server: `pnpm --filter @seatgrid/api start`. Configuration comes only
-// from the environment (config.ts). It migrates the database on start, runs the hold
-// sweeper and (admission strategy) the reconciler, and drains in-flight requests on SIGTERM.
-import { sql } from 'kysely';
+// from the environment (config.ts). It migrates the database on start, runs the library's
+// background jobs (hold sweeper; reconciler on the admission strategy), and drains in-flight
+// requests on SIGTERM.
+import { createSeatGrid, type SeatGrid, type SeatGridOptions } from '@seatgrid/admission';
+import { createSeatGridForTesting } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { collectDefaultMetrics } from 'prom-client';
-import {
-  AdmissionStrategy,
-  connectDatabase,
-  createMetrics,
-  createStrategy,
-  HoldSweeper,
-  migrateToLatest,
-  type EvictionRisk,
-} from '@seatgrid/admission';
-import { createApp, listen, type Readiness } from './app.ts';
-import { loadConfig } from './config.ts';
+import { collectDefaultMetrics, register } from 'prom-client';
+import { createApp, listen } from './app.ts';
+import { loadConfig, type ApiConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
+import { gridReadiness } from './readiness.ts';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
-const metrics = createMetrics();
 // Process memory, event-loop lag and GC beside seatgrid_*: what a soak (and an operator) watches.
-collectDefaultMetrics({ register: metrics.registry });
-const db = connectDatabase({ connectionString: config.databaseUrl, maxConnections: config.pgPoolSize, metrics });
-await migrateToLatest(db);
+collectDefaultMetrics({ register });
 
-const usesRedis = config.strategy === 'admission';
-const redis = usesRedis ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 }) : undefined;
-redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-const strategy = createStrategy(config.strategy, {
-  db,
-  ...(redis === undefined ? {} : { redis }),
-  metrics,
-  admission: {
-    reconcile: { intervalMs: config.reconcileIntervalMs },
-    breaker: { timeoutMs: config.breakerTimeoutMs, resetTimeoutMs: config.breakerResetMs },
-    onBackgroundError: (err) => logger.error({ err }, 'background task failed'),
-    onWarning: (message) => logger.warn(message),
-  },
-});
-let evictionRisk = ((await strategy.start()) as EvictionRisk | undefined) ?? { policy: 'unused', safe: true };
-const gate = strategy instanceof AdmissionStrategy ? strategy : undefined;
-const sweeper = new HoldSweeper(db, {
-  intervalMs: config.sweepIntervalMs,
-  graceMs: gate?.gate.settings.expiryGraceMs ?? 0,
-});
-sweeper.start((err) => logger.error({ err }, 'hold sweep failed'));
-if (config.adminToken === undefined) logger.warn('ADMIN_TOKEN is not set: POST /events answers 401 until it is');
-
-async function readiness(): Promise<Readiness> {
-  const postgres = await sql`select 1`.execute(db).then(() => 'up' as const, () => 'down' as const);
-  const redisState = redis === undefined ? ('unused' as const) : await redis.ping().then(() => 'up' as const, () => 'down' as const);
-  // Asked afresh, so fixing the policy makes the server ready again without a restart.
-  if (gate !== undefined && redisState === 'up') evictionRisk = await gate.evictionRisk().catch(() => evictionRisk);
-  return {
-    // Redis down is degraded, not unready: the breaker serves from PostgreSQL. An evicting
-    // Redis is unready: it can silently forget sold seats.
-    ready: postgres === 'up' && evictionRisk.safe,
-    strategy: config.strategy,
-    postgres,
-    redis: redisState,
-    breaker: gate?.breaker.state ?? 'unused',
-    redisEvictionPolicy: evictionRisk.policy,
-    redisEvictionSafe: evictionRisk.safe,
-  };
-}
-
-// The rate limiter keeps its buckets in Redis whatever the strategy; with every limit at 0 it needs none.
+// One Redis client for everything the API keeps in Redis (the gate, the rate limits); with
+// every limit at 0 and a PostgreSQL strategy, none at all.
 const limits = rateLimitSettings(config);
 const limitsOn = limits.user.perSecond > 0 || limits.address.perSecond > 0;
-const ownLimiterRedis = limitsOn && redis === undefined ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 }) : undefined;
-ownLimiterRedis?.on('error', (err) => logger.warn({ err: err.message }, 'rate-limit redis connection error'));
-const rateLimiter = new RateLimiter(limitsOn ? (redis ?? ownLimiterRedis) : undefined, limits, (err) =>
+const redis =
+  config.strategy === 'admission' || limitsOn
+    ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
+    : undefined;
+redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+
+const grid = createGrid(config);
+grid.on('backgroundError', (err, task) => logger.error({ err, task }, 'background task failed'));
+grid.on('warning', (message) => logger.warn(message));
+grid.on('breaker', (state) => logger.warn({ state }, 'redis breaker'));
+grid.on('drift', (drift) => logger.warn(drift, 'reconciler repaired drift'));
+await grid.migrate();
+await grid.start();
+if (config.adminToken === undefined) logger.warn('ADMIN_TOKEN is not set: POST /events answers 401 until it is');
+
+/** The library on the strategy BOOKING_STRATEGY names ('naive' only exists for comparisons). */
+function createGrid(config: ApiConfig): SeatGrid {
+  const options: Omit<SeatGridOptions, 'strategy'> = {
+    database: { connectionString: config.databaseUrl, max: config.pgPoolSize },
+    ...(redis === undefined ? {} : { redis }),
+    metrics: { registry: register },
+    sweeper: { intervalMs: config.sweepIntervalMs },
+    reconciler: { intervalMs: config.reconcileIntervalMs },
+    breaker: { timeoutMs: config.breakerTimeoutMs, resetTimeoutMs: config.breakerResetMs },
+  };
+  return config.strategy === 'naive'
+    ? createSeatGridForTesting({ ...options, strategy: 'naive' })
+    : createSeatGrid({ ...options, strategy: config.strategy });
+}
+
+const rateLimiter = new RateLimiter(limitsOn ? redis : undefined, limits, (err) =>
   logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'rate limiting from this process only: Redis failed or was slow'),
 );
 
 const app = createApp({
   config,
-  db,
-  strategy,
-  metrics,
+  grid,
+  registry: register,
   logger,
   rateLimiter,
   payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
-  readiness,
+  readiness: gridReadiness(grid),
 });
 const server = await listen(app, config.port, config.host);
 const address = server.address();
@@ -108,11 +86,8 @@ async function shutdown(signal: string): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
-  sweeper.stop();
-  strategy.close();
-  await db.destroy();
+  await grid.close();
   await redis?.quit();
-  await ownLimiterRedis?.quit();
   logger.info('stopped');
   process.exit(0);
 }

@@ -13,11 +13,15 @@ const LIMIT = 1_024;
 /** POSTs `chunks` with Transfer-Encoding: chunked (no Content-Length), one write each. */
 async function postChunked(api: RunningApi, path: string, headers: Record<string, string>, chunks: readonly Buffer[]): Promise<ReadAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${api.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', text }));
-    });
+    const req = httpRequest(
+      `${api.baseUrl}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: res.headers['content-type'] ?? '', text }));
+      },
+    );
     // The server may answer 413 and close before every chunk is written.
     req.on('error', reject);
     for (const chunk of chunks) req.write(chunk);
@@ -43,7 +47,10 @@ describe(`body limits (BODY_LIMIT_BYTES=${LIMIT})`, () => {
     assert.equal(fits.status, 201, await fits.text());
     await expectProblem(await api.request('POST', path, { body: paddedClaim(LIMIT + 1), headers: user('over') }), 'payload-too-large');
     await expectProblem(
-      await api.request('POST', '/events', { body: `{"name":"x","rows":1,"cols":1${' '.repeat(LIMIT)}}`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }),
+      await api.request('POST', '/events', {
+        body: `{"name":"x","rows":1,"cols":1${' '.repeat(LIMIT)}}`,
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      }),
       'payload-too-large',
     );
     assert.deepEqual((await seatMap(api, event.id)).grid, ['H.']);
@@ -65,7 +72,11 @@ describe(`body limits (BODY_LIMIT_BYTES=${LIMIT})`, () => {
     assert.ok(bomb.length < LIMIT, `the compressed body (${bomb.length} bytes) fits the limit`);
     const path = `/events/${event.id}/holds`;
     const postGzip = (body: Buffer, who: Record<string, string>) =>
-      fetch(`${api.baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...who } });
+      fetch(`${api.baseUrl}${path}`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...who },
+      });
     await expectProblem(await postGzip(bomb, user('bomb')), 'payload-too-large');
     const fine = await postGzip(gzipSync('{"quantity":1}'), user('zipped'));
     assert.equal(fine.status, 201, await fine.text());

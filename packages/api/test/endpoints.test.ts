@@ -69,7 +69,10 @@ describe('endpoints', () => {
       assert.deepEqual(confirmed, { bookingId: held.holdId, status: 'confirmed', seats: [seat(1, 1), seat(1, 2)] });
       assert.deepEqual((await seatMap(api, event.id)).grid, ['SS..', '....']);
 
-      const again = await expectJson<Record<string, unknown>>(await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice }), 200);
+      const again = await expectJson<Record<string, unknown>>(
+        await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice }),
+        200,
+      );
       assert.deepEqual(again, confirmed);
     });
 
@@ -152,7 +155,10 @@ describe('endpoints', () => {
       const bad: Record<string, string>[] = [{}, { 'x-user-id': '' }, { 'x-user-id': 'u'.repeat(129) }, { 'x-user-id': 'a\tb' }];
       for (const headers of bad) {
         for (const [method, path, body] of userRoutes(event.id, held.holdId)) {
-          const p = await expectProblem(await api.request(method, path, { ...(body === undefined ? {} : { body }), headers }), 'invalid-input');
+          const p = await expectProblem(
+            await api.request(method, path, { ...(body === undefined ? {} : { body }), headers }),
+            'invalid-input',
+          );
           assert.equal(p.field, 'X-User-Id');
         }
       }
@@ -165,7 +171,10 @@ describe('endpoints', () => {
       const event = await api.createEvent({ name: 'Keys', rows: 1, cols: 2 });
       for (const key of ['', 'has space', 'k'.repeat(256), 'tab\there']) {
         const p = await expectProblem(
-          await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: { ...user('k'), 'idempotency-key': key } }),
+          await api.request('POST', `/events/${event.id}/holds`, {
+            body: { quantity: 1 },
+            headers: { ...user('k'), 'idempotency-key': key },
+          }),
           'invalid-input',
         );
         assert.equal(p.field, 'Idempotency-Key');
@@ -181,7 +190,10 @@ describe('endpoints', () => {
         'invalid-input',
       );
       assert.equal(offGrid.field, 'seats');
-      await expectProblem(await api.request('POST', `/events/${event.id}/bookings`, { body: { seats: [seat(1, 4)] }, headers: who }), 'invalid-input');
+      await expectProblem(
+        await api.request('POST', `/events/${event.id}/bookings`, { body: { seats: [seat(1, 4)] }, headers: who }),
+        'invalid-input',
+      );
       const twice = await expectProblem(
         await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [seat(1, 1), seat(2, 2), seat(1, 1)] }, headers: who }),
         'invalid-input',
@@ -223,7 +235,10 @@ describe('endpoints', () => {
       ];
       for (const body of bodies) {
         for (const kind of ['holds', 'bookings']) {
-          const p = await expectProblem(await api.request('POST', `/events/${event.id}/${kind}`, { body, headers: who }), 'unprocessable-input');
+          const p = await expectProblem(
+            await api.request('POST', `/events/${event.id}/${kind}`, { body, headers: who }),
+            'unprocessable-input',
+          );
           assert.equal(typeof p.field, 'string', JSON.stringify(body));
         }
       }
@@ -238,13 +253,24 @@ describe('endpoints', () => {
       const who = user('field');
       for (const [body, field] of [
         [{ seats: [{ row: 1, col: 'x' }] }, 'seats.0.col'],
-        [{ seats: [{ row: 1, col: 1 }, { row: null, col: 1 }] }, 'seats.1.row'],
+        [
+          {
+            seats: [
+              { row: 1, col: 1 },
+              { row: null, col: 1 },
+            ],
+          },
+          'seats.1.row',
+        ],
         [{ quantity: '1' }, 'quantity'],
         [{ quantity: 1, allowSplit: 'yes' }, 'allowSplit'],
         [{ quantity: 0 }, 'quantity'],
         [{ seats: [] }, 'seats'],
       ] as const) {
-        const p = await expectProblem(await api.request('POST', `/events/${event.id}/holds`, { body, headers: who }), 'unprocessable-input');
+        const p = await expectProblem(
+          await api.request('POST', `/events/${event.id}/holds`, { body, headers: who }),
+          'unprocessable-input',
+        );
         assert.equal(p.field, field, `${JSON.stringify(body)} → ${JSON.stringify(p)}`);
       }
     });
@@ -294,8 +320,14 @@ describe('endpoints', () => {
       const who = user('nobody');
       await expectProblem(await api.request('GET', `/events/${missing}`), 'event-not-found');
       await expectProblem(await api.request('GET', `/events/${missing}/seats`), 'event-not-found');
-      await expectProblem(await api.request('POST', `/events/${missing}/holds`, { body: { quantity: 1 }, headers: who }), 'event-not-found');
-      await expectProblem(await api.request('POST', `/events/${missing}/bookings`, { body: { seats: [seat(1, 1)] }, headers: who }), 'event-not-found');
+      await expectProblem(
+        await api.request('POST', `/events/${missing}/holds`, { body: { quantity: 1 }, headers: who }),
+        'event-not-found',
+      );
+      await expectProblem(
+        await api.request('POST', `/events/${missing}/bookings`, { body: { seats: [seat(1, 1)] }, headers: who }),
+        'event-not-found',
+      );
       await expectProblem(await api.request('POST', `/holds/${randomUUID()}/confirm`, { headers: who }), 'hold-not-found');
       await expectProblem(await api.request('DELETE', `/holds/${randomUUID()}`, { headers: who }), 'hold-not-found');
       await expectProblem(await api.request('DELETE', `/bookings/${randomUUID()}`, { headers: who }), 'hold-not-found');
@@ -307,7 +339,7 @@ describe('endpoints', () => {
       await expectProblem(await api.request('POST', '/healthz', { body: {} }), 'not-found');
     });
 
-    test("another user cannot confirm, release or cancel what is not theirs, and nothing changes", async () => {
+    test('another user cannot confirm, release or cancel what is not theirs, and nothing changes', async () => {
       const event = await api.createEvent({ name: 'Mine', rows: 1, cols: 4 });
       const alice = user('alice');
       const mallory = user('mallory');
@@ -334,7 +366,10 @@ describe('endpoints', () => {
       await hold(api, event.id, user('alice'), { seats: [seat(1, 1), seat(1, 2)] });
       await book(api, event.id, user('carol'), { seats: [seat(2, 4)] });
       const p = await expectProblem(
-        await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [seat(1, 3), seat(1, 2), seat(2, 4)] }, headers: user('bob') }),
+        await api.request('POST', `/events/${event.id}/holds`, {
+          body: { seats: [seat(1, 3), seat(1, 2), seat(2, 4)] },
+          headers: user('bob'),
+        }),
         'seats-taken',
       );
       assert.deepEqual(
@@ -359,8 +394,14 @@ describe('endpoints', () => {
       assert.equal(notEnough.available, 4);
       await book(api, event.id, who, { quantity: 4 });
       assert.deepEqual((await seatMap(api, event.id)).grid, ['SHS', 'SHS']);
-      await expectProblem(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: user('c') }), 'sold-out');
-      await expectProblem(await api.request('POST', `/events/${event.id}/bookings`, { body: { quantity: 1 }, headers: user('c') }), 'sold-out');
+      await expectProblem(
+        await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: user('c') }),
+        'sold-out',
+      );
+      await expectProblem(
+        await api.request('POST', `/events/${event.id}/bookings`, { body: { quantity: 1 }, headers: user('c') }),
+        'sold-out',
+      );
     });
 
     test('user-limit (maxSeatsPerUser) names the limit', async () => {
@@ -386,7 +427,10 @@ describe('endpoints', () => {
       const booking = await book(api, event.id, alice, { seats: [seat(1, 2)] });
       await expectProblem(await api.request('DELETE', `/bookings/${held.holdId}`, { headers: alice }), 'wrong-state');
       await expectProblem(await api.request('DELETE', `/holds/${booking.bookingId}`, { headers: alice }), 'wrong-state');
-      const confirmed = await expectJson<{ bookingId: string }>(await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice }), 200);
+      const confirmed = await expectJson<{ bookingId: string }>(
+        await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice }),
+        200,
+      );
       await expectProblem(await api.request('DELETE', `/holds/${confirmed.bookingId}`, { headers: alice }), 'wrong-state');
       assert.deepEqual((await seatMap(api, event.id)).grid, ['SS..']);
     });
@@ -397,7 +441,10 @@ describe('endpoints', () => {
     const headers = { ...user('idem'), 'idempotency-key': `k-${randomUUID()}` };
     await hold(api, event.id, headers, { quantity: 1 });
     await expectProblem(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 2 }, headers }), 'idempotency-mismatch');
-    await expectProblem(await api.request('POST', `/events/${event.id}/bookings`, { body: { quantity: 1 }, headers }), 'idempotency-mismatch');
+    await expectProblem(
+      await api.request('POST', `/events/${event.id}/bookings`, { body: { quantity: 1 }, headers }),
+      'idempotency-mismatch',
+    );
     assert.equal((await seatMap(api, event.id)).available, 3);
   });
 
@@ -425,7 +472,10 @@ describe('endpoints', () => {
     // No body at all is no JSON either.
     await expectProblem(await api.request('POST', `/events/${event.id}/holds`, { headers: who }), 'unsupported-media-type');
     await expectProblem(
-      await api.request('POST', '/events', { body: JSON.stringify({ name: 'x', rows: 1, cols: 1 }), headers: { ...ADMIN, 'content-type': 'text/plain' } }),
+      await api.request('POST', '/events', {
+        body: JSON.stringify({ name: 'x', rows: 1, cols: 1 }),
+        headers: { ...ADMIN, 'content-type': 'text/plain' },
+      }),
       'unsupported-media-type',
     );
     assert.deepEqual((await seatMap(api, event.id)).grid, ['.']);

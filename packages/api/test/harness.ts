@@ -1,22 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after } from 'node:test';
+import { createSeatGrid, type SeatGrid, type SeatGridOptions } from '@seatgrid/admission';
+import { createSeatGridForTesting, type ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import {
-  AdmissionStrategy,
-  connectDatabase,
-  createMetrics,
-  createStrategy,
-  migrateToLatest,
-  type StrategyName,
-} from '@seatgrid/admission';
-import { createApp, listen, type AppDependencies } from '../src/app.ts';
+import { Registry } from 'prom-client';
+import { createApp, listen } from '../src/app.ts';
+import type { AppDependencies } from '../src/app-dependencies.ts';
 import { loadConfig, type ApiConfig } from '../src/config.ts';
 import { mockPayment } from '../src/payment.ts';
 import { RateLimiter, rateLimitSettings } from '../src/rate-limiter.ts';
+import { gridReadiness } from '../src/readiness.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** PostgreSQL connections a test app may hold: the server allows 100 for every helper and test. */
+const TEST_POOL_SIZE = 4;
 
 export interface RunningApi {
   readonly baseUrl: string;
@@ -37,58 +37,71 @@ export function testConfig(env: Record<string, string> = {}): ApiConfig {
   return loadConfig({ ...process.env, ADMIN_TOKEN, PORT: '0', LOG_LEVEL: 'silent', ...env });
 }
 
+/** A SeatGrid on `strategy` ('naive' only through the testing entry), its metrics on `registry`. */
+export function testGrid(strategy: ComparisonStrategyName, options: Omit<SeatGridOptions, 'strategy'>): SeatGrid {
+  return strategy === 'naive' ? createSeatGridForTesting({ ...options, strategy }) : createSeatGrid({ ...options, strategy });
+}
+
 /**
- * The real app on a real socket (127.0.0.1, a free port), with real PostgreSQL and, for the
- * admission strategy, real Redis. `env` overrides the configuration's environment, `overrides`
- * the dependencies built from it.
+ * The real app on a real socket (127.0.0.1, a free port), on a real SeatGrid: real PostgreSQL
+ * and, for the admission strategy, real Redis, its metrics on a registry of its own. `env`
+ * overrides the configuration's environment, `overrides` the dependencies built from it.
+ * Everything it opens is closed when the test file ends.
  */
 export async function startApi(
-  strategyName: StrategyName = 'admission',
+  strategy: ComparisonStrategyName = 'admission',
   env: Record<string, string> = {},
   overrides: Partial<AppDependencies> = {},
 ): Promise<RunningApi> {
-  const config = testConfig({ BOOKING_STRATEGY: strategyName, ...env });
-  const metrics = createMetrics();
-  const db = connectDatabase({ connectionString: config.databaseUrl, maxConnections: config.pgPoolSize, metrics });
-  await migrateToLatest(db);
-  const redis = strategyName === 'admission' ? new Redis(config.redisUrl, { enableAutoPipelining: true }) : undefined;
-  const strategy = createStrategy(strategyName, { db, ...(redis === undefined ? {} : { redis }), metrics });
-  await strategy.start();
+  const config = testConfig({ BOOKING_STRATEGY: strategy, ...env });
+  // One client for the gate and the limiter, as the server has.
+  const redis =
+    strategy === 'admission' || overrides.rateLimiter === undefined
+      ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
+      : undefined;
+  const registry = new Registry();
+  const grid = testGrid(strategy, {
+    database: { connectionString: config.databaseUrl, max: TEST_POOL_SIZE },
+    ...(strategy === 'admission' && redis !== undefined ? { redis } : {}),
+    metrics: { registry },
+    sweeper: { intervalMs: config.sweepIntervalMs },
+    reconciler: { intervalMs: config.reconcileIntervalMs },
+    breaker: { timeoutMs: config.breakerTimeoutMs, resetTimeoutMs: config.breakerResetMs },
+  });
+  const release = async () => {
+    await grid.close();
+    await redis?.quit().catch(() => redis.disconnect());
+  };
+  try {
+    await grid.migrate();
+    await grid.start();
+  } catch (error) {
+    await release();
+    throw error;
+  }
   // Its own bucket keys: every test app comes from 127.0.0.1, and must not share its address's bucket.
-  const limiterRedis = overrides.rateLimiter === undefined ? (redis ?? new Redis(config.redisUrl, { enableAutoPipelining: true })) : undefined;
-  const rateLimiter = new RateLimiter(limiterRedis, { ...rateLimitSettings(config), keyPrefix: `sg:rl:test-${randomUUID()}:` });
+  const rateLimiter = new RateLimiter(redis, { ...rateLimitSettings(config), keyPrefix: `sg:rl:test-${randomUUID()}:` });
   return serveApp(
     {
       config,
-      db,
-      strategy,
-      metrics,
+      grid,
+      registry,
       logger: pino({ level: 'silent' }),
       rateLimiter,
       payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
-      readiness: async () => ({
-        ready: true,
-        strategy: strategyName,
-        postgres: 'up',
-        redis: redis === undefined ? 'unused' : 'up',
-        breaker: strategy instanceof AdmissionStrategy ? strategy.breaker.state : 'unused',
-        redisEvictionPolicy: 'noeviction',
-        redisEvictionSafe: true,
-      }),
+      readiness: gridReadiness(grid),
       ...overrides,
     },
-    async () => {
-      strategy.close();
-      await db.destroy();
-      redis?.disconnect();
-      limiterRedis?.disconnect();
-    },
+    release,
   );
 }
 
 /** The app built on `deps`, on a real socket (127.0.0.1, a free port); `release` runs after the server closes. */
 export async function serveApp(deps: AppDependencies, release: () => Promise<void> = async () => {}): Promise<RunningApi> {
-  const server = await listen(createApp(deps), 0, '127.0.0.1');
+  const server = await listen(createApp(deps), 0, '127.0.0.1').catch(async (error: unknown) => {
+    await release();
+    throw error;
+  });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   closers.push(async () => {
     await new Promise<void>((resolve) => {

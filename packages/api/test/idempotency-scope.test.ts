@@ -10,7 +10,6 @@ import { startApi, type RunningApi } from './harness.ts';
 import { seatMap, type HoldBody } from './http-assertions.ts';
 import { IDENTITY_MODES } from './jwt-tokens.ts';
 
-
 const STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
 const MODES = IDENTITY_MODES;
 
@@ -47,7 +46,10 @@ for (const strategy of STRATEGIES) {
         assert.equal(seatsOf(sameBody).filter((s) => seatsOf(first).includes(s)).length, 0, 'nor her seats');
         // Another user with the key and another body: no 422 telling her the key is in use.
         const trudy = await caller('trudy');
-        const otherBody = await api.request('POST', `/events/${event.id}/bookings`, { body: { quantity: 1 }, headers: { ...trudy.headers, ...key } });
+        const otherBody = await api.request('POST', `/events/${event.id}/bookings`, {
+          body: { quantity: 1 },
+          headers: { ...trudy.headers, ...key },
+        });
         assert.equal((await claimed(otherBody)).seats.length, 1);
         const mallorysReplay = await claimed(await api.request('POST', path, { body, headers: replayer }));
         assert.deepEqual(mallorysReplay, sameBody);
@@ -62,7 +64,9 @@ for (const strategy of STRATEGIES) {
         const key = { 'idempotency-key': `order-${randomUUID()}` };
         const callers = await Promise.all(Array.from({ length: 10 }, (_, i) => caller(`racer${i}`)));
         const answers = await Promise.all(
-          callers.map(async (c) => claimed(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 2 }, headers: { ...c.headers, ...key } }))),
+          callers.map(async (c) =>
+            claimed(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 2 }, headers: { ...c.headers, ...key } })),
+          ),
         );
         assert.equal(new Set(answers.map((a) => a.holdId)).size, callers.length, 'ten users, ten holds');
         assert.equal((await seatMap(api, event.id)).available, 0);

@@ -69,12 +69,22 @@ for (const strategy of STRATEGIES) {
     test('the same key with a different body is 422 and claims nothing; the original still replays', async () => {
       const event = await api.createEvent({ name: 'Mismatch', rows: 2, cols: 5 });
       const headers = { 'x-user-id': `u-${randomUUID()}`, 'idempotency-key': `k-${randomUUID()}` };
-      const original = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 1, col: 1 }] }, headers }));
+      const original = await answer(
+        await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 1, col: 1 }] }, headers }),
+      );
       assert.equal(original.status, 201);
       const before = await seatMap(api, event.id);
       for (const [kind, body] of [
         ['holds', { seats: [{ row: 1, col: 2 }] }],
-        ['holds', { seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }],
+        [
+          'holds',
+          {
+            seats: [
+              { row: 1, col: 1 },
+              { row: 1, col: 2 },
+            ],
+          },
+        ],
         ['holds', { quantity: 1 }],
         ['bookings', { seats: [{ row: 1, col: 1 }] }],
       ] as const) {
@@ -82,7 +92,9 @@ for (const strategy of STRATEGIES) {
         assertProblem(a, 'idempotency-mismatch');
       }
       assert.deepEqual(await seatMap(api, event.id), before);
-      const replay = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 1, col: 1 }] }, headers }));
+      const replay = await answer(
+        await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 1, col: 1 }] }, headers }),
+      );
       assert.equal(replay.status, 201);
       assert.deepEqual(JSON.parse(replay.text), JSON.parse(original.text));
     });
@@ -121,7 +133,15 @@ for (const strategy of STRATEGIES) {
       const event = await api.createEvent({ name: 'Bytes', rows: 2, cols: 5 });
       const headers = { 'x-user-id': `u-${randomUUID()}`, 'idempotency-key': `k-${randomUUID()}` };
       for (const [kind, body] of [
-        ['holds', { seats: [{ row: 1, col: 1 }, { row: 2, col: 3 }] }],
+        [
+          'holds',
+          {
+            seats: [
+              { row: 1, col: 1 },
+              { row: 2, col: 3 },
+            ],
+          },
+        ],
         ['bookings', { quantity: 2 }],
       ] as const) {
         const key = { ...headers, 'idempotency-key': `${headers['idempotency-key']}-${kind}` };
@@ -139,12 +159,16 @@ for (const strategy of STRATEGIES) {
     test('a request refused as invalid does not use up its key', async () => {
       const event = await api.createEvent({ name: 'Invalid first', rows: 2, cols: 3 });
       const headers = { 'x-user-id': `u-${randomUUID()}`, 'idempotency-key': `k-${randomUUID()}` };
-      const offGrid = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 3, col: 1 }] }, headers }));
+      const offGrid = await answer(
+        await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 3, col: 1 }] }, headers }),
+      );
       assertProblem(offGrid, 'invalid-input');
       const schema = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 0 }, headers }));
       assertProblem(schema, 'unprocessable-input');
       assert.equal((await seatMap(api, event.id)).available, 6);
-      const granted = await answer(await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 2, col: 1 }] }, headers }));
+      const granted = await answer(
+        await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 2, col: 1 }] }, headers }),
+      );
       assert.equal(granted.status, 201, granted.text);
       assert.deepEqual((await seatMap(api, event.id)).grid, ['...', 'H..']);
     });
@@ -156,7 +180,12 @@ for (const strategy of STRATEGIES) {
       assert.equal(taken.status, 201);
       const { holdId } = (await taken.json()) as { holdId: string };
       const headers = { 'x-user-id': `late-${randomUUID()}`, 'idempotency-key': `k-${randomUUID()}` };
-      const body = { seats: [{ row: 1, col: 2 }, { row: 1, col: 3 }] };
+      const body = {
+        seats: [
+          { row: 1, col: 2 },
+          { row: 1, col: 3 },
+        ],
+      };
       const refused = await answer(await api.request('POST', `/events/${event.id}/holds`, { body, headers }));
       assertProblem(refused, 'seats-taken');
       assert.equal((await api.request('DELETE', `/holds/${holdId}`, { headers: owner })).status, 204);

@@ -4,11 +4,10 @@
 // So do malformed X-User-Id and Idempotency-Key headers, and (JWT identity) bad tokens.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { createMetrics, type BookingStrategy, type Database } from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
+import type { SeatGrid } from '@seatgrid/admission';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { AppDependencies } from '../src/app.ts';
+import type { AppDependencies } from '../src/app-dependencies.ts';
 import type { RateLimiter } from '../src/rate-limiter.ts';
 import { serveApp, testConfig, type RunningApi } from './harness.ts';
 import { expectProblem } from './http-assertions.ts';
@@ -16,15 +15,18 @@ import { JWT_ENV, signToken } from './jwt-tokens.ts';
 
 /** A stand-in that records each method called on it and fails the request. */
 function untouchable<T>(name: string, touched: string[]): T {
-  return new Proxy({}, {
-    get(_target, property) {
-      if (property === 'then' || typeof property === 'symbol') return undefined;
-      return () => {
-        touched.push(`${name}.${property}`);
-        throw new Error(`${name}.${property} was reached`);
-      };
+  return new Proxy(
+    {},
+    {
+      get(_target, property) {
+        if (property === 'then' || typeof property === 'symbol') return undefined;
+        return () => {
+          touched.push(`${name}.${property}`);
+          throw new Error(`${name}.${property} was reached`);
+        };
+      },
     },
-  }) as T;
+  ) as T;
 }
 
 /** The app with every store replaced by an untouchable; the limiter records and lets through. */
@@ -32,9 +34,8 @@ async function guardedApp(env: Record<string, string>, touched: string[]): Promi
   const limiter = { take: async () => void touched.push('rateLimiter.take') } as unknown as RateLimiter;
   const deps: AppDependencies = {
     config: testConfig(env),
-    db: untouchable<Kysely<Database>>('db', touched),
-    strategy: untouchable<BookingStrategy>('strategy', touched),
-    metrics: createMetrics(new Registry()),
+    grid: untouchable<SeatGrid>('grid', touched),
+    registry: new Registry(),
     logger: pino({ level: 'silent' }),
     rateLimiter: limiter,
     payment: untouchable('payment', touched),
@@ -95,18 +96,27 @@ describe('ids validated before use', () => {
     const badUsers = ['', 'u'.repeat(129)];
     for (const userId of badUsers) {
       for (const [method, path, , body] of ROUTES.slice(2)) {
-        const response = await api.request(method, path('ok-id'), { ...(body === undefined ? {} : { body }), headers: { 'x-user-id': userId } });
+        const response = await api.request(method, path('ok-id'), {
+          ...(body === undefined ? {} : { body }),
+          headers: { 'x-user-id': userId },
+        });
         assert.equal((await expectProblem(response, 'invalid-input')).field, 'X-User-Id');
       }
     }
     assert.deepEqual(touched, [], 'the user id is checked before it names a rate-limit bucket');
     for (const key of ['', 'has space', 'k'.repeat(256), 'é']) {
       for (const kind of ['holds', 'bookings']) {
-        const response = await api.request('POST', `/events/ok-id/${kind}`, { body: { quantity: 1 }, headers: { 'x-user-id': 'u-1', 'idempotency-key': key } });
+        const response = await api.request('POST', `/events/ok-id/${kind}`, {
+          body: { quantity: 1 },
+          headers: { 'x-user-id': 'u-1', 'idempotency-key': key },
+        });
         assert.equal((await expectProblem(response, 'invalid-input')).field, 'Idempotency-Key');
       }
     }
-    assert.ok(touched.every((what) => what === 'rateLimiter.take'), `only the limiter, by a valid user id: ${touched.join(', ')}`);
+    assert.ok(
+      touched.every((what) => what === 'rateLimiter.take'),
+      `only the limiter, by a valid user id: ${touched.join(', ')}`,
+    );
   });
 
   test('JWT identity: a bad token is 401 before any store or limiter', async () => {
@@ -115,7 +125,10 @@ describe('ids validated before use', () => {
     const expired = await signToken('late', { claims: { exp: Math.floor(Date.now() / 1_000) - 60 } });
     for (const headers of [{}, { 'x-user-id': 'u-1' }, { authorization: `Bearer ${expired}` }]) {
       for (const [method, path, , body] of ROUTES.slice(2)) {
-        await expectProblem(await jwtApi.request(method, path('ok-id'), { ...(body === undefined ? {} : { body }), headers }), 'unauthenticated');
+        await expectProblem(
+          await jwtApi.request(method, path('ok-id'), { ...(body === undefined ? {} : { body }), headers }),
+          'unauthenticated',
+        );
       }
     }
     assert.deepEqual(jwtTouched, []);

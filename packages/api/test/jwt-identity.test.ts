@@ -5,7 +5,17 @@ import { before, describe, test } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { ADMIN_TOKEN, startApi, type RunningApi } from './harness.ts';
 import { expectJson, expectProblem, hold, seat, seatMap, userRoutes } from './http-assertions.ts';
-import { forgedToken, JWT_AUDIENCE, JWT_ENV, JWT_ISSUER, JWT_SECRET, nowSeconds, signToken, tokenUser, unsignedToken } from './jwt-tokens.ts';
+import {
+  forgedToken,
+  JWT_AUDIENCE,
+  JWT_ENV,
+  JWT_ISSUER,
+  JWT_SECRET,
+  nowSeconds,
+  signToken,
+  tokenUser,
+  unsignedToken,
+} from './jwt-tokens.ts';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
@@ -22,7 +32,10 @@ describe('JWT identity (AUTH_JWT_SECRET set)', () => {
     const mallory = await tokenUser('mallory');
     const held = await hold(api, event.id, { ...alice.headers, 'x-user-id': mallory.id }, { seats: [seat(1, 1)] });
     // Alice under another X-User-Id is still Alice: her one-seat limit is used up.
-    const again = await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: { ...alice.headers, 'x-user-id': 'someone-new' } });
+    const again = await api.request('POST', `/events/${event.id}/holds`, {
+      body: { quantity: 1 },
+      headers: { ...alice.headers, 'x-user-id': 'someone-new' },
+    });
     assert.equal((await expectProblem(again, 'user-limit')).limit, 1);
     // Mallory naming Alice in X-User-Id gets nothing of Alice's.
     const spoof = { ...mallory.headers, 'x-user-id': alice.id };
@@ -30,8 +43,14 @@ describe('JWT identity (AUTH_JWT_SECRET set)', () => {
     await expectProblem(await api.request('DELETE', `/holds/${held.holdId}`, { headers: spoof }), 'hold-not-found');
     assert.deepEqual((await seatMap(api, event.id)).grid, ['H...']);
     // Without a token, X-User-Id alone is no identity.
-    await expectProblem(await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: { 'x-user-id': alice.id } }), 'unauthenticated');
-    const confirmed = await expectJson<{ status: string }>(await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice.headers }), 200);
+    await expectProblem(
+      await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: { 'x-user-id': alice.id } }),
+      'unauthenticated',
+    );
+    const confirmed = await expectJson<{ status: string }>(
+      await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice.headers }),
+      200,
+    );
     assert.equal(confirmed.status, 'confirmed');
     assert.deepEqual((await seatMap(api, event.id)).grid, ['S...']);
   });
@@ -81,7 +100,10 @@ describe('JWT identity (AUTH_JWT_SECRET set)', () => {
   });
 
   test('the admin token still creates events; a user JWT does not', async () => {
-    const created = await api.request('POST', '/events', { body: { name: 'Admin with JWT on', rows: 1, cols: 1 }, headers: bearer(ADMIN_TOKEN) });
+    const created = await api.request('POST', '/events', {
+      body: { name: 'Admin with JWT on', rows: 1, cols: 1 },
+      headers: bearer(ADMIN_TOKEN),
+    });
     assert.equal(created.status, 201);
     await created.body?.cancel();
     const user = await tokenUser('would-be-admin');
@@ -98,7 +120,10 @@ describe('JWT identity (AUTH_JWT_SECRET set)', () => {
     const other = await signToken('other-user', { claims: { iss: 'anyone', aud: 'anything' } });
     await hold(plain, event.id, bearer(other), { seats: [seat(1, 2)] });
     const expired = await signToken('late-user', { claims: { exp: nowSeconds() - 60 } });
-    await expectProblem(await plain.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: bearer(expired) }), 'unauthenticated');
+    await expectProblem(
+      await plain.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: bearer(expired) }),
+      'unauthenticated',
+    );
   });
 });
 
@@ -107,7 +132,10 @@ describe('without AUTH_JWT_SECRET', () => {
     const api = await startApi('admission');
     const event = await api.createEvent({ name: 'No jwt', rows: 1, cols: 2 });
     const token = await signToken('jwt-user');
-    const p = await expectProblem(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: bearer(token) }), 'invalid-input');
+    const p = await expectProblem(
+      await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 1 }, headers: bearer(token) }),
+      'invalid-input',
+    );
     assert.equal(p.field, 'X-User-Id');
     await hold(api, event.id, { ...bearer(token), 'x-user-id': 'header-user' }, { quantity: 1 });
   });
@@ -115,7 +143,10 @@ describe('without AUTH_JWT_SECRET', () => {
 
 test('configuration: a short secret, issuer or audience without a secret, or the admin token reused, are refused', () => {
   const base = { ADMIN_TOKEN };
-  assert.throws(() => loadConfig({ ...base, AUTH_JWT_SECRET: 'x'.repeat(31) }), /AUTH_JWT_SECRET: AUTH_JWT_SECRET must be at least 32 characters/);
+  assert.throws(
+    () => loadConfig({ ...base, AUTH_JWT_SECRET: 'x'.repeat(31) }),
+    /AUTH_JWT_SECRET: AUTH_JWT_SECRET must be at least 32 characters/,
+  );
   assert.throws(() => loadConfig({ ...base, AUTH_JWT_ISSUER: JWT_ISSUER }), /AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE need AUTH_JWT_SECRET/);
   assert.throws(() => loadConfig({ ...base, AUTH_JWT_AUDIENCE: JWT_AUDIENCE }), /need AUTH_JWT_SECRET/);
   const reused = 'r'.repeat(40);

@@ -21,7 +21,14 @@ export interface TokenOptions {
 
 /** A signed JWT for `sub`, valid for five minutes unless `options` say otherwise. */
 export async function signToken(sub: unknown, options: TokenOptions = {}): Promise<string> {
-  const claims: Record<string, unknown> = { iss: JWT_ISSUER, aud: JWT_AUDIENCE, sub, iat: nowSeconds(), exp: nowSeconds() + 300, ...options.claims };
+  const claims: Record<string, unknown> = {
+    iss: JWT_ISSUER,
+    aud: JWT_AUDIENCE,
+    sub,
+    iat: nowSeconds(),
+    exp: nowSeconds() + 300,
+    ...options.claims,
+  };
   for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
   return new SignJWT(claims as JWTPayload)
     .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })

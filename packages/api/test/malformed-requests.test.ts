@@ -112,7 +112,8 @@ function send(port: number, request: RawRequest): Promise<RawResponse> {
 /** Why an answer is not an acceptable refusal; undefined when it is. */
 function refusalFault(response: RawResponse): string | undefined {
   if (!(response.status >= 400 && response.status < 500)) return `status ${response.status}`;
-  if (!/^application\/problem\+json\b/.test(response.headers['content-type'] ?? '')) return `content-type ${response.headers['content-type']}`;
+  if (!/^application\/problem\+json\b/.test(response.headers['content-type'] ?? ''))
+    return `content-type ${response.headers['content-type']}`;
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(response.body) as Record<string, unknown>;
@@ -190,7 +191,21 @@ const badNumber = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 3 }), fc.nat(), { maxKeys: 2 }),
 );
 /** Numbers written raw into the JSON text, each one not a whole number of 1..100 once parsed. */
-const badNumberToken = fc.constantFrom('0', '-0', '-1', '1.5', '0.1', '99.99', '101', '1e3', '1e400', '-1e400', '9007199254740993', '1e-7', '0e0');
+const badNumberToken = fc.constantFrom(
+  '0',
+  '-0',
+  '-1',
+  '1.5',
+  '0.1',
+  '99.99',
+  '101',
+  '1e3',
+  '1e400',
+  '-1e400',
+  '9007199254740993',
+  '1e-7',
+  '0e0',
+);
 /** A coordinate that fails the schema (1..1000 whole numbers). */
 const badCoordinate = fc.oneof(
   fc.integer({ max: 0 }),
@@ -234,10 +249,12 @@ const badSeatList = fc.oneof(
 const badClaimValue = fc
   .oneof(
     badNumber.map((quantity) => ({ quantity })),
-    fc.tuple(fc.integer({ min: 1, max: 3 }), fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(null))).map(([quantity, allowSplit]) => ({
-      quantity,
-      allowSplit,
-    })),
+    fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(null)))
+      .map(([quantity, allowSplit]) => ({
+        quantity,
+        allowSplit,
+      })),
     badSeatList.map((seats) => ({ seats })),
     // Both kinds at once, or allowSplit with listed seats.
     fc.tuple(freeSeats, fc.integer({ min: 1, max: 3 })).map(([seats, quantity]) => ({ seats, quantity })),
@@ -281,7 +298,20 @@ const brokenJson = fc.oneof(
 const unknownKeyBody = fc
   .tuple(
     fc.oneof(
-      fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'mode', 'holdTtlMs', 'userId', 'eventId', 'holdId', 'Quantity', 'seat', ''),
+      fc.constantFrom(
+        '__proto__',
+        'constructor',
+        'prototype',
+        'toString',
+        'mode',
+        'holdTtlMs',
+        'userId',
+        'eventId',
+        'holdId',
+        'Quantity',
+        'seat',
+        '',
+      ),
       fc.string({ maxLength: 12 }),
     ),
     fc.jsonValue({ maxDepth: 2 }),
@@ -311,9 +341,11 @@ function malformedRequest(target: Target): fc.Arbitrary<RawRequest> {
   const { eventId, holdId, bookingId } = target;
   const claimPath = claimKind.map((kind) => `/events/${eventId}/${kind}`);
 
-  const badBody = fc.tuple(claimPath, goodUser, claimBodyText).map(
-    ([path, user, body]): RawRequest => ({ label: 'claim body', method: 'POST', path, headers: [JSON_TYPE, ['X-User-Id', user]], body }),
-  );
+  const badBody = fc
+    .tuple(claimPath, goodUser, claimBodyText)
+    .map(
+      ([path, user, body]): RawRequest => ({ label: 'claim body', method: 'POST', path, headers: [JSON_TYPE, ['X-User-Id', user]], body }),
+    );
 
   const badUser = fc
     .tuple(
@@ -326,13 +358,15 @@ function malformedRequest(target: Target): fc.Arbitrary<RawRequest> {
         fc.tuple(fc.stringMatching(/^[a-z]{1,10}$/), fc.stringMatching(/^[a-z]{1,10}$/)).map(([a, b]) => `${a}\t${b}`),
       ),
     )
-    .map(([path, body, user]): RawRequest => ({
-      label: user === undefined ? 'no X-User-Id' : 'bad X-User-Id',
-      method: 'POST',
-      path,
-      headers: user === undefined ? [JSON_TYPE] : [JSON_TYPE, ['X-User-Id', user]],
-      body,
-    }));
+    .map(
+      ([path, body, user]): RawRequest => ({
+        label: user === undefined ? 'no X-User-Id' : 'bad X-User-Id',
+        method: 'POST',
+        path,
+        headers: user === undefined ? [JSON_TYPE] : [JSON_TYPE, ['X-User-Id', user]],
+        body,
+      }),
+    );
 
   const badKey = fc
     .tuple(
@@ -345,17 +379,19 @@ function malformedRequest(target: Target): fc.Arbitrary<RawRequest> {
         fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[a-z]{1,8}$/)).map(([a, b]) => [a, b] as const),
       ),
     )
-    .map(([path, user, body, key]): RawRequest => ({
-      label: 'bad Idempotency-Key',
-      method: 'POST',
-      path,
-      headers: [
-        JSON_TYPE,
-        ['X-User-Id', user],
-        ...(typeof key === 'string' ? [['Idempotency-Key', key] as const] : key.map((k) => ['Idempotency-Key', k] as const)),
-      ],
-      body,
-    }));
+    .map(
+      ([path, user, body, key]): RawRequest => ({
+        label: 'bad Idempotency-Key',
+        method: 'POST',
+        path,
+        headers: [
+          JSON_TYPE,
+          ['X-User-Id', user],
+          ...(typeof key === 'string' ? [['Idempotency-Key', key] as const] : key.map((k) => ['Idempotency-Key', k] as const)),
+        ],
+        body,
+      }),
+    );
 
   const badContentType = fc
     .tuple(
@@ -378,64 +414,75 @@ function malformedRequest(target: Target): fc.Arbitrary<RawRequest> {
         'application/*',
       ),
     )
-    .map(([path, user, body, type]): RawRequest => ({
-      label: 'bad Content-Type',
-      method: 'POST',
-      path,
-      headers: type === undefined ? [['X-User-Id', user]] : [['Content-Type', type], ['X-User-Id', user]],
-      body,
-    }));
+    .map(
+      ([path, user, body, type]): RawRequest => ({
+        label: 'bad Content-Type',
+        method: 'POST',
+        path,
+        headers:
+          type === undefined
+            ? [['X-User-Id', user]]
+            : [
+                ['Content-Type', type],
+                ['X-User-Id', user],
+              ],
+        body,
+      }),
+    );
 
-  const badEncoding = fc
-    .tuple(claimPath, goodUser, goodClaimText, fc.constantFrom('gzip', 'deflate', 'br', 'x-unknown', 'gzip, gzip'))
-    .map(([path, user, body, encoding]): RawRequest => ({
+  const badEncoding = fc.tuple(claimPath, goodUser, goodClaimText, fc.constantFrom('gzip', 'deflate', 'br', 'x-unknown', 'gzip, gzip')).map(
+    ([path, user, body, encoding]): RawRequest => ({
       label: 'bad Content-Encoding',
       method: 'POST',
       path,
       headers: [JSON_TYPE, ['Content-Encoding', encoding], ['X-User-Id', user]],
       body,
-    }));
+    }),
+  );
 
   const oversized = fc
-    .tuple(
-      fc.oneof(claimPath, fc.constant('/events')),
-      goodUser,
-      fc.integer({ min: 16_400, max: 40_000 }),
-      fc.constantFrom('pad', 'seats'),
-    )
-    .map(([path, user, size, shape]): RawRequest => ({
-      label: 'oversized body',
-      method: 'POST',
-      path,
-      headers: [JSON_TYPE, ['X-User-Id', user], ['Authorization', `Bearer ${ADMIN_TOKEN}`]],
-      body:
-        shape === 'pad'
-          ? JSON.stringify({ quantity: 1, pad: 'x'.repeat(size) })
-          : JSON.stringify({ seats: Array.from({ length: Math.ceil(size / 17) }, (_, i) => FREE_SEATS[i % FREE_SEATS.length]) }),
-    }));
+    .tuple(fc.oneof(claimPath, fc.constant('/events')), goodUser, fc.integer({ min: 16_400, max: 40_000 }), fc.constantFrom('pad', 'seats'))
+    .map(
+      ([path, user, size, shape]): RawRequest => ({
+        label: 'oversized body',
+        method: 'POST',
+        path,
+        headers: [JSON_TYPE, ['X-User-Id', user], ['Authorization', `Bearer ${ADMIN_TOKEN}`]],
+        body:
+          shape === 'pad'
+            ? JSON.stringify({ quantity: 1, pad: 'x'.repeat(size) })
+            : JSON.stringify({ seats: Array.from({ length: Math.ceil(size / 17) }, (_, i) => FREE_SEATS[i % FREE_SEATS.length]) }),
+      }),
+    );
 
   // Ids that fail the id pattern, raw in the path; and unknown ids that pass it.
   const badId = fc.oneof(
     fc.constantFrom('.', '..', 'a.b', '%00', '%', '%E0%A4%A', '%2F', 'a%20b', '%C3%A9', '~x', 'a:b', "'", '%27%20OR%201=1', '*'),
     fc.string({ minLength: 65, maxLength: 300, unit: fc.constantFrom(...'abcXYZ019-_') }),
-    fc.string({ minLength: 1, maxLength: 20 }).map((s) => encodeURIComponent(s)).filter((s) => s !== '' && !/^[A-Za-z0-9_-]+$/.test(s)),
+    fc
+      .string({ minLength: 1, maxLength: 20 })
+      .map((s) => encodeURIComponent(s))
+      .filter((s) => s !== '' && !/^[A-Za-z0-9_-]+$/.test(s)),
     fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/).map((s) => `zz${s}`.slice(0, 64)),
   );
   const badEventPath = fc
     .tuple(badId, fc.constantFrom('', '/seats', '/holds', '/bookings'), goodUser, goodClaimText)
-    .map(([id, tail, user, body]): RawRequest =>
-      tail === '' || tail === '/seats'
-        ? { label: 'bad event id', method: 'GET', path: `/events/${id}${tail}`, headers: [['X-User-Id', user]] }
-        : { label: 'bad event id', method: 'POST', path: `/events/${id}${tail}`, headers: [JSON_TYPE, ['X-User-Id', user]], body },
+    .map(
+      ([id, tail, user, body]): RawRequest =>
+        tail === '' || tail === '/seats'
+          ? { label: 'bad event id', method: 'GET', path: `/events/${id}${tail}`, headers: [['X-User-Id', user]] }
+          : { label: 'bad event id', method: 'POST', path: `/events/${id}${tail}`, headers: [JSON_TYPE, ['X-User-Id', user]], body },
     );
   const badHoldPath = fc
     .tuple(badId, fc.constantFrom(['POST', '/holds/', '/confirm'], ['DELETE', '/holds/', ''], ['DELETE', '/bookings/', '']), goodUser)
-    .map(([id, [method, prefix, suffix], user]): RawRequest => ({
-      label: 'bad hold id',
-      method,
-      path: `${prefix}${id}${suffix}`,
-      headers: [['X-User-Id', user]],
-    }));
+    .map(
+      ([id, [method, prefix, suffix], user]): RawRequest => ({
+        label: 'bad hold id',
+        method,
+        path: `${prefix}${id}${suffix}`,
+        headers: [['X-User-Id', user]],
+      }),
+    );
 
   // Someone else's hold or booking (404), the owner asking the wrong thing (409), no user (400).
   const notYours = fc
@@ -450,12 +497,14 @@ function malformedRequest(target: Target): fc.Arbitrary<RawRequest> {
       ),
       fc.oneof(goodUser, fc.constant(undefined), fc.constant(OWNER.toUpperCase()), fc.constant(`${OWNER}x`)),
     )
-    .map(([[method, path], user]): RawRequest => ({
-      label: user === undefined ? 'hold op without user' : "someone else's hold",
-      method,
-      path,
-      headers: user === undefined ? [] : [['X-User-Id', user]],
-    }));
+    .map(
+      ([[method, path], user]): RawRequest => ({
+        label: user === undefined ? 'hold op without user' : "someone else's hold",
+        method,
+        path,
+        headers: user === undefined ? [] : [['X-User-Id', user]],
+      }),
+    );
   const ownerWrongState = fc
     .constantFrom(['DELETE', `/bookings/${holdId}`], ['DELETE', `/holds/${bookingId}`])
     .map(([method, path]): RawRequest => ({ label: 'owner, wrong state', method, path, headers: [['X-User-Id', OWNER]] }));
@@ -487,22 +536,26 @@ function malformedRequest(target: Target): fc.Arbitrary<RawRequest> {
       fc.oneof(goodUser, fc.constant(OWNER)),
       fc.option(goodClaimText, { nil: undefined }),
     )
-    .map(([[method, path], user, body]): RawRequest => ({
-      label: 'wrong method',
-      method,
-      path,
-      headers: body === undefined || method === 'TRACE' ? [['X-User-Id', user]] : [JSON_TYPE, ['X-User-Id', user]],
-      ...(body === undefined || method === 'TRACE' ? {} : { body }),
-    }));
+    .map(
+      ([[method, path], user, body]): RawRequest => ({
+        label: 'wrong method',
+        method,
+        path,
+        headers: body === undefined || method === 'TRACE' ? [['X-User-Id', user]] : [JSON_TYPE, ['X-User-Id', user]],
+        ...(body === undefined || method === 'TRACE' ? {} : { body }),
+      }),
+    );
 
   const unknownPath = fc
     .tuple(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'), fc.stringMatching(/^[a-z0-9/._-]{0,30}$/), goodUser)
-    .map(([method, tail, user]): RawRequest => ({
-      label: 'unknown route',
-      method,
-      path: `/x-${tail}`,
-      headers: [['X-User-Id', user]],
-    }));
+    .map(
+      ([method, tail, user]): RawRequest => ({
+        label: 'unknown route',
+        method,
+        path: `/x-${tail}`,
+        headers: [['X-User-Id', user]],
+      }),
+    );
 
   const createEventText = fc
     .oneof(
@@ -526,18 +579,29 @@ function malformedRequest(target: Target): fc.Arbitrary<RawRequest> {
     .tuple(
       fc.oneof(
         fc.constant(undefined),
-        fc.constantFrom('', 'Bearer', 'Bearer ', `Bearer ${ADMIN_TOKEN}x`, `Bearer  ${ADMIN_TOKEN}`, `bearer ${ADMIN_TOKEN}`, `Token ${ADMIN_TOKEN}`, ADMIN_TOKEN),
+        fc.constantFrom(
+          '',
+          'Bearer',
+          'Bearer ',
+          `Bearer ${ADMIN_TOKEN}x`,
+          `Bearer  ${ADMIN_TOKEN}`,
+          `bearer ${ADMIN_TOKEN}`,
+          `Token ${ADMIN_TOKEN}`,
+          ADMIN_TOKEN,
+        ),
         fc.string({ maxLength: 40, unit: fc.constantFrom(...'abcXYZ0123456789-_ ') }).map((s) => `Bearer ${s}`),
       ),
       fc.constant(JSON.stringify({ name: 'fuzz', rows: 1, cols: 1 })),
     )
-    .map(([auth, body]): RawRequest => ({
-      label: 'POST /events without the admin token',
-      method: 'POST',
-      path: '/events',
-      headers: auth === undefined ? [JSON_TYPE] : [JSON_TYPE, ['Authorization', auth]],
-      body,
-    }));
+    .map(
+      ([auth, body]): RawRequest => ({
+        label: 'POST /events without the admin token',
+        method: 'POST',
+        path: '/events',
+        headers: auth === undefined ? [JSON_TYPE] : [JSON_TYPE, ['Authorization', auth]],
+        body,
+      }),
+    );
   const badEventBody = createEventText.map(
     (body): RawRequest => ({
       label: 'POST /events bad body',
@@ -589,7 +653,15 @@ describe('malformed requests', () => {
     port = Number(new URL(api.baseUrl).port);
     const event = await api.createEvent({ name: 'Fuzz target', rows: ROWS, cols: COLS });
     const owner = { 'x-user-id': OWNER };
-    const hold = await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [{ row: 1, col: 1 }, { row: 1, col: 2 }] }, headers: owner });
+    const hold = await api.request('POST', `/events/${event.id}/holds`, {
+      body: {
+        seats: [
+          { row: 1, col: 1 },
+          { row: 1, col: 2 },
+        ],
+      },
+      headers: owner,
+    });
     const booking = await api.request('POST', `/events/${event.id}/bookings`, { body: { seats: [{ row: 2, col: 3 }] }, headers: owner });
     assert.equal(hold.status, 201);
     assert.equal(booking.status, 201);

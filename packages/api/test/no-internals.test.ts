@@ -3,14 +3,14 @@
 // (no stack, SQL, host, port or driver message) while the log keeps the detail for operators.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { connectDatabase, createMetrics, createStrategy } from '@seatgrid/admission';
+import { createSeatGrid } from '@seatgrid/admission';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import type { AppDependencies } from '../src/app.ts';
+import type { AppDependencies } from '../src/app-dependencies.ts';
+import { sparePort } from '../src/child/index.ts';
 import { mockPayment } from '../src/payment.ts';
 import type { ProblemType } from '../src/problems.ts';
 import { RateLimiter } from '../src/rate-limiter.ts';
-import { sparePort } from '../../admission/test/support.ts';
 import { ADMIN_TOKEN, serveApp, startApi, testConfig, type RunningApi } from './harness.ts';
 import { expectProblem, hold, seat, seatMap, user } from './http-assertions.ts';
 
@@ -20,16 +20,24 @@ function capturedLogger() {
   return { lines, logger: pino({ level: 'error' }, { write: (line: string) => void lines.push(line) }) };
 }
 
-/** The app on a PostgreSQL connection string of the test's choosing, nothing else behind it. */
-async function appOnDatabase(connectionString: string): Promise<{ api: RunningApi; logs: string[] }> {
-  const metrics = createMetrics(new Registry());
-  const db = connectDatabase({ connectionString, maxConnections: 2, metrics });
+/**
+ * The app on a PostgreSQL connection string and schema of the test's choosing, nothing else
+ * behind it: no migration, no background jobs.
+ */
+async function appOnDatabase(connectionString: string, schema?: string): Promise<{ api: RunningApi; logs: string[] }> {
+  const registry = new Registry();
+  const grid = createSeatGrid({
+    strategy: 'pessimistic',
+    database: { connectionString, max: 2 },
+    metrics: { registry },
+    sweeper: false,
+    ...(schema === undefined ? {} : { schema }),
+  });
   const { lines, logger } = capturedLogger();
   const deps: AppDependencies = {
     config: testConfig({ BOOKING_STRATEGY: 'pessimistic' }),
-    db,
-    strategy: createStrategy('pessimistic', { db, metrics }),
-    metrics,
+    grid,
+    registry,
     logger,
     rateLimiter: new RateLimiter(undefined, { user: { perSecond: 0, burst: 1 }, address: { perSecond: 0, burst: 1 } }),
     payment: mockPayment(1, 0),
@@ -37,7 +45,7 @@ async function appOnDatabase(connectionString: string): Promise<{ api: RunningAp
       throw new Error('not asked');
     },
   };
-  return { api: await serveApp(deps, () => db.destroy()), logs: lines };
+  return { api: await serveApp(deps, () => grid.close()), logs: lines };
 }
 
 /** Every route that reaches PostgreSQL, with what it needs to get there. */
@@ -75,22 +83,32 @@ describe('no internals in errors', () => {
   });
 
   test("PostgreSQL's own error (a missing relation): 500 internal, no SQL, no relation name; the log has it", async () => {
-    const { api, logs } = await appOnDatabase('postgres://postgres@127.0.0.1:5432/seatgrid?options=-c%20search_path%3Dno_such_schema');
+    // A schema never migrated: every table SeatGrid names is missing there.
+    const { api, logs } = await appOnDatabase(testConfig().databaseUrl, 'no_such_schema');
     // The admin token is valid, so POST /events reaches PostgreSQL too.
     await expectBareProblems(api, 'internal', ['relation', 'does not exist', '42P01', 'no_such_schema', 'select', 'from "']);
     assert.ok(logs.length >= ROUTES.length, 'every failure is logged');
-    assert.match(logs.join('\n'), /relation \\?"\w+\\?" does not exist/);
+    // The store names its tables with their schema: "no_such_schema.events".
+    assert.match(logs.join('\n'), /relation \\?"[\w.]+\\?" does not exist/);
   });
 
   test("PostgreSQL's connection lost mid-request (node-postgres's bare errors, no code): 503 with Retry-After, not 500", async () => {
-    for (const message of ['Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable', 'timeout exceeded when trying to connect']) {
-      const api = await startApi('admission', {}, {
-        payment: {
-          charge: async () => {
-            throw new Error(message);
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Client has encountered a connection error and is not queryable',
+      'timeout exceeded when trying to connect',
+    ]) {
+      const api = await startApi(
+        'admission',
+        {},
+        {
+          payment: {
+            charge: async () => {
+              throw new Error(message);
+            },
           },
         },
-      });
+      );
       const event = await api.createEvent({ name: 'Cut', rows: 1, cols: 1 });
       const alice = user('alice');
       const held = await hold(api, event.id, alice, { seats: [seat(1, 1)] });
@@ -105,14 +123,18 @@ describe('no internals in errors', () => {
   test('a dependency throwing a revealing error: 500 internal without its message or stack, and nothing changes', async () => {
     const revealing = new Error('gateway https://pay.internal:8443 refused card 4111 for SELECT * FROM wallets (/srv/pay/client.ts:12:5)');
     const { lines, logger } = capturedLogger();
-    const api = await startApi('admission', {}, {
-      logger,
-      payment: {
-        charge: async () => {
-          throw revealing;
+    const api = await startApi(
+      'admission',
+      {},
+      {
+        logger,
+        payment: {
+          charge: async () => {
+            throw revealing;
+          },
         },
       },
-    });
+    );
     const event = await api.createEvent({ name: 'Revealing', rows: 1, cols: 2 });
     const alice = user('alice');
     const held = await hold(api, event.id, alice, { seats: [seat(1, 1)] });

@@ -4,13 +4,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import type { Database } from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
-import { connectTestDatabase } from '../../admission/test/support.ts';
+import type { StoreView } from '@seatgrid/admission/testing';
 import { startApi, type RunningApi } from './harness.ts';
 import { book, expectJson, expectProblem, hold, seat, seatMap, type ProblemBody } from './http-assertions.ts';
 import { IDENTITY_MODES, signToken } from './jwt-tokens.ts';
-
+import { openTestStore } from './support.ts';
 
 const MODES = IDENTITY_MODES;
 
@@ -24,11 +22,11 @@ async function problemWithoutInstance(response: Response): Promise<{ status: num
 for (const [mode, { env, caller }] of Object.entries(MODES)) {
   describe(`ownership (${mode})`, () => {
     let api: RunningApi;
-    let db: Kysely<Database>;
+    let store: StoreView;
 
     before(async () => {
       api = await startApi('admission', env);
-      db = await connectTestDatabase();
+      store = openTestStore();
     });
 
     test("someone else's hold or booking answers exactly as an id never issued, and nothing changes", async () => {
@@ -81,7 +79,7 @@ for (const [mode, { env, caller }] of Object.entries(MODES)) {
         assert.equal(response.headers.get('www-authenticate'), 'Bearer', JSON.stringify(headers));
         await expectProblem(response, 'unauthorized');
       }
-      const written = await db.selectFrom('events').select('id').where('name', '=', name).execute();
+      const written = await store.db.selectFrom('events').select('id').where('name', '=', name).execute();
       assert.deepEqual(written, []);
     });
   });

@@ -8,9 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { addressKey } from '../src/client-address.ts';
 import { RateLimiter, RateLimitStoreTimeout, type RateLimitSettings } from '../src/rate-limiter.ts';
-import { startPrivateRedis, type PrivateRedis } from '../../admission/test/support.ts';
 import { startApi, testConfig, type RunningApi } from './harness.ts';
 import { assertProblem, until, user, type ReadAnswer } from './http-assertions.ts';
+import { startPrivateRedis, type PrivateRedis } from './support.ts';
 
 /** A refill of one token per 100 s: nothing comes back while a test runs, however slow the machine. */
 const SLOW = 0.01;
@@ -31,7 +31,11 @@ async function client(url = testConfig().redisUrl): Promise<Redis> {
 }
 
 /** An app whose limiter is `settings` on `redis` (the seat strategy uses the shared Redis). */
-async function limitedApi(redis: Redis | undefined, settings: Partial<RateLimitSettings>, onRedisFailure?: (error: unknown) => void): Promise<RunningApi> {
+async function limitedApi(
+  redis: Redis | undefined,
+  settings: Partial<RateLimitSettings>,
+  onRedisFailure?: (error: unknown) => void,
+): Promise<RunningApi> {
   return startApi('admission', {}, { rateLimiter: new RateLimiter(redis, settings, onRedisFailure) });
 }
 
@@ -78,7 +82,7 @@ describe('rate limiting in Redis', () => {
 
     // The bucket is a Redis key that expires once it would be full again: idle buckets vanish.
     const ttl = await (await client()).pttl(`${keyPrefix}user:${eager['x-user-id']}`);
-    assert.ok(ttl > 0 && ttl <= 2 / SLOW * 1_000, `PTTL ${ttl}`);
+    assert.ok(ttl > 0 && ttl <= (2 / SLOW) * 1_000, `PTTL ${ttl}`);
   });
 
   test('the address limit counts every user from one address; X-Forwarded-For does not choose the bucket', async () => {
@@ -97,7 +101,11 @@ describe('rate limiting in Redis', () => {
 
   test('the tighter bucket decides the headers and the refusal', async () => {
     const keyPrefix = `sg:rl:test-${randomUUID()}:`;
-    const api = await limitedApi(await client(), { user: { perSecond: SLOW, burst: 2 }, address: { perSecond: SLOW, burst: 5 }, keyPrefix });
+    const api = await limitedApi(await client(), {
+      user: { perSecond: SLOW, burst: 2 },
+      address: { perSecond: SLOW, burst: 5 },
+      keyPrefix,
+    });
     const event = await api.createEvent({ name: 'Both limits', rows: 2, cols: 5 });
     const first = await claim(api, event.id, user('x'));
     assert.deepEqual([first.limit, first.remaining], ['2', '1'], 'the user bucket (1 left) binds, not the address (4 left)');
@@ -133,19 +141,31 @@ describe('rate limiting when Redis is sick', () => {
     }
     const afterward = await redis.info('commandstats');
     assert.doesNotMatch(afterward, /cmdstat_(evalsha|eval):/, 'no script ran');
-    assert.equal(afterward.replace(/cmdstat_info:[^\r\n]*/, ''), before.replace(/cmdstat_info:[^\r\n]*/, ''), 'only INFO itself was counted');
+    assert.equal(
+      afterward.replace(/cmdstat_info:[^\r\n]*/, ''),
+      before.replace(/cmdstat_info:[^\r\n]*/, ''),
+      'only INFO itself was counted',
+    );
   });
 
-  test('Redis slow (CLIENT PAUSE for a minute): claims do not wait for it; this process limits them, never all', { timeout: 30_000 }, async () => {
+  test('Redis slow (CLIENT PAUSE for a minute): claims do not wait for it; this process limits them, never all', {
+    timeout: 30_000,
+  }, async () => {
     const paused = await startPrivateRedis();
     try {
       const failures: unknown[] = [];
-      const api = await limitedApi(await client(paused.url), { user: { perSecond: SLOW, burst: 2 }, address: OFF }, (error) => failures.push(error));
+      const api = await limitedApi(await client(paused.url), { user: { perSecond: SLOW, burst: 2 }, address: OFF }, (error) =>
+        failures.push(error),
+      );
       const event = await api.createEvent({ name: 'Slow redis', rows: 2, cols: 5 });
       await (await client(paused.url)).call('CLIENT', 'PAUSE', '60000', 'ALL');
       const slowpoke = user('slowpoke');
       const answers = [await claim(api, event.id, slowpoke), await claim(api, event.id, slowpoke), await claim(api, event.id, slowpoke)];
-      assert.deepEqual(answers.map((a) => a.status), [201, 201, 429], 'the fallback still limits');
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [201, 201, 429],
+        'the fallback still limits',
+      );
       assertRefused(answers[2]!);
       assert.equal((await claim(api, event.id, user('other'))).status, 201, 'not a 429 for everyone');
       assert.ok(failures.length >= 1 && failures.every((e) => e instanceof RateLimitStoreTimeout), 'Redis was asked, and given up on');
@@ -169,19 +189,35 @@ describe('rate limiting when Redis is sick', () => {
 
     const alice = user('alice');
     const shared = await burst(alice, 4);
-    assert.deepEqual(shared.map((a) => a.status), [201, 201, 201, 429]);
+    assert.deepEqual(
+      shared.map((a) => a.status),
+      [201, 201, 201, 429],
+    );
     assert.ok((await redis.exists(`${keyPrefix}user:${alice['x-user-id']}`)) === 1, 'the bucket was in Redis');
 
     sick.stop();
     await until('the limiter sees Redis gone', async () => (redis.status === 'ready' ? undefined : true));
     // This process's buckets start afresh: Alice gets a burst again, and no more.
     const fallback = await burst(alice, 4);
-    assert.deepEqual(fallback.map((a) => a.status), [201, 201, 201, 429]);
+    assert.deepEqual(
+      fallback.map((a) => a.status),
+      [201, 201, 201, 429],
+    );
     assertRefused(fallback[3]!);
-    assert.deepEqual(fallback.slice(0, 3).map((a) => [a.limit, a.remaining]), [['3', '2'], ['3', '1'], ['3', '0']]);
+    assert.deepEqual(
+      fallback.slice(0, 3).map((a) => [a.limit, a.remaining]),
+      [
+        ['3', '2'],
+        ['3', '1'],
+        ['3', '0'],
+      ],
+    );
     const bob = await burst(user('bob'), 1);
     assert.equal(bob[0]?.status, 201, 'not a 429 for everyone');
-    assert.deepEqual(statuses.filter((s) => s >= 500), []);
+    assert.deepEqual(
+      statuses.filter((s) => s >= 500),
+      [],
+    );
   });
 });
 

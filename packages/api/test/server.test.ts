@@ -2,35 +2,32 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { startPrivateRedis } from '../../admission/test/support.ts';
+import { API_SERVER_SCRIPT, startApiChild, type ChildServer } from '../src/child/index.ts';
+import { startPrivateRedis } from './support.ts';
 
 const ADMIN = 'shutdown-test-token-0123456789';
 
-/** Starts src/server.ts as a real process on a free port; resolves with its base URL once it listens. */
+const servers: ChildServer[] = [];
+after(async () => {
+  await Promise.all(servers.map((server) => server.kill()));
+});
+
+/**
+ * Starts src/server.ts as a real process on a spare port, logging at info; resolves once it
+ * listens (/healthz: an API on an evicting Redis is up but not ready).
+ */
 async function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['src/server.ts'], {
-    cwd: new URL('..', import.meta.url),
-    env: { ...process.env, PORT: '0', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const logs: Record<string, unknown>[] = [];
-  const listening = new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
-    lines.on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logs.push(entry);
-      if (entry.msg === 'listening') resolve(`http://127.0.0.1:${entry.port as number}`);
-    });
-  });
-  return { child, logs, baseUrl: await listening };
+  const server = await startApiChild({ ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', ...env }, { readyPath: '/healthz' });
+  servers.push(server);
+  /** Its pino log lines so far. */
+  const logs = () => server.output.flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : []));
+  return { server, logs, baseUrl: server.baseUrl };
 }
 
 test('SIGTERM: the server stops accepting, finishes the request in flight, closes its pools and exits 0', async () => {
-  const { child, logs, baseUrl } = await startServer({ PAYMENT_DELAY_MS: '1500' });
+  const { server, logs, baseUrl } = await startServer({ PAYMENT_DELAY_MS: '1500' });
   const json = { 'content-type': 'application/json' };
   const created = await fetch(`${baseUrl}/events`, {
     method: 'POST',
@@ -48,22 +45,19 @@ test('SIGTERM: the server stops accepting, finishes the request in flight, close
   // The confirm waits 1.5 s on the mock payment; SIGTERM arrives while it is in flight.
   const confirming = fetch(`${baseUrl}/holds/${hold.holdId}/confirm`, { method: 'POST', headers: { 'x-user-id': 'payer' } });
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
+  const stopped = server.stop('SIGTERM');
 
   const confirmed = await confirming;
   assert.equal(confirmed.status, 200, 'the request in flight was finished');
   assert.equal(((await confirmed.json()) as { status: string }).status, 'confirmed');
-  const [code] = await exited;
-  assert.equal(code, 0);
+  assert.equal(await stopped, 0);
   await assert.rejects(fetch(`${baseUrl}/healthz`), 'no new connections after shutdown');
-  const messages = logs.map((entry) => entry.msg);
+  const messages = logs().map((entry) => entry.msg);
   assert.ok(messages.includes('stopped'), `logs: ${messages.join(', ')}`);
 });
 
 test('bad configuration is refused at start with every bad variable named', async () => {
-  const child = spawn(process.execPath, ['src/server.ts'], {
-    cwd: new URL('..', import.meta.url),
+  const child = spawn(process.execPath, [API_SERVER_SCRIPT], {
     env: { ...process.env, BOOKING_STRATEGY: 'yolo', PORT: 'eighty' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -99,17 +93,17 @@ test('two server processes on a PostgreSQL strategy share the per-user limit thr
   assert.deepEqual(await claim(a.baseUrl, userId), [201, '0']);
   assert.deepEqual(await claim(b.baseUrl, userId), [429, '0'], 'the other process knows the bucket is empty');
   assert.deepEqual(await claim(b.baseUrl, `${userId}-other`), [201, '0']);
-  const exits = [once(a.child, 'exit'), once(b.child, 'exit')];
-  a.child.kill('SIGTERM');
-  b.child.kill('SIGTERM');
-  assert.deepEqual((await Promise.all(exits)).map(([code]) => code), [0, 0]);
+  assert.deepEqual(await Promise.all([a.server.stop('SIGTERM'), b.server.stop('SIGTERM')]), [0, 0]);
 });
 
 test('an evicting Redis makes the server unready, and fixing the policy makes it ready again without a restart', async () => {
   const redis = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
-  const { child, logs, baseUrl } = await startServer({ REDIS_URL: redis.url, BOOKING_STRATEGY: 'admission' });
+  const { server, logs, baseUrl } = await startServer({ REDIS_URL: redis.url, BOOKING_STRATEGY: 'admission' });
   try {
-    assert.ok(logs.some((entry) => String(entry.msg).includes('maxmemory-policy is allkeys-lru')), 'start-up warned');
+    assert.ok(
+      logs().some((entry) => String(entry.msg).includes('maxmemory-policy is allkeys-lru')),
+      'start-up warned',
+    );
     const unready = await fetch(`${baseUrl}/readyz`);
     assert.equal(unready.status, 503);
     assert.equal(((await unready.json()) as { redisEvictionSafe: boolean }).redisEvictionSafe, false);
@@ -120,8 +114,7 @@ test('an evicting Redis makes the server unready, and fixing the policy makes it
     assert.equal(ready.status, 200);
     assert.deepEqual(((await ready.json()) as { redisEvictionPolicy: string }).redisEvictionPolicy, 'noeviction');
   } finally {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
+    await server.stop('SIGTERM');
     redis.stop();
   }
 });

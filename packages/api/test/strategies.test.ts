@@ -57,7 +57,10 @@ for (const strategy of STRATEGIES) {
       const event = await api.createEvent({ name: `Taken ${strategy}`, rows: 1, cols: 4 });
       await hold(api, event.id, user('first'), { seats: [seat(1, 2)] });
       const p = await expectProblem(
-        await api.request('POST', `/events/${event.id}/holds`, { body: { seats: [seat(1, 1), seat(1, 2), seat(1, 3)] }, headers: user('second') }),
+        await api.request('POST', `/events/${event.id}/holds`, {
+          body: { seats: [seat(1, 1), seat(1, 2), seat(1, 3)] },
+          headers: user('second'),
+        }),
         'seats-taken',
       );
       assert.deepEqual(p.takenSeats, [seat(1, 2)]);
@@ -76,7 +79,10 @@ for (const strategy of STRATEGIES) {
       assert.deepEqual(again, first);
       const map = await seatMap(api, event.id);
       assert.equal(map.available, 6);
-      await expectProblem(await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 3 }, headers }), 'idempotency-mismatch');
+      await expectProblem(
+        await api.request('POST', `/events/${event.id}/holds`, { body: { quantity: 3 }, headers }),
+        'idempotency-mismatch',
+      );
       assert.deepEqual(await seatMap(api, event.id), map);
     });
 

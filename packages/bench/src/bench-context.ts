@@ -1,4 +1,4 @@
-import type { Admission } from '@seatgrid/admission';
+import type { Gate } from '@seatgrid/admission/gate';
 import type { Redis } from 'ioredis';
 import type { BenchEvents } from './bench-events.ts';
 import type { Progress } from './progress.ts';
@@ -11,9 +11,9 @@ export interface BenchContext {
   /** Plain client: set-up, stats, clean-up. */
   readonly admin: Redis;
   /** The engine on the admin client: creates events, reads counters. */
-  readonly adminAdmission: Admission;
+  readonly adminGate: Gate;
   /** The engine on each auto-pipelining claim connection: the library side's claims, nothing else. */
-  readonly claimAdmissions: readonly Admission[];
+  readonly claimGates: readonly Gate[];
   readonly events: BenchEvents;
   readonly workload: Workload;
   readonly durationSec: number;

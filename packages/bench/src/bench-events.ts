@@ -1,21 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { defaultSettings, eventKeys, type Admission, type Database } from '@seatgrid/admission';
+import { defaultGateSettings, eventKeys, type Gate } from '@seatgrid/admission/gate';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
+import type { StoreView } from '@seatgrid/admission/testing';
 
 /**
  * The events a run creates, each fresh and uniquely named, and their removal from Redis
  * (deleteEventKeys), so nothing is left behind.
  */
 export class BenchEvents {
-  readonly #admission: Admission;
+  readonly #gate: Gate;
   readonly #redis: Redis;
   readonly #runId: string;
   readonly #live = new Set<string>();
   #deleted = 0;
 
-  constructor(admission: Admission, redis: Redis) {
-    this.#admission = admission;
+  constructor(gate: Gate, redis: Redis) {
+    this.#gate = gate;
     this.#redis = redis;
     this.#runId = `bench-${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
   }
@@ -23,18 +23,18 @@ export class BenchEvents {
   async create(label: string, rows: number, cols: number): Promise<string> {
     const eventId = `${this.#runId}-${label}`;
     this.#live.add(eventId);
-    await this.#admission.createEvent({ eventId, rows, cols });
+    await this.#gate.loadEvent({ eventId, rows, cols, holds: [] });
     return eventId;
   }
 
   /** The six live keys of the event, in script order. */
   keys(eventId: string): readonly string[] {
-    return eventKeys(this.#admission.settings.keyPrefix, eventId);
+    return eventKeys(this.#gate.settings.keyPrefix, eventId);
   }
 
   /** Deletes every key under the event's hash tag; returns how many it deleted. */
   async remove(eventId: string): Promise<number> {
-    const deleted = await deleteEventKeys(this.#redis, this.#admission.settings.keyPrefix, eventId);
+    const deleted = await deleteEventKeys(this.#redis, this.#gate.settings.keyPrefix, eventId);
     this.#live.delete(eventId);
     this.#deleted += deleted;
     return deleted;
@@ -69,9 +69,9 @@ export async function deleteEventKeys(redis: Redis, keyPrefix: string, eventId: 
 }
 
 /** Removes an event the API created: its rows go with it (foreign keys cascade), then its Redis keys. */
-export async function removeEvent(db: Kysely<Database>, redis: Redis, eventId: string): Promise<void> {
+export async function removeEvent({ db }: StoreView, redis: Redis, eventId: string): Promise<void> {
   await db.deleteFrom('events').where('id', '=', eventId).execute();
-  await deleteEventKeys(redis, defaultSettings.keyPrefix, eventId);
+  await deleteEventKeys(redis, defaultGateSettings.keyPrefix, eventId);
 }
 
 /** `<prefix>:{ev:<id>}`: the part every key of the event starts with. */

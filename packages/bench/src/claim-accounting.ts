@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Admission } from '@seatgrid/admission';
+import type { Gate } from '@seatgrid/admission/gate';
 import type { Redis } from 'ioredis';
 import { redisCpuSeconds } from './cpu-usage.ts';
 
@@ -59,15 +59,15 @@ const OWN_CONNECTIONS = 2;
  * Opens the window: the counters first (reading them runs a script), then the stats, so the
  * window holds only the claims sent after it.
  */
-export async function openWindow(redis: Redis, admission: Admission, eventId: string): Promise<ServerSnapshot> {
-  const counters = await admission.counters(eventId);
+export async function openWindow(redis: Redis, gate: Gate, eventId: string): Promise<ServerSnapshot> {
+  const counters = await gate.counters(eventId);
   return { ...(await commandStats(redis)), available: counters.available };
 }
 
 /** Closes the window: the stats first, then the counters, for the same reason. */
-export async function closeWindow(redis: Redis, admission: Admission, eventId: string): Promise<ServerSnapshot> {
+export async function closeWindow(redis: Redis, gate: Gate, eventId: string): Promise<ServerSnapshot> {
   const stats = await commandStats(redis);
-  const counters = await admission.counters(eventId);
+  const counters = await gate.counters(eventId);
   return { ...stats, available: counters.available };
 }
 
@@ -87,12 +87,7 @@ async function commandStats(redis: Redis): Promise<Omit<ServerSnapshot, 'availab
   };
 }
 
-export function accountClaims(
-  before: ServerSnapshot,
-  after: ServerSnapshot,
-  ownCalls: number,
-  capacity: number,
-): ClaimAccounting {
+export function accountClaims(before: ServerSnapshot, after: ServerSnapshot, ownCalls: number, capacity: number): ClaimAccounting {
   const scriptCalls = after.scriptCalls - before.scriptCalls;
   const decided = after.timeCalls - before.timeCalls;
   const granted = before.available - after.available;
@@ -118,7 +113,7 @@ export function accountClaims(
   };
 }
 
-function commandStat(info: string, command: string): { calls: number; usec: number } {
+export function commandStat(info: string, command: string): { calls: number; usec: number } {
   const match = new RegExp(`^cmdstat_${command}:calls=(\\d+),usec=(\\d+)`, 'm').exec(info);
   return { calls: Number(match?.[1] ?? 0), usec: Number(match?.[2] ?? 0) };
 }

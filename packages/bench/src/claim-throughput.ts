@@ -1,5 +1,5 @@
 import { createHistogram, performance } from 'node:perf_hooks';
-import type { Admission } from '@seatgrid/admission';
+import type { Gate } from '@seatgrid/admission/gate';
 import { randomSeat, randomUserId, type Workload } from './workload.ts';
 
 /** Latency percentiles in milliseconds. */
@@ -27,8 +27,8 @@ export interface ClaimThroughput {
 }
 
 export interface ClaimLoop {
-  /** Worker i claims through admissions[i % length] (one per connection). */
-  readonly admissions: readonly Admission[];
+  /** Worker i claims through gates[i % length] (one per connection). */
+  readonly gates: readonly Gate[];
   readonly eventId: string;
   readonly workload: Workload;
   readonly inFlight: number;
@@ -43,7 +43,7 @@ export interface ClaimLoop {
  * until the last worker stopped.
  */
 export async function measureClaimThroughput(loop: ClaimLoop): Promise<ClaimThroughput> {
-  const { admissions, eventId, workload } = loop;
+  const { gates, eventId, workload } = loop;
   const histogram = createHistogram();
   const refusals: Record<string, number> = {};
   let granted = 0;
@@ -55,11 +55,11 @@ export async function measureClaimThroughput(loop: ClaimLoop): Promise<ClaimThro
   const deadline = start + loop.durationMs;
   const ticker = setInterval(() => loop.onTick?.(granted + refused + errors, performance.now() - start), 1_000);
 
-  async function worker(admission: Admission): Promise<void> {
+  async function worker(gate: Gate): Promise<void> {
     while (performance.now() < deadline) {
       const sent = performance.now();
       try {
-        const result = await admission.claimSeats({
+        const result = await gate.claimSeats({
           eventId,
           userId: randomUserId(workload),
           seats: [randomSeat(workload)],
@@ -80,7 +80,7 @@ export async function measureClaimThroughput(loop: ClaimLoop): Promise<ClaimThro
   }
 
   try {
-    await Promise.all(Array.from({ length: loop.inFlight }, (_, i) => worker(admissions[i % admissions.length] as Admission)));
+    await Promise.all(Array.from({ length: loop.inFlight }, (_, i) => worker(gates[i % gates.length] as Gate)));
   } finally {
     clearInterval(ticker);
   }

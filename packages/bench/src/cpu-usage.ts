@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
- * CPU seconds, to show who was the bottleneck on a machine where client and server share
- * the cores: this process, its waited-for children (redis-benchmark), and the Redis server.
+ * CPU time, to show who was the bottleneck on a machine where client and server share the
+ * cores: this process, its waited-for children (redis-benchmark), another process by pid
+ * (the API child), and the Redis server.
  */
 
 /** User + system CPU seconds of this Node process. */
@@ -11,22 +13,51 @@ export function ownCpuSeconds(): number {
   return (usage.user + usage.system) / 1e6;
 }
 
-/** Assumed clock ticks a second of /proc (USER_HZ; 100 on Linux). */
-const USER_HZ = 100;
+let ticksPerSecond: number | undefined;
 
-/**
- * User + system CPU seconds of this process's terminated children (cutime + cstime of
- * /proc/self/stat); undefined where /proc is not available.
- */
+/** Clock ticks a second of /proc's times (USER_HZ), from `getconf CLK_TCK`; 100 if that fails. */
+export function clockTicksPerSecond(): number {
+  if (ticksPerSecond === undefined) {
+    let answer = NaN;
+    try {
+      answer = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+    } catch {
+      // No getconf: Linux's USER_HZ is 100 on every common architecture.
+    }
+    ticksPerSecond = Number.isInteger(answer) && answer > 0 ? answer : 100;
+  }
+  return ticksPerSecond;
+}
+
+/** The CPU clock ticks of one /proc/<pid>/stat line: utime + stime, and cutime + cstime (waited-for children). */
+export interface ProcStatTicks {
+  readonly own: number;
+  readonly children: number;
+}
+
+export function parseProcStat(stat: string): ProcStatTicks {
+  // The command name (field 2) is in parentheses and may hold spaces or ")": fields after
+  // the last ")" start at field 3 (state); utime, stime, cutime, cstime are fields 14-17.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const field = (n: number) => Number(fields[n - 3]);
+  const [utime, stime, cutime, cstime] = [field(14), field(15), field(16), field(17)];
+  if (![utime, stime, cutime, cstime].every(Number.isFinite)) throw new Error(`not a /proc/<pid>/stat line: ${stat.slice(0, 80)}`);
+  return { own: utime + stime, children: cutime + cstime };
+}
+
+/** User + system CPU µs of a live process from /proc/<pid>/stat; undefined where that cannot be read. */
+export function processCpuMicros(pid: number | 'self'): number | undefined {
+  try {
+    return (parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).own * 1e6) / clockTicksPerSecond();
+  } catch {
+    return undefined;
+  }
+}
+
+/** User + system CPU seconds of this process's terminated children; undefined where /proc is not available. */
 export function childrenCpuSeconds(): number | undefined {
   try {
-    const stat = readFileSync('/proc/self/stat', 'utf8');
-    // Fields after the ")" that ends the command name start at field 3 (state).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const cutime = Number(fields[16 - 3]);
-    const cstime = Number(fields[17 - 3]);
-    if (!Number.isFinite(cutime) || !Number.isFinite(cstime)) return undefined;
-    return (cutime + cstime) / USER_HZ;
+    return parseProcStat(readFileSync('/proc/self/stat', 'utf8')).children / clockTicksPerSecond();
   } catch {
     return undefined;
   }

@@ -16,7 +16,7 @@ export interface LibraryMeasurement {
 }
 
 /**
- * claims/s through Admission.claimSeats with `inFlight` claims outstanding: an uncounted
+ * claims/s through Gate.claimSeats with `inFlight` claims outstanding: an uncounted
  * warm-up on a scratch event, then the counted window on a fresh one.
  */
 export async function measureLibrary(ctx: BenchContext, inFlight: number): Promise<LibraryMeasurement> {
@@ -27,7 +27,7 @@ export async function measureLibrary(ctx: BenchContext, inFlight: number): Promi
   try {
     progress(`library, ${inFlight} in flight: warm-up ${ctx.warmupSec} s on ${warmupEventId}`);
     const warmup = await measureClaimThroughput({
-      admissions: ctx.claimAdmissions,
+      gates: ctx.claimGates,
       eventId: warmupEventId,
       workload,
       inFlight,
@@ -41,19 +41,21 @@ export async function measureLibrary(ctx: BenchContext, inFlight: number): Promi
   const eventId = await ctx.events.create(`lib${inFlight}`, workload.rows, workload.cols);
   try {
     progress(`library, ${inFlight} in flight: measuring ${ctx.durationSec} s on ${eventId}`);
-    const before = await openWindow(ctx.admin, ctx.adminAdmission, eventId);
+    const before = await openWindow(ctx.admin, ctx.adminGate, eventId);
     const cpuBefore = ownCpuSeconds();
     const throughput = await measureClaimThroughput({
-      admissions: ctx.claimAdmissions,
+      gates: ctx.claimGates,
       eventId,
       workload,
       inFlight,
       durationMs: ctx.durationSec * 1_000,
       onTick: (completed, elapsedMs) =>
-        progress(`  ${(elapsedMs / 1_000).toFixed(0)} s: ${completed.toLocaleString('en-US')} claims (${formatRate(completed / (elapsedMs / 1_000))})`),
+        progress(
+          `  ${(elapsedMs / 1_000).toFixed(0)} s: ${completed.toLocaleString('en-US')} claims (${formatRate(completed / (elapsedMs / 1_000))})`,
+        ),
     });
     const clientCpuCores = (ownCpuSeconds() - cpuBefore) / (throughput.elapsedMs / 1_000);
-    const after = await closeWindow(ctx.admin, ctx.adminAdmission, eventId);
+    const after = await closeWindow(ctx.admin, ctx.adminGate, eventId);
     const accounting = accountClaims(before, after, throughput.completed, workload.rows * workload.cols);
     progress(
       `library, ${inFlight} in flight: ${formatRate(throughput.claimsPerSec)} ` +

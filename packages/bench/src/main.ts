@@ -1,4 +1,4 @@
-import { createAdmission } from '@seatgrid/admission';
+import { createGate } from '@seatgrid/admission/gate';
 import type { BenchContext } from './bench-context.ts';
 import { BenchEvents } from './bench-events.ts';
 import { collectCaveats } from './caveats.ts';
@@ -39,15 +39,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const startedAt = new Date();
   const progress = createProgress();
   const clients = connectClients(target, options.connections);
-  const adminAdmission = createAdmission({ redis: clients.admin });
-  const claimAdmissions = clients.claims.map((redis) => createAdmission({ redis }));
-  const events = new BenchEvents(adminAdmission, clients.admin);
-  const workload = defineWorkload(ROWS, COLS, adminAdmission.settings.holdTtlMs);
+  const adminGate = createGate({ redis: clients.admin });
+  const claimGates = clients.claims.map((redis) => createGate({ redis }));
+  const events = new BenchEvents(adminGate, clients.admin);
+  const workload = defineWorkload(ROWS, COLS, adminGate.settings.holdTtlMs);
   const ctx: BenchContext = {
     target,
     admin: clients.admin,
-    adminAdmission,
-    claimAdmissions,
+    adminGate,
+    claimGates,
     events,
     workload,
     durationSec: options.durationSec,
@@ -113,7 +113,7 @@ async function main(argv: readonly string[]): Promise<number> {
         keyspace: workload.keyspace,
         expectedInvalidSeatShare: expectedInvalidSeatShare(workload),
         claimConnections: options.connections,
-        admissionSettings: adminAdmission.settings,
+        gateSettings: adminGate.settings,
         measurementOrder: order,
       },
       environment,

@@ -1,9 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 /** Progress lines on stderr, stamped with the seconds since the run began. */
-export interface Progress {
-  (message: string): void;
-}
+export type Progress = (message: string) => void;
 
 export function createProgress(stream: NodeJS.WritableStream = process.stderr): Progress {
   const start = performance.now();

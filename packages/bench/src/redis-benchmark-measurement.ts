@@ -37,7 +37,7 @@ export async function measureRedisBenchmark(ctx: BenchContext): Promise<RedisBen
   const scriptSha = await loadClaimScript(ctx.admin);
   const invocation = (eventId: string) => ({
     target: ctx.target,
-    command: claimSeatsCommand(scriptSha, ctx.adminAdmission.settings, eventId, workload),
+    command: claimSeatsCommand(scriptSha, ctx.adminGate.settings, eventId, workload),
     clients: CLIENTS,
     keyspace: workload.keyspace,
     onChild: (pid: number | undefined) => (ctx.childPid = pid),
@@ -65,13 +65,12 @@ export async function measureRedisBenchmark(ctx: BenchContext): Promise<RedisBen
       `redis-benchmark -P 1 -c ${CLIENTS}: measuring, -n ${requests} ` +
         `(~${ctx.durationSec} s at ${formatRate(calibration.requestsPerSec)}) on ${eventId}`,
     );
-    const before = await openWindow(ctx.admin, ctx.adminAdmission, eventId);
+    const before = await openWindow(ctx.admin, ctx.adminGate, eventId);
     const cpuBefore = childrenCpuSeconds();
     const run = await runRedisBenchmark({ ...measured, requests });
     const cpuAfter = childrenCpuSeconds();
-    const clientCpuCores =
-      cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / (run.wallMs / 1_000);
-    const after = await closeWindow(ctx.admin, ctx.adminAdmission, eventId);
+    const clientCpuCores = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / (run.wallMs / 1_000);
+    const after = await closeWindow(ctx.admin, ctx.adminGate, eventId);
     const accounting = accountClaims(before, after, requests, workload.rows * workload.cols);
     progress(
       `redis-benchmark -P 1 -c ${CLIENTS}: ${formatRate(run.requestsPerSec)} in ${(run.wallMs / 1_000).toFixed(1)} s ` +

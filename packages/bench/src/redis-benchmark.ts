@@ -1,12 +1,6 @@
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import {
-  admissionScripts,
-  eventKeys,
-  idempotencyRecordKey,
-  ResultCode,
-  type AdmissionSettings,
-} from '@seatgrid/admission';
+import { gateScripts, eventKeys, idempotencyRecordKey, ResultCode, type GateSettings } from '@seatgrid/admission/gate';
 import type { Redis } from 'ioredis';
 import type { LatencySummary } from './claim-throughput.ts';
 import type { RedisTarget } from './redis-target.ts';
@@ -28,20 +22,17 @@ export interface RedisBenchmarkRun {
 
 /** SCRIPT LOAD of the flattened claim-seats source; returns its sha1. */
 export async function loadClaimScript(redis: Redis): Promise<string> {
-  return String(await redis.script('LOAD', admissionScripts['claim-seats'].lua));
+  return String(await redis.script('LOAD', gateScripts['claim-seats'].lua));
 }
 
 /**
  * The EVALSHA command line: the event's six keys and an idempotency record key (left
- * untouched: the fingerprint is empty), then ARGV exactly as Admission.claimSeats sends it
+ * untouched: the fingerprint is empty), then ARGV exactly as Gate.claimSeats sends it
  * with these settings, `__rand_int__` standing in for the random user, hold id and seat.
  */
-export function claimSeatsCommand(sha: string, settings: AdmissionSettings, eventId: string, workload: Workload): string[] {
-  const script = admissionScripts['claim-seats'];
-  const keys = [
-    ...eventKeys(settings.keyPrefix, eventId),
-    idempotencyRecordKey(settings.keyPrefix, eventId, 'redis-benchmark', undefined),
-  ];
+export function claimSeatsCommand(sha: string, settings: GateSettings, eventId: string, workload: Workload): string[] {
+  const script = gateScripts['claim-seats'];
+  const keys = [...eventKeys(settings.keyPrefix, eventId), idempotencyRecordKey(settings.keyPrefix, eventId, 'redis-benchmark', undefined)];
   if (keys.length !== script.numberOfKeys) throw new Error(`claim-seats takes ${script.numberOfKeys} keys, got ${keys.length}`);
   const args = [
     settings.reapBatchSize,
@@ -83,15 +74,21 @@ export interface RedisBenchmarkInvocation {
 export function redisBenchmarkArgs(invocation: RedisBenchmarkInvocation): string[] {
   const { target } = invocation;
   return [
-    '-h', target.host,
-    '-p', String(target.port),
+    '-h',
+    target.host,
+    '-p',
+    String(target.port),
     ...(target.db === 0 ? [] : ['--dbnum', String(target.db)]),
     ...(target.username === undefined ? [] : ['--user', target.username]),
     ...(target.password === undefined ? [] : ['-a', target.password]),
-    '-c', String(invocation.clients),
-    '-n', String(invocation.requests),
-    '-P', '1',
-    '-r', String(invocation.keyspace),
+    '-c',
+    String(invocation.clients),
+    '-n',
+    String(invocation.requests),
+    '-P',
+    '1',
+    '-r',
+    String(invocation.keyspace),
     '--csv',
     ...invocation.command,
   ];

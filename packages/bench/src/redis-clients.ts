@@ -29,7 +29,5 @@ export function connectClients(target: RedisTarget, claimConnections: number): R
 }
 
 export async function closeClients(clients: RedisClients): Promise<void> {
-  await Promise.all(
-    [clients.admin, ...clients.claims].map((client) => client.quit().catch(() => client.disconnect())),
-  );
+  await Promise.all([clients.admin, ...clients.claims].map((client) => client.quit().catch(() => client.disconnect())));
 }

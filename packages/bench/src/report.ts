@@ -5,11 +5,15 @@ import { summaryFootnote, summaryTable } from './summary-table.ts';
 import { renderMarkdown, renderText } from './text-table.ts';
 
 /** The repository root: packages/bench/src -> ../../.. */
-const REPO_ROOT = resolve(import.meta.dirname, '../../..');
+export const REPO_ROOT = resolve(import.meta.dirname, '../../..');
 
-export function defaultOutDir(startedAt: Date): string {
-  const stamp = startedAt.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-  return join(REPO_ROOT, 'bench-results', stamp);
+/** <repo>/bench-results/<prefix><UTC timestamp>. */
+export function defaultOutDir(startedAt: Date, prefix = ''): string {
+  const stamp = startedAt
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
+  return join(REPO_ROOT, 'bench-results', `${prefix}${stamp}`);
 }
 
 /** Writes report.md and results.json into `dir`; returns their paths. */

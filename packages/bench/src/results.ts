@@ -1,10 +1,10 @@
-import type { AdmissionSettings } from '@seatgrid/admission';
+import type { GateSettings } from '@seatgrid/admission/gate';
 import type { Environment } from './environment.ts';
 import type { LibraryMeasurement } from './library-measurement.ts';
 import type { QuietCheck } from './quiet-check.ts';
 import type { RedisBenchmarkMeasurement } from './redis-benchmark-measurement.ts';
 
-/** design.md "Targets": library decisions/s >= 1.0x redis-benchmark -P 1, same script, same run. */
+/** The target: library decisions/s >= 1.0x redis-benchmark -P 1, same script, same run. */
 export const TARGET_RATIO = 1.0;
 
 export interface Comparison {
@@ -34,7 +34,7 @@ export interface Parameters {
   readonly redisBenchmarkCalibrationRequests: number;
   readonly keyspace: number;
   readonly expectedInvalidSeatShare: number;
-  readonly admissionSettings: Readonly<AdmissionSettings>;
+  readonly gateSettings: Readonly<GateSettings>;
   readonly measurementOrder: readonly string[];
 }
 

@@ -34,7 +34,9 @@ export function summaryTable(results: BenchResults): Table {
       m.throughput.latencyMs,
     );
   });
-  rows.push(row(`redis-benchmark -P 1 -c ${rb.run.clients}`, rb.run.requestsPerSec, '1.00x', rb.accounting, rb.clientCpuCores, rb.run.latencyMs));
+  rows.push(
+    row(`redis-benchmark -P 1 -c ${rb.run.clients}`, rb.run.requestsPerSec, '1.00x', rb.accounting, rb.clientCpuCores, rb.run.latencyMs),
+  );
   return { headers: HEADERS, rows };
 }
 

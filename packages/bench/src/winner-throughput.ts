@@ -5,14 +5,9 @@
 //   pnpm --filter @seatgrid/bench winners [--winners N] [--in-flight N]
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
-import { Redis } from 'ioredis';
-import {
-  connectDatabase,
-  createAdmissionStrategy,
-  createEvent,
-  createOptimisticStrategy,
-  migrateToLatest,
-} from '@seatgrid/admission';
+import { openStoreView } from '@seatgrid/admission/testing';
+import { createSeatGrid } from '@seatgrid/admission';
+import { Registry } from 'prom-client';
 
 const { values } = parseArgs({
   options: { winners: { type: 'string', default: '20000' }, 'in-flight': { type: 'string', default: '200' } },
@@ -22,37 +17,48 @@ const inFlight = Number(values['in-flight']);
 const cols = 1000;
 const rows = Math.ceil(winners / cols);
 
-let commits = 0;
-const db = connectDatabase({
-  connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid',
-  maxConnections: 10,
-  onQuery: (sql) => void (sql === 'commit' && commits++),
-});
-await migrateToLatest(db);
-const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { enableAutoPipelining: true });
-
 async function measure(groupCommit: boolean): Promise<{ perSec: number; transactions: number }> {
-  const strategy = createAdmissionStrategy({ db, redis, fallback: createOptimisticStrategy({ db }), groupCommit: { enabled: groupCommit } });
-  const event = await createEvent(db, { name: 'winners bench', rows, cols, holdTtlMs: 60_000 });
-  await strategy.seatMap(event.eventId); // hydrate before the clock starts
-  commits = 0;
+  const registry = new Registry();
+  const grid = createSeatGrid({
+    strategy: 'admission',
+    database: { connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid', max: 10 },
+    redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    metrics: { registry },
+    groupCommit: { enabled: groupCommit },
+    sweeper: false,
+    reconciler: false,
+  });
+  await grid.migrate();
+  const event = await grid.createEvent({ name: 'winners bench', rows, cols, holdTtlMs: 60_000 });
+  await grid.seatMap(event.eventId); // hydrate before the clock starts
+  const commits = async () => (await registry.getSingleMetric('seatgrid_pg_transactions_total')?.get())?.values[0]?.value ?? 0;
+  const commitsBefore = await commits();
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       for (let i = next++; i < winners; i = next++) {
-        const result = await strategy.claimSeats({
-          eventId: event.eventId, userId: `w${i}`, seats: [{ row: Math.floor(i / cols) + 1, col: (i % cols) + 1 }], mode: 'book',
+        const result = await grid.claimSeats({
+          eventId: event.eventId,
+          userId: `w${i}`,
+          seats: [{ row: Math.floor(i / cols) + 1, col: (i % cols) + 1 }],
+          mode: 'book',
         });
         if (!result.ok) throw new Error(`claim ${i} refused: ${result.reason}`);
       }
     }),
   );
   const seconds = (performance.now() - started) / 1_000;
-  strategy.close();
-  const transactions = commits;
-  await db.deleteFrom('events').where('id', '=', event.eventId).execute();
+  const transactions = (await commits()) - commitsBefore;
+  await grid.close();
+  await removeEvent(event.eventId);
   return { perSec: winners / seconds, transactions };
+}
+
+async function removeEvent(eventId: string): Promise<void> {
+  const store = openStoreView(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid');
+  await store.db.deleteFrom('events').where('id', '=', eventId).execute();
+  await store.close();
 }
 
 const off = await measure(false);
@@ -61,5 +67,3 @@ console.log(`${winners} winners, ${inFlight} in flight, each answered after its 
 console.log(`  group commit off: ${Math.round(off.perSec).toLocaleString('en-US')} winners/s, ${off.transactions} transactions`);
 console.log(`  group commit on:  ${Math.round(on.perSec).toLocaleString('en-US')} winners/s, ${on.transactions} transactions`);
 console.log(`  ratio on/off: ${(on.perSec / off.perSec).toFixed(2)}x`);
-redis.disconnect();
-await db.destroy();

@@ -1,14 +1,6 @@
-import {
-  auditEvent,
-  defaultReconcileSettings,
-  defaultSettings,
-  seatIndex,
-  type Admission,
-  type Database,
-  type EventInfo,
-  type Seat,
-} from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
+import { defaultSettings, seatIndex, type EventInfo, type Seat } from '@seatgrid/admission';
+import type { Gate } from '@seatgrid/admission/gate';
+import type { StoreView } from '@seatgrid/admission/testing';
 import type { RequestRecord } from './burst.ts';
 import { Occupancy, type CountInterval, type SeatInterval } from './occupancy.ts';
 import { EXPIRY_GRACE_MS, settle } from './settle.ts';
@@ -20,9 +12,9 @@ export interface Window {
 }
 
 export interface AuditInput {
-  readonly db: Kysely<Database>;
+  readonly store: StoreView;
   /** The engine on a direct Redis connection. */
-  readonly gate: Admission;
+  readonly gate: Gate;
   readonly event: EventInfo;
   readonly records: readonly RequestRecord[];
   /** When the fault was on (injected to healed). */
@@ -49,21 +41,21 @@ export interface ConflictCheck {
 
 /** The audit of one scenario: each field that names a failure must be 0 (or empty). */
 export interface ScenarioAudit {
-  /** Seats listed by two live holds in PostgreSQL (invariant 1). */
+  /** Seats listed by two live holds in PostgreSQL. */
   readonly oversold: number;
   readonly doubleBooked: number;
-  /** Holds not all-or-nothing in PostgreSQL, plus 2xx answers whose seats are not the request's (invariant 4). */
+  /** Holds not all-or-nothing in PostgreSQL, plus 2xx answers whose seats are not the request's. */
   readonly partial: number;
-  /** After heal + settle: seats taken in Redis but free in PostgreSQL, and the reverse (invariant 3). */
+  /** After heal + settle: seats taken in Redis but free in PostgreSQL, and the reverse. */
   readonly leaked: number;
   readonly missing: number;
   /** How long Redis took to equal PostgreSQL after the burst; null: not within the deadline. */
   readonly settledMs: number | null;
-  /** 2xx answers that PostgreSQL does not back (invariant 6), or refusals it contradicts, described. */
+  /** 2xx answers that PostgreSQL does not back, or refusals it contradicts, described. */
   readonly lostAcks: readonly string[];
   /** Holds in PostgreSQL of buyers who were only ever told a definite no. */
   readonly phantoms: number;
-  /** Buyers with more than one hold in PostgreSQL: each makes one claim, retried with one key (invariant 5). */
+  /** Buyers with more than one hold in PostgreSQL: each makes one claim, retried with one key. */
   readonly duplicateClaims: number;
   readonly conflicts: ConflictCheck;
   /** Confirms and releases refused as expired although the hold had not expired. */
@@ -78,8 +70,6 @@ export interface ScenarioAudit {
 
 /** Clock and ordering fuzz between the client's timestamps and the server's decisions. */
 const SLACK_MS = 250;
-
-const REFUSALS = new Set(['seats-taken', 'sold-out', 'not-enough-seats', 'no-adjacent-block', 'user-limit']);
 
 interface HoldRow {
   readonly id: string;
@@ -107,11 +97,12 @@ function sameSet(a: readonly number[], b: readonly number[]): boolean {
 
 /** Settles, then checks every invariant against PostgreSQL, Redis and what the clients were told. */
 export async function auditScenario(input: AuditInput): Promise<ScenarioAudit> {
-  const { db, event, records } = input;
+  const { store, event, records } = input;
+  const { db } = store;
   const indexes = (seats: readonly Seat[]) => seats.map((seat) => seatIndex(seat, event.cols));
-  const settleBound = 2 * input.reconcileIntervalMs + defaultReconcileSettings.confirmAfterMs + event.holdTtlMs + EXPIRY_GRACE_MS;
-  const settled = await settle({ db, gate: input.gate, event, deadlineMs: settleBound + 5_000, touch: input.touch });
-  const pg = await auditEvent(db, event.eventId);
+  const settleBound = 2 * input.reconcileIntervalMs + defaultSettings.reconciler.confirmAfterMs + event.holdTtlMs + EXPIRY_GRACE_MS;
+  const settled = await settle({ store, gate: input.gate, event, deadlineMs: settleBound + 5_000, touch: input.touch });
+  const pg = await store.grid.audit(event.eventId);
   const holds = (await db
     .selectFrom('holds')
     .select(['id', 'user_id', 'seat_indexes', 'status', 'expires_at', 'created_at', 'updated_at'])
@@ -122,7 +113,7 @@ export async function auditScenario(input: AuditInput): Promise<ScenarioAudit> {
   const claimsByBuyer = new Map<string, RequestRecord[]>();
   for (const record of records.filter(isClaim)) claimsByBuyer.set(record.buyer, [...(claimsByBuyer.get(record.buyer) ?? []), record]);
 
-  // Invariant 6: every 2xx is in PostgreSQL, as what it said.
+  // Acknowledged means durable: every 2xx is in PostgreSQL, as what it said.
   const lostAcks: string[] = [];
   let partialAnswers = 0;
   for (const record of records.filter((r) => status(r) >= 200 && status(r) < 300)) {
@@ -164,7 +155,8 @@ export async function auditScenario(input: AuditInput): Promise<ScenarioAudit> {
     const hold = record.holdId === undefined ? undefined : holdById.get(record.holdId);
     const expiresAt = hold?.expires_at?.getTime();
     if (expiresAt === undefined || expiresAt > record.receivedAt + SLACK_MS) falseExpiries++;
-    else if (hold?.status === 'confirmed' && record.kind === 'confirm') lostAcks.push(`confirm of ${hold.id}: 410, yet PostgreSQL says confirmed`);
+    else if (hold?.status === 'confirmed' && record.kind === 'confirm')
+      lostAcks.push(`confirm of ${hold.id}: 410, yet PostgreSQL says confirmed`);
   }
 
   // Every request answered: no timeouts, and lost connections only while the API was down on purpose.
@@ -214,7 +206,7 @@ function checkConflicts(
   // A ghost holds its seats in Redis until compensation or, at the latest, the reconciler
   // after the fault healed (an API that was down reconciles once it is back).
   const healed = Math.max(input.fault.to, ...input.apiDown.map((w) => w.to));
-  const ghostLife = 2 * input.reconcileIntervalMs + defaultReconcileSettings.confirmAfterMs + SLACK_MS;
+  const ghostLife = 2 * input.reconcileIntervalMs + defaultSettings.reconciler.confirmAfterMs + SLACK_MS;
   const releasedAt = new Map(records.filter((r) => r.kind === 'release' && r.outcome === 204).map((r) => [r.holdId, r.receivedAt]));
   const intervals: SeatInterval[] = holds.map((hold) => {
     const firstAsk = Math.min(...(claimsByBuyer.get(hold.user_id) ?? []).map((r) => r.sentAt));
@@ -260,7 +252,7 @@ function checkConflicts(
       // The sold-out cache may answer from a Redis verdict up to soldOutCacheMs old.
       const needFree = record.problem === 'sold-out' ? 1 : (record.quantity ?? 1);
       const enough = (ghosts: boolean) => {
-        const occupied = (ghosts ? occupancy : pgOnly).maxOccupied(from - defaultSettings.soldOutCacheMs, to);
+        const occupied = (ghosts ? occupancy : pgOnly).maxOccupied(from - defaultSettings.gate.soldOutCacheMs, to);
         return event.capacity - occupied < needFree;
       };
       if (enough(false)) verdict = 'postgres';
@@ -284,7 +276,9 @@ function checkConflicts(
 export function describeRequest(record: RequestRecord, fault: Window): string {
   const seats = record.takenSeats?.map((seat) => `${seat.row}:${seat.col}`).join(' ') ?? '';
   const at = record.sentAt - fault.from;
-  return `${record.kind} by ${record.buyer} at ${at >= 0 ? '+' : ''}${at} ms: ${record.outcome} ${record.problem ?? ''} ${seats}`.replace(/ +/g, ' ').trim();
+  return `${record.kind} by ${record.buyer} at ${at >= 0 ? '+' : ''}${at} ms: ${record.outcome} ${record.problem ?? ''} ${seats}`
+    .replace(/ +/g, ' ')
+    .trim();
 }
 
 /**
@@ -307,10 +301,15 @@ export function setAsideKnownIssues(
   const keep = (records: readonly RequestRecord[]) => records.filter((record) => !known.some((issue) => issue.covers(record, fault)));
   for (const issue of known) {
     const covered = [...audit.conflicts.unjustified, ...audit.wrongAnswers].filter((record) => issue.covers(record, fault));
-    if (covered.length > 0) tolerated.push(`${covered.length} known: ${issue.reason} (e.g. ${describeRequest(covered[0] as RequestRecord, fault)})`);
+    if (covered.length > 0)
+      tolerated.push(`${covered.length} known: ${issue.reason} (e.g. ${describeRequest(covered[0] as RequestRecord, fault)})`);
   }
   return {
-    audit: { ...audit, conflicts: { ...audit.conflicts, unjustified: keep(audit.conflicts.unjustified) }, wrongAnswers: keep(audit.wrongAnswers) },
+    audit: {
+      ...audit,
+      conflicts: { ...audit.conflicts, unjustified: keep(audit.conflicts.unjustified) },
+      wrongAnswers: keep(audit.wrongAnswers),
+    },
     tolerated,
   };
 }
@@ -330,7 +329,11 @@ export function violations(audit: ScenarioAudit, fault: Window): string[] {
   must(audit.lostAcks.length, `acknowledgements PostgreSQL does not back: ${audit.lostAcks.slice(0, 3).join('; ')}`);
   must(audit.phantoms, 'holds of buyers who were told no');
   must(audit.duplicateClaims, 'buyers holding twice');
-  const some = (records: readonly RequestRecord[]) => records.slice(0, 3).map((r) => describeRequest(r, fault)).join('; ');
+  const some = (records: readonly RequestRecord[]) =>
+    records
+      .slice(0, 3)
+      .map((r) => describeRequest(r, fault))
+      .join('; ');
   must(audit.conflicts.unjustified.length, `unjustified 409s: ${some(audit.conflicts.unjustified)}`);
   must(audit.falseExpiries, 'confirms refused as expired before the expiry');
   must(audit.unanswered, 'requests never answered');

@@ -85,7 +85,12 @@ async function send(
     const receivedAt = Date.now();
     const json = parseJson(text);
     const retryAfter = res.headers.get('retry-after') ?? undefined;
-    return { outcome: res.status, receivedAt, ...(json === undefined ? {} : { json }), ...(retryAfter === undefined ? {} : { retryAfter }) };
+    return {
+      outcome: res.status,
+      receivedAt,
+      ...(json === undefined ? {} : { json }),
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    };
   } catch (error) {
     const receivedAt = Date.now();
     const name = (error as Error).name;
@@ -180,7 +185,11 @@ export async function runBurst(options: BurstOptions): Promise<RequestRecord[]> 
       plan.afterHold === 'confirm' ? { path: `/holds/${holdId}/confirm`, method: 'POST' } : { path: `/holds/${holdId}`, method: 'DELETE' };
     for (let attempt = 1; attempt <= 1 + RETRIES; attempt++) {
       if (attempt > 1) await pause(150 * attempt);
-      const answer = await request(plan, { buyer: id, kind: plan.afterHold === 'confirm' ? 'confirm' : 'release', attempt, holdId }, follow);
+      const answer = await request(
+        plan,
+        { buyer: id, kind: plan.afterHold === 'confirm' ? 'confirm' : 'release', attempt, holdId },
+        follow,
+      );
       if (!isIndefinite(answer.outcome)) break;
     }
   }

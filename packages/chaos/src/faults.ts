@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { admissionScripts, seatStates } from '@seatgrid/admission';
+import { gateScripts } from '@seatgrid/admission/gate';
+import { waitFor } from '@seatgrid/api/child';
 import type { Fault, FaultContext, Heal } from './run-scenario.ts';
 import { EXPIRY_GRACE_MS } from './settle.ts';
-import { waitFor } from './wait-for.ts';
 
 /**
- * The fault scenarios of issue 6, one entry each. A fault is injected mid-burst and
+ * The fault scenarios, one entry each. A fault is injected mid-burst and
  * resolves with its heal; everything else (burst, settle, audit) is run-scenario.ts.
  */
 
@@ -32,7 +32,7 @@ function sha1(text: string): string {
   return createHash('sha1').update(text).digest('hex');
 }
 
-const claimScriptShas = new Set([sha1(admissionScripts['claim-seats'].lua), sha1(admissionScripts['claim-best'].lua)]);
+const claimScriptShas = new Set([sha1(gateScripts['claim-seats'].lua), sha1(gateScripts['claim-best'].lua)]);
 
 /** An EVALSHA of one of the claim scripts (ioredis sends EVAL only after a NOSCRIPT). */
 function isClaimCommand(words: readonly string[]): boolean {
@@ -41,7 +41,10 @@ function isClaimCommand(words: readonly string[]): boolean {
 
 /** The breaker state an API reports in its metrics: 0 closed, 1 half-open, 2 open. */
 async function breakerGauge(baseUrl: string): Promise<number | undefined> {
-  const text = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((res) => res.text(), () => '');
+  const text = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(
+    (res) => res.text(),
+    () => '',
+  );
   const line = text.split('\n').find((l) => l.startsWith('seatgrid_breaker_state '));
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
@@ -49,7 +52,7 @@ async function breakerGauge(baseUrl: string): Promise<number | undefined> {
 /** Seats taken in Redis that PostgreSQL has free, right now. */
 async function redisOnlySeats(context: FaultContext): Promise<number> {
   const redis = (await context.harness.gate.seatMap(context.event.eventId)).states;
-  const postgres = await seatStates(context.harness.db, context.event, EXPIRY_GRACE_MS);
+  const postgres = await context.harness.store.grid.storedSeatStates(context.event.eventId);
   let count = 0;
   for (let i = 0; i < postgres.length; i++) if (redis[i] !== '.' && postgres[i] === '.') count++;
   return count;
@@ -175,7 +178,15 @@ export const apiKilledMidWrite: Fault = {
     // once. (Measured before the kill: with two APIs, the other one's reconciler may free the
     // dead one's seats within its interval.)
     let ahead = 0;
-    await waitFor('Redis winners ahead of PostgreSQL', async () => (ahead = await redisOnlySeats(context)) > 0, 5_000, 20);
+    await waitFor(
+      'Redis winners ahead of PostgreSQL',
+      async () => {
+        ahead = await redisOnlySeats(context);
+        return ahead > 0;
+      },
+      5_000,
+      20,
+    );
     await context.killApi(0);
     notes.redisOnlyAtKill = ahead;
     return async () => {
@@ -202,7 +213,14 @@ export const oneBreakerOpen: Fault = {
     await waitFor(
       'the breaker of API 1 to open',
       async () => {
-        await Promise.all(Array.from({ length: 5 }, () => fetch(seatMap, { signal: AbortSignal.timeout(5_000) }).then((r) => r.arrayBuffer(), () => undefined)));
+        await Promise.all(
+          Array.from({ length: 5 }, () =>
+            fetch(seatMap, { signal: AbortSignal.timeout(5_000) }).then(
+              (r) => r.arrayBuffer(),
+              () => undefined,
+            ),
+          ),
+        );
         return (await breakerGauge(sick.api.baseUrl)) === 2;
       },
       10_000,
@@ -241,7 +259,9 @@ export const expiryRacesConfirm: Fault = {
   },
   async check({ notes }, { records }) {
     const confirms = records.filter((r) => r.kind === 'confirm');
-    const holds = new Map(records.filter((r) => r.kind === 'hold' && r.expiresAt !== undefined).map((r) => [r.holdId, r.expiresAt as number]));
+    const holds = new Map(
+      records.filter((r) => r.kind === 'hold' && r.expiresAt !== undefined).map((r) => [r.holdId, r.expiresAt as number]),
+    );
     // After the reap (expiry + grace) the seats are up for grabs in Redis: the real race.
     const afterReap = confirms.filter((r) => r.sentAt > (holds.get(r.holdId) ?? Infinity) + EXPIRY_GRACE_MS);
     notes.confirmed = confirms.filter((r) => r.outcome === 200).length;
@@ -303,7 +323,7 @@ export const evictingRedis: Fault = {
   },
 };
 
-/** Every fault scenario, in the issue's order. */
+/** Every fault scenario, in a fixed order: a seed's schedule draws from this list. */
 export const faults: readonly Fault[] = [
   redisKilled,
   redisRestartedEmpty,

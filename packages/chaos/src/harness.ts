@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { connectDatabase, createAdmission, findEvent, migrateToLatest, type Admission, type Database, type EventInfo } from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
-import { ApiProcess } from './api-process.ts';
+import type { EventInfo } from '@seatgrid/admission';
+import { createGate, type Gate } from '@seatgrid/admission/gate';
+import { openStoreView, type StoreView } from '@seatgrid/admission/testing';
+import { waitFor, type ChildServer } from '@seatgrid/api/child';
+import { chaosApiDefaults, startChaosApi } from './chaos-api.ts';
 import { FaultProxy } from './fault-proxy.ts';
 import { terminateBackends, withApplicationName } from './postgres-faults.ts';
 import { PrivateRedis } from './private-redis.ts';
-import { waitFor } from './wait-for.ts';
 
 /** One API instance and the two proxies its Redis and PostgreSQL connections go through. */
 export interface ApiNode {
   readonly index: number;
-  readonly api: ApiProcess;
+  readonly api: ChildServer;
   readonly redisProxy: FaultProxy;
   readonly pgProxy: FaultProxy;
   /** Its PostgreSQL connections' application_name: what terminateBackends aims at. */
@@ -38,23 +39,23 @@ export class ChaosHarness {
   readonly redis: PrivateRedis;
   readonly nodes: readonly ApiNode[];
   /** Direct, for the audit and for terminating the APIs' backends. */
-  readonly db: Kysely<Database>;
-  /** The admission engine on a direct Redis connection: reads the gate's seat map. */
-  readonly gate: Admission;
+  readonly store: StoreView;
+  /** The gate on a direct Redis connection: reads the seat map Redis has. */
+  readonly gate: Gate;
   readonly settings: { readonly reconcileIntervalMs: number; readonly breakerTimeoutMs: number };
 
   private constructor(
     runId: string,
     redis: PrivateRedis,
     nodes: ApiNode[],
-    db: Kysely<Database>,
+    store: StoreView,
     settings: { reconcileIntervalMs: number; breakerTimeoutMs: number },
   ) {
     this.runId = runId;
     this.redis = redis;
     this.nodes = nodes;
-    this.db = db;
-    this.gate = createAdmission({ redis: redis.admin, soldOutCacheMs: 0 });
+    this.store = store;
+    this.gate = createGate({ redis: redis.admin, soldOutCacheMs: 0 });
     this.settings = settings;
   }
 
@@ -62,8 +63,8 @@ export class ChaosHarness {
     const runId = `chaos-${randomUUID().slice(0, 8)}`;
     const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid';
     const pgTarget = new URL(databaseUrl);
-    const db = connectDatabase({ connectionString: databaseUrl, maxConnections: 4 });
-    await migrateToLatest(db);
+    const store = openStoreView(databaseUrl);
+    await store.grid.migrate();
     const redis = await PrivateRedis.start();
     const nodes: ApiNode[] = [];
     try {
@@ -74,7 +75,7 @@ export class ChaosHarness {
         const proxiedDb = new URL(databaseUrl);
         proxiedDb.hostname = '127.0.0.1';
         proxiedDb.port = String(pgProxy.port);
-        const api = await ApiProcess.start({
+        const api = await startChaosApi({
           redisUrl: `redis://127.0.0.1:${redisProxy.port}`,
           databaseUrl: withApplicationName(proxiedDb.toString(), applicationName),
           adminToken: ADMIN_TOKEN,
@@ -85,12 +86,13 @@ export class ChaosHarness {
     } catch (error) {
       await Promise.all(nodes.map((node) => node.api.kill()));
       await redis.stop();
-      await db.destroy();
+      await store.close();
       throw error;
     }
-    return new ChaosHarness(runId, redis, nodes, db, {
-      reconcileIntervalMs: Number(options.env?.RECONCILE_INTERVAL_MS ?? 1_000),
-      breakerTimeoutMs: Number(options.env?.BREAKER_TIMEOUT_MS ?? 300),
+    const env = { ...chaosApiDefaults, ...options.env };
+    return new ChaosHarness(runId, redis, nodes, store, {
+      reconcileIntervalMs: Number(env.RECONCILE_INTERVAL_MS),
+      breakerTimeoutMs: Number(env.BREAKER_TIMEOUT_MS),
     });
   }
 
@@ -114,7 +116,7 @@ export class ChaosHarness {
     });
     const body = (await res.json()) as { id?: string };
     if (res.status !== 201 || body.id === undefined) throw new Error(`POST /events answered ${res.status}: ${JSON.stringify(body)}`);
-    const event = await findEvent(this.db, body.id);
+    const event = await this.store.grid.findEvent(body.id);
     if (event === undefined) throw new Error(`event ${body.id} is not in PostgreSQL`);
     return event;
   }
@@ -130,8 +132,14 @@ export class ChaosHarness {
         `API ${node.index} up with its breaker closed`,
         async () => {
           const base = node.api.baseUrl;
-          const seats = await fetch(`${base}/events/${eventId}/seats`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.ok, () => false);
-          const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.text(), () => '');
+          const seats = await fetch(`${base}/events/${eventId}/seats`, { signal: AbortSignal.timeout(2_000) }).then(
+            (r) => r.ok,
+            () => false,
+          );
+          const metrics = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(
+            (r) => r.text(),
+            () => '',
+          );
           return seats && /^seatgrid_breaker_state 0$/m.test(metrics);
         },
         timeoutMs,
@@ -144,7 +152,7 @@ export class ChaosHarness {
   async terminateBackends(index?: number): Promise<number> {
     const nodes = index === undefined ? this.nodes : [this.node(index)];
     let ended = 0;
-    for (const node of nodes) ended += await terminateBackends(this.db, node.applicationName);
+    for (const node of nodes) ended += await terminateBackends(this.store.db, node.applicationName);
     return ended;
   }
 
@@ -157,9 +165,9 @@ export class ChaosHarness {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.nodes.map((node) => node.api.stop(2_000)));
+    await Promise.all(this.nodes.map((node) => node.api.stop('SIGTERM', 2_000)));
     await Promise.all(this.nodes.flatMap((node) => [node.redisProxy.close(), node.pgProxy.close()]));
     await this.redis.stop();
-    await this.db.destroy();
+    await this.store.close();
   }
 }

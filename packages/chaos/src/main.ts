@@ -16,7 +16,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: chaos [--seed N] [--minutes M] [--scenarios K]\n  the same seed replays the same schedule of faults, timings and workloads');
+  console.log(
+    'usage: chaos [--seed N] [--minutes M] [--scenarios K]\n  the same seed replays the same schedule of faults, timings and workloads',
+  );
   process.exit(0);
 }
 
@@ -38,7 +40,9 @@ if (!(minutes > 0)) {
 }
 const scenarios = wholeNumber('scenarios', values.scenarios);
 const schedule = chaosSchedule(seed, { minutes, ...(scenarios === undefined ? {} : { scenarios }) });
-console.log(`chaos seed ${seed}: ${schedule.scenarios.length} scenarios (replay: node packages/chaos/src/main.ts --seed ${seed} --minutes ${minutes})`);
+console.log(
+  `chaos seed ${seed}: ${schedule.scenarios.length} scenarios (replay: node packages/chaos/src/main.ts --seed ${seed} --minutes ${minutes})`,
+);
 
 const started = Date.now();
 const results = await runChaos(schedule, (result, index, planned) => {

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sparePort, waitFor } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
-import { sparePort } from './ports.ts';
-import { waitFor } from './wait-for.ts';
 
 /** Children still running when this process exits are killed, so a crashed run leaves no server behind. */
 const living = new Set<ChildProcess>();
@@ -109,8 +108,22 @@ export class PrivateRedis {
   async #spawn(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.#dir, '--save', '',
-        '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        this.#dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--maxmemory-policy',
+        'noeviction',
+      ],
       { stdio: 'ignore' },
     );
     living.add(child);

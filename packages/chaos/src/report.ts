@@ -2,7 +2,8 @@ import type { ScenarioResult } from './run-scenario.ts';
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -11,7 +12,23 @@ const percent = (share: number) => `${(share * 100).toFixed(1)}%`;
 /** The audit of every scenario: one row each, the invariants' counts (all must be 0). */
 export function auditTable(results: readonly ScenarioResult[]): string {
   return table(
-    ['#', 'fault', 'requests', '2xx', '409', '503', 'other', 'no answer', 'oversold', 'leaked', 'partial', 'lost acks', 'false 409', 'settle ms', 'result'],
+    [
+      '#',
+      'fault',
+      'requests',
+      '2xx',
+      '409',
+      '503',
+      'other',
+      'no answer',
+      'oversold',
+      'leaked',
+      'partial',
+      'lost acks',
+      'false 409',
+      'settle ms',
+      'result',
+    ],
     results.map((r, i) => [
       String(i + 1),
       r.fault,
@@ -56,7 +73,9 @@ export function faultTable(results: readonly ScenarioResult[]): string {
 export function findings(results: readonly ScenarioResult[]): string {
   return results
     .map((r, i) => {
-      const notes = Object.entries(r.notes).map(([key, value]) => `${key}=${String(value)}`).join(' ');
+      const notes = Object.entries(r.notes)
+        .map(([key, value]) => `${key}=${String(value)}`)
+        .join(' ');
       const lines = [`${i + 1}. ${r.fault} (seed ${r.seed})${notes === '' ? '' : `: ${notes}`}`];
       const { byGhost, imprecise } = r.audit.conflicts;
       if (byGhost > 0) lines.push(`   · ${byGhost} 409s explained only by claims in flight (won in Redis, not in PostgreSQL)`);

@@ -45,9 +45,17 @@ function frameEnd(buffer: Buffer, offset: number, words: string[]): number {
   if (eol < 0) return -1;
   const header = buffer.toString('latin1', offset + 1, eol);
   switch (type) {
-    case '+': case '-': case ':': case '_': case ',': case '#': case '(':
+    case '+':
+    case '-':
+    case ':':
+    case '_':
+    case ',':
+    case '#':
+    case '(':
       return eol + 2;
-    case '$': case '!': case '=': {
+    case '$':
+    case '!':
+    case '=': {
       const length = Number(header);
       if (length < 0) return eol + 2; // RESP2 null bulk string
       const end = eol + 2 + length + 2;
@@ -55,7 +63,11 @@ function frameEnd(buffer: Buffer, offset: number, words: string[]): number {
       if (words.length < WORDS_KEPT && type === '$') words.push(buffer.toString('latin1', eol + 2, eol + 2 + Math.min(length, 64)));
       return end;
     }
-    case '*': case '~': case '>': case '%': case '|': {
+    case '*':
+    case '~':
+    case '>':
+    case '%':
+    case '|': {
       const count = Number(header) * (type === '%' || type === '|' ? 2 : 1);
       let at = eol + 2;
       for (let i = 0; i < count; i++) {

@@ -113,7 +113,7 @@ export async function runScenario(harness: ChaosHarness, plan: ScenarioPlan): Pr
   const records = await burst;
 
   const fullAudit = await auditScenario({
-    db: harness.db,
+    store: harness.store,
     gate: harness.gate,
     event,
     records,
@@ -123,7 +123,12 @@ export async function runScenario(harness: ChaosHarness, plan: ScenarioPlan): Pr
     requestTimeoutMs: plan.workload.requestTimeoutMs,
     touch: async () => {
       await Promise.all(
-        harness.baseUrls.map((base) => fetch(`${base}/events/${event.eventId}/seats`, { signal: AbortSignal.timeout(2_000) }).then((res) => res.arrayBuffer(), () => undefined)),
+        harness.baseUrls.map((base) =>
+          fetch(`${base}/events/${event.eventId}/seats`, { signal: AbortSignal.timeout(2_000) }).then(
+            (res) => res.arrayBuffer(),
+            () => undefined,
+          ),
+        ),
       );
     },
   });

@@ -1,18 +1,16 @@
-import { EventNotLoadedError, seatStates, type Admission, type Database, type EventInfo } from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
+import { defaultSettings, EventNotLoadedError, type EventInfo } from '@seatgrid/admission';
+import type { Gate } from '@seatgrid/admission/gate';
+import type { StoreView } from '@seatgrid/admission/testing';
 
-/**
- * Redis reaps a hold this long after PostgreSQL's expiry (the admission strategy's
- * expiryGraceMs, which the API does not configure), so PostgreSQL's map is read with it.
- */
-export const EXPIRY_GRACE_MS = 500;
+/** Redis reaps a hold this long after PostgreSQL's expiry (the API keeps the library's default). */
+export const EXPIRY_GRACE_MS = defaultSettings.gate.expiryGraceMs;
 
 export interface Settled {
   /** Redis's map equalled PostgreSQL's before the deadline. */
   readonly matched: boolean;
   /** How long that took from the start of settling. */
   readonly elapsedMs: number;
-  /** Seats taken in Redis but free in PostgreSQL: nobody can buy them (invariant 3). */
+  /** Seats taken in Redis but free in PostgreSQL: nobody can buy them. */
   readonly leaked: number;
   /** Seats taken in PostgreSQL but free in Redis: the gate would admit a buyer PostgreSQL refuses. */
   readonly missing: number;
@@ -38,8 +36,8 @@ function compare(redis: string, postgres: string): { leaked: number; missing: nu
  * in their reconciler's active set and hydrates it if Redis lost it.
  */
 export async function settle(options: {
-  readonly db: Kysely<Database>;
-  readonly gate: Admission;
+  readonly store: StoreView;
+  readonly gate: Gate;
   readonly event: EventInfo;
   readonly deadlineMs: number;
   readonly touch: () => Promise<void>;
@@ -54,7 +52,7 @@ export async function settle(options: {
         throw error;
       },
     );
-    const postgres = await seatStates(options.db, options.event, EXPIRY_GRACE_MS);
+    const postgres = await options.store.grid.storedSeatStates(options.event.eventId);
     const elapsedMs = Date.now() - started;
     const matched = redis === postgres;
     if (matched || elapsedMs > options.deadlineMs) {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import { waitFor } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
 import { FaultProxy } from '../src/fault-proxy.ts';
 import { PrivateRedis } from '../src/private-redis.ts';
 import { RespFrameReader } from '../src/resp-frames.ts';
-import { waitFor } from '../src/wait-for.ts';
 
 /** A server that answers every chunk with `reply(chunk)`. */
 async function replyServer(reply: (chunk: Buffer) => Buffer): Promise<Server> {
@@ -19,7 +19,10 @@ async function client(port: number): Promise<{ socket: Socket; received: () => s
   const socket = connect(port, '127.0.0.1');
   let data = '';
   let closed = false;
-  socket.on('data', (chunk) => (data += chunk.toString('latin1'))).on('close', () => (closed = true)).on('error', () => {});
+  socket
+    .on('data', (chunk) => (data += chunk.toString('latin1')))
+    .on('close', () => (closed = true))
+    .on('error', () => {});
   // A dropped connection may be reset before it reports connect.
   await new Promise((resolve) => socket.once('connect', resolve).once('close', resolve));
   return { socket, received: () => data, closed: () => closed };
@@ -127,10 +130,14 @@ test('the RESP frame reader finds frames split across chunks, RESP2 and RESP3', 
   assert.deepEqual(words[0], ['GET', 'k']);
 });
 
-test('on Redis, cutReply by command cuts that command\'s reply only: the ones before it arrive whole', async () => {
+test("on Redis, cutReply by command cuts that command's reply only: the ones before it arrive whole", async () => {
   const redis = await PrivateRedis.start();
   const redisProxy = await FaultProxy.start({ host: '127.0.0.1', port: redis.port }, { protocol: 'resp' });
-  const viaRedisProxy = new Redis(redisProxy.port, '127.0.0.1', { enableAutoPipelining: false, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  const viaRedisProxy = new Redis(redisProxy.port, '127.0.0.1', {
+    enableAutoPipelining: false,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
   viaRedisProxy.on('error', () => {});
   try {
     await viaRedisProxy.set('before', 'whole');

@@ -16,7 +16,10 @@ test('hold expiry racing confirm at the TTL boundary: each hold is confirmed or 
   const result = await expectScenarioPasses(t, harness(), expiryRacesConfirm);
   const confirms = result.records.filter((r) => r.kind === 'confirm');
   assert.ok(confirms.length > 0);
-  assert.ok(confirms.every((r) => r.outcome === 200 || r.outcome === 410), `confirms answered ${[...new Set(confirms.map((r) => r.outcome))].join(', ')}`);
+  assert.ok(
+    confirms.every((r) => r.outcome === 200 || r.outcome === 410),
+    `confirms answered ${[...new Set(confirms.map((r) => r.outcome))].join(', ')}`,
+  );
 });
 
 test('Redis on an evicting policy: the API warns at start-up, readiness says so, and PostgreSQL still never oversells', async (t) => {

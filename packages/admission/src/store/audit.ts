@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database } from './database.js';
+import { sql } from 'kysely';
+import { seatIsFree } from './seat-writes.js';
+import type { Executor } from './store.js';
 
 /**
  * What PostgreSQL says about one event, read in one statement (one snapshot, one now()). A
@@ -7,11 +8,11 @@ import type { Database } from './database.js';
  * are checked against the seats table, the two records of who holds what.
  */
 export interface EventAudit {
-  /** Seats listed by two or more live holds: an oversell (invariant 1). Must be 0. */
+  /** Seats listed by two or more live holds: an oversell. Must be 0. */
   readonly oversold: number;
   /** Seats listed by two or more confirmed holds: sold twice. Must be 0. */
   readonly doubleBooked: number;
-  /** Live holds some of whose seats the seats table gives to another hold or none: not all or nothing (invariant 4). Must be 0. */
+  /** Live holds some of whose seats the seats table gives to another hold or none: not all or nothing. Must be 0. */
   readonly partial: number;
   /** Live holds (held and unexpired, or confirmed). */
   readonly activeHolds: number;
@@ -25,7 +26,7 @@ export interface EventAudit {
   readonly seatsFree: number;
 }
 
-export async function auditEvent(db: Kysely<Database>, eventId: string): Promise<EventAudit> {
+export async function auditEvent({ db, t }: Executor, eventId: string): Promise<EventAudit> {
   const { rows } = await sql<{
     oversold: number;
     double_booked: number;
@@ -37,7 +38,7 @@ export async function auditEvent(db: Kysely<Database>, eventId: string): Promise
     seats_free: number;
   }>`
     with live as (
-      select id, status, seat_indexes from holds
+      select id, status, seat_indexes from ${t.holds}
       where event_id = ${eventId} and (status = 'confirmed' or (status = 'held' and expires_at > now()))
     ),
     claimed as (
@@ -48,8 +49,8 @@ export async function auditEvent(db: Kysely<Database>, eventId: string): Promise
       select
         count(*) filter (where state = 'sold')::int as sold,
         count(*) filter (where state = 'held' and held_until >= now())::int as held,
-        count(*) filter (where state = 'free' or (state = 'held' and held_until < now()))::int as free
-      from seats where event_id = ${eventId}
+        count(*) filter (where ${seatIsFree})::int as free
+      from ${t.seats} where event_id = ${eventId}
     )
     select
       (select count(*) from (
@@ -59,7 +60,7 @@ export async function auditEvent(db: Kysely<Database>, eventId: string): Promise
         select seat_index from claimed where status = 'confirmed' group by seat_index having count(distinct id) > 1
       ) as sold_twice)::int as double_booked,
       (select count(distinct claimed.id) from claimed
-        left join seats on seats.event_id = ${eventId} and seats.seat_index = claimed.seat_index
+        left join ${t.seats} as seats on seats.event_id = ${eventId} and seats.seat_index = claimed.seat_index
         where seats.hold_id is distinct from claimed.id)::int as partial,
       (select count(*) from live)::int as active_holds,
       (select count(distinct seat_index) from claimed)::int as active_seats,

@@ -3,7 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 /**
  * PostgreSQL is the truth; Redis is a rebuildable index of it. One row a seat carries the
  * seat's current holder, so PostgreSQL itself can refuse a second one: every correct write
- * path takes seats with a conditional UPDATE whose row count it checks (store/seat-writes.ts).
+ * path takes seats with a conditional UPDATE whose row count it checks (seat-writes.ts).
+ * Every table lives in the schema the user chose (default `seatgrid`), never in `public`.
  */
 export interface Database {
   events: EventsTable;
@@ -11,6 +12,8 @@ export interface Database {
   holds: HoldsTable;
   bookings: BookingsTable;
   idempotency_records: IdempotencyRecordsTable;
+  event_seat_counts: EventSeatCountsTable;
+  waitlist_entries: WaitlistEntriesTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -24,8 +27,9 @@ export interface EventsTable {
   /** 0: no limit. */
   max_seats_per_user: number;
   hold_ttl_ms: number;
-  /** Bumped by every write through the fallback path: tells the gate to re-hydrate. */
-  version: Generated<number>;
+  waitlist_offer_ms: Generated<number>;
+  waiting_room_per_second: number | null;
+  waiting_room_ttl_ms: number | null;
   created_at: CreatedAt;
 }
 
@@ -73,6 +77,32 @@ export interface IdempotencyRecordsTable {
   fingerprint: string;
   response: unknown;
   created_at: CreatedAt;
+}
+
+/** Kept by a trigger on seats: per event and slot, seats taken and seat changes (the slots sum up). */
+export interface EventSeatCountsTable {
+  event_id: string;
+  slot: number;
+  taken: number;
+  changes: string;
+}
+
+export type WaitlistStatus = 'waiting' | 'offered' | 'fulfilled' | 'expired' | 'left';
+
+/** A waitlist entry; seq is the gate's arrival number (null until the gate answered the join). */
+export interface WaitlistEntriesTable {
+  id: string;
+  event_id: string;
+  user_id: string;
+  quantity: number;
+  seq: string | null;
+  status: WaitlistStatus;
+  offers: Generated<number>;
+  skips: Generated<number>;
+  hold_id: string | null;
+  offer_expires_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { limits } from '../limits.js';
 import { InvalidInputError } from '../errors.js';
-import type { EventSnapshot, SnapshotHold } from '../results.js';
+import type { EventSnapshot, SnapshotHold, WaitingRoomSettings } from '../results.js';
 import { seatOfIndex } from '../seats.js';
-import { checkId, checkWhole } from '../validation.js';
-import type { Database, EventRow } from './database.js';
+import { checkId, checkText, checkWhole } from '../validation.js';
+import type { EventRow } from './database.js';
+import type { Executor, Store } from './store.js';
+import { waitlistSnapshot } from './waitlist.js';
 
 export interface NewEvent {
   /** A random id when absent. */
@@ -14,7 +17,12 @@ export interface NewEvent {
   readonly cols: number;
   /** 0 (default): no limit. */
   readonly maxSeatsPerUser?: number;
+  /** How long a hold lasts when the claim does not say, 1 s to 24 h. */
   readonly holdTtlMs: number;
+  /** How long a waitlist offer is held, 1 s to 24 h. Default 5 min. */
+  readonly waitlistOfferMs?: number;
+  /** A waiting room in front of the event (admission strategy): claims then need an admission. */
+  readonly waitingRoom?: WaitingRoomSettings;
 }
 
 export interface EventInfo {
@@ -25,11 +33,11 @@ export interface EventInfo {
   readonly capacity: number;
   readonly maxSeatsPerUser: number;
   readonly holdTtlMs: number;
+  readonly waitlistOfferMs: number;
+  readonly waitingRoom: WaitingRoomSettings | undefined;
 }
 
-const MAX_NAME_LENGTH = 200;
-
-function toInfo(row: EventRow): EventInfo {
+export function toEventInfo(row: EventRow): EventInfo {
   return {
     eventId: row.id,
     name: row.name,
@@ -38,42 +46,74 @@ function toInfo(row: EventRow): EventInfo {
     capacity: row.capacity,
     maxSeatsPerUser: row.max_seats_per_user,
     holdTtlMs: row.hold_ttl_ms,
+    waitlistOfferMs: row.waitlist_offer_ms,
+    waitingRoom:
+      row.waiting_room_per_second === null || row.waiting_room_ttl_ms === null
+        ? undefined
+        : { admitPerSecond: row.waiting_room_per_second, admissionTtlMs: row.waiting_room_ttl_ms },
   };
 }
 
-/** Creates the event and one free row a seat, in one transaction. */
-export async function createEvent(db: Kysely<Database>, event: NewEvent, maxRows = 1000, maxCols = 1000): Promise<EventInfo> {
-  const eventId = event.eventId === undefined ? randomUUID() : checkId('eventId', event.eventId);
-  if (typeof event.name !== 'string' || event.name.trim() === '' || event.name.length > MAX_NAME_LENGTH) {
-    throw new InvalidInputError('name', `must be 1-${MAX_NAME_LENGTH} characters`);
+export const DEFAULT_WAITLIST_OFFER_MS = 5 * 60_000;
+
+function checkWaitingRoom(room: WaitingRoomSettings): WaitingRoomSettings {
+  const admitPerSecond = room.admitPerSecond;
+  if (typeof admitPerSecond !== 'number' || !Number.isFinite(admitPerSecond) || admitPerSecond <= 0 || admitPerSecond > 100_000) {
+    throw new InvalidInputError('waitingRoom.admitPerSecond', 'must be a number above 0, at most 100000');
   }
-  const rows = checkWhole('rows', event.rows, 1, maxRows);
-  const cols = checkWhole('cols', event.cols, 1, maxCols);
+  const admissionTtlMs = checkWhole('waitingRoom.admissionTtlMs', room.admissionTtlMs, 1_000, limits.maxHoldTtlMs);
+  return { admitPerSecond, admissionTtlMs };
+}
+
+/** Creates the event and one free row a seat, in one transaction. */
+export async function createEvent(store: Store, event: NewEvent): Promise<EventInfo> {
+  const eventId = event.eventId === undefined ? randomUUID() : checkId('eventId', event.eventId);
+  const name = checkText('name', event.name, limits.maxEventNameLength);
+  const rows = checkWhole('rows', event.rows, 1, limits.maxRows);
+  const cols = checkWhole('cols', event.cols, 1, limits.maxCols);
   const maxSeatsPerUser = checkWhole('maxSeatsPerUser', event.maxSeatsPerUser ?? 0, 0, rows * cols);
-  const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, 1_000, 24 * 60 * 60_000);
-  return db.transaction().execute(async (trx) => {
-    const row = await trx
+  const holdTtlMs = checkWhole('holdTtlMs', event.holdTtlMs, limits.minHoldTtlMs, limits.maxHoldTtlMs);
+  const room = event.waitingRoom === undefined ? undefined : checkWaitingRoom(event.waitingRoom);
+  const waitlistOfferMs = checkWhole(
+    'waitlistOfferMs',
+    event.waitlistOfferMs ?? DEFAULT_WAITLIST_OFFER_MS,
+    limits.minHoldTtlMs,
+    limits.maxHoldTtlMs,
+  );
+  return store.transaction(async ({ db, t }) => {
+    const row = await db
       .insertInto('events')
-      .values({ id: eventId, name: event.name, rows, cols, capacity: rows * cols, max_seats_per_user: maxSeatsPerUser, hold_ttl_ms: holdTtlMs })
+      .values({
+        id: eventId,
+        name,
+        rows,
+        cols,
+        capacity: rows * cols,
+        max_seats_per_user: maxSeatsPerUser,
+        hold_ttl_ms: holdTtlMs,
+        waitlist_offer_ms: waitlistOfferMs,
+        waiting_room_per_second: room?.admitPerSecond ?? null,
+        waiting_room_ttl_ms: room?.admissionTtlMs ?? null,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await sql`insert into seats (event_id, seat_index, row, col)
-      select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(trx);
-    return toInfo(row);
+    await sql`insert into ${t.seats} (event_id, seat_index, row, col)
+      select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(db);
+    return toEventInfo(row);
   });
 }
 
-export async function findEvent(db: Kysely<Database>, eventId: string): Promise<EventInfo | undefined> {
+export async function findEvent({ db }: Executor, eventId: string): Promise<EventInfo | undefined> {
   const row = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
-  return row === undefined ? undefined : toInfo(row);
+  return row === undefined ? undefined : toEventInfo(row);
 }
 
 /**
  * The event's live state as the gate's snapshot: confirmed holds and unexpired held ones,
- * read from the seats themselves (the truth of who holds what).
+ * read from the seats themselves (the truth of who holds what), and its waitlist.
  */
-export async function eventSnapshot(db: Kysely<Database>, event: EventInfo): Promise<EventSnapshot> {
-  const rows = await db
+export async function eventSnapshot(store: Executor, event: EventInfo): Promise<EventSnapshot> {
+  const rows = await store.db
     .selectFrom('seats')
     .innerJoin('holds', 'holds.id', 'seats.hold_id')
     .select(['seats.seat_index', 'holds.id', 'holds.user_id', 'seats.state', 'seats.held_until'])
@@ -96,33 +136,32 @@ export async function eventSnapshot(db: Kysely<Database>, event: EventInfo): Pro
     rows: event.rows,
     cols: event.cols,
     maxSeatsPerUser: event.maxSeatsPerUser,
-    holds: [...holds.entries()].map(([holdId, hold]): SnapshotHold => ({
-      holdId,
-      userId: hold.userId,
-      status: hold.status,
-      seats: hold.seats.map((index) => seatOfIndex(index, event.cols)),
-      ...(hold.expiresAt === undefined ? {} : { expiresAt: hold.expiresAt }),
-    })),
+    waitlistOfferMs: event.waitlistOfferMs,
+    waitlist: await waitlistSnapshot(store, event.eventId),
+    ...(event.waitingRoom === undefined ? {} : { waitingRoom: event.waitingRoom }),
+    holds: [...holds.entries()].map(
+      ([holdId, hold]): SnapshotHold => ({
+        holdId,
+        userId: hold.userId,
+        status: hold.status,
+        seats: hold.seats.map((index) => seatOfIndex(index, event.cols)),
+        ...(hold.expiresAt === undefined ? {} : { expiresAt: hold.expiresAt }),
+      }),
+    ),
   };
 }
 
 /**
  * One character a seat, as the gate's map has it: '.' free, 'H' held, 'S' sold. A hold
  * counts as held until `heldGraceMs` past its expiry (Redis reaps that late, by design).
+ * Built in SQL as one string: PostgreSQL sends one value, not a row a seat.
  */
-export async function seatStates(db: Kysely<Database>, event: EventInfo, heldGraceMs = 0): Promise<string> {
-  const rows = await db
-    .selectFrom('seats')
-    .select(['seat_index', 'state'])
-    .where('event_id', '=', event.eventId)
-    .where((eb) =>
-      eb.or([
-        eb('state', '=', 'sold'),
-        eb.and([eb('state', '=', 'held'), eb('held_until', '>', sql<Date>`now() - ${heldGraceMs} * interval '1 millisecond'`)]),
-      ]),
-    )
-    .execute();
-  const states = new Array<string>(event.capacity).fill('.');
-  for (const row of rows) states[row.seat_index] = row.state === 'sold' ? 'S' : 'H';
-  return states.join('');
+export async function seatStates({ db, t }: Executor, event: EventInfo, heldGraceMs = 0): Promise<string> {
+  const { rows } = await sql<{ states: string | null }>`
+    select string_agg(
+      case when state = 'sold' then 'S'
+           when state = 'held' and held_until > now() - ${heldGraceMs} * interval '1 millisecond' then 'H'
+           else '.' end, '' order by seat_index) as states
+    from ${t.seats} where event_id = ${event.eventId}`.execute(db);
+  return rows[0]?.states ?? '';
 }

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { Database, HoldStatus } from './database.js';
+import type { HoldStatus } from './database.js';
+import type { Executor } from './store.js';
 
 export interface HoldRecord {
   readonly holdId: string;
@@ -10,7 +10,7 @@ export interface HoldRecord {
 }
 
 /** A hold (or booking: same id) by its id alone, as an API that names only the hold needs. */
-export async function findHold(db: Kysely<Database>, holdId: string): Promise<HoldRecord | undefined> {
+export async function findHold({ db }: Executor, holdId: string): Promise<HoldRecord | undefined> {
   const row = await db
     .selectFrom('holds')
     .select(['id', 'event_id', 'user_id', 'status', 'expires_at'])

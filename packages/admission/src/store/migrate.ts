@@ -1,21 +1,39 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
-import * as initial from './migrations/2026-11-25T0340-initial.js';
-import * as idempotencyPerEvent from './migrations/2026-11-25T0500-idempotency-per-event.js';
 import type { Database } from './database.js';
+import { adoptPublicTables } from './adopt-public-tables.js';
+import { initial } from './migrations/2026-11-25T0340-initial.js';
+import { idempotencyPerEvent } from './migrations/2026-11-25T0500-idempotency-per-event.js';
+import { dropEventVersion } from './migrations/2026-12-01T1000-drop-event-version.js';
+import { seatCounts } from './migrations/2026-12-01T1100-seat-counts.js';
+import { holdsUpdatedAt } from './migrations/2026-12-01T1200-holds-updated-at.js';
+import { waitlist } from './migrations/2026-12-01T1300-waitlist.js';
+import { waitingRoom } from './migrations/2026-12-01T1400-waiting-room.js';
+
+export const MIGRATION_TABLE = 'seatgrid_migrations';
+export const MIGRATION_LOCK_TABLE = 'seatgrid_migrations_lock';
 
 /** Every migration, by timestamped name; the Migrator runs them in name order. */
-const migrations: Readonly<Record<string, Migration>> = Object.freeze({
-  '2026-11-25T0340-initial': initial,
-  '2026-11-25T0500-idempotency-per-event': idempotencyPerEvent,
-});
+function migrationsFor(schema: string): Record<string, Migration> {
+  return {
+    '2026-11-25T0340-initial': initial(),
+    '2026-11-25T0500-idempotency-per-event': idempotencyPerEvent(schema),
+    '2026-12-01T1000-drop-event-version': dropEventVersion(schema),
+    '2026-12-01T1100-seat-counts': seatCounts(schema),
+    '2026-12-01T1200-holds-updated-at': holdsUpdatedAt(schema),
+    '2026-12-01T1300-waitlist': waitlist(schema),
+    '2026-12-01T1400-waiting-room': waitingRoom(schema),
+  };
+}
 
-function migrator(db: Kysely<Database>): Migrator {
+function migrator(db: Kysely<Database>, schema: string): Migrator {
+  const migrations = migrationsFor(schema);
   return new Migrator({
-    db,
+    db: db.withSchema(schema),
     provider: { getMigrations: async () => migrations },
-    migrationTableName: 'seatgrid_migrations',
-    migrationLockTableName: 'seatgrid_migrations_lock',
+    migrationTableSchema: schema,
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
 }
 
@@ -24,12 +42,17 @@ function orThrow(result: MigrationResultSet): MigrationResultSet {
   return result;
 }
 
-/** Brings the schema up to date (safe to call at every start: concurrent callers wait). */
-export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return orThrow(await migrator(db).migrateToLatest());
+/**
+ * Brings SeatGrid's tables in `schema` up to date (safe at every start: concurrent callers
+ * wait). A deployment from before schemas, with its tables in `public`, is moved over first.
+ */
+export async function migrateToLatest(db: Kysely<Database>, schema: string): Promise<MigrationResultSet> {
+  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+  await adoptPublicTables(db, schema);
+  return orThrow(await migrator(db, schema).migrateToLatest());
 }
 
 /** Undoes the newest migration. */
-export async function migrateDown(db: Kysely<Database>): Promise<MigrationResultSet> {
-  return orThrow(await migrator(db).migrateDown());
+export async function migrateDown(db: Kysely<Database>, schema: string): Promise<MigrationResultSet> {
+  return orThrow(await migrator(db, schema).migrateDown());
 }

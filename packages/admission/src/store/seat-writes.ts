@@ -1,7 +1,6 @@
-import { sql, type Kysely, type Transaction, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
+import { sql, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { Database, HoldStatus } from './database.js';
-
-type Executor = Kysely<Database> | Transaction<Database>;
+import type { Executor, StoreTx } from './store.js';
 
 export interface SeatTake {
   readonly eventId: string;
@@ -12,12 +11,15 @@ export interface SeatTake {
   readonly expiresAt: Date | null;
 }
 
-/** A seat is free when nobody holds it, or its hold is past its expiry: expired holds never block. */
+/**
+ * A seat is free when nobody holds it, or its hold is past its expiry: expired holds never
+ * block. Every reader and every conditional write asks this one question.
+ */
 export const seatIsFree = sql<boolean>`(state = 'free' or (state = 'held' and held_until < now()))`;
 
 /** The UPDATE that gives the take's seats to its hold, before any condition on them. */
-export function updateTakenSeats(trx: Transaction<Database>, take: SeatTake): UpdateQueryBuilder<Database, 'seats', 'seats', UpdateResult> {
-  return trx
+export function updateTakenSeats({ db }: StoreTx, take: SeatTake): UpdateQueryBuilder<Database, 'seats', 'seats', UpdateResult> {
+  return db
     .updateTable('seats')
     .set({
       state: take.expiresAt === null ? 'sold' : 'held',
@@ -36,26 +38,34 @@ export function updateTakenSeats(trx: Transaction<Database>, take: SeatTake): Up
  * transaction back: some seats may have been taken. Rows are locked in index order, so
  * overlapping takes never deadlock.
  */
-export async function takeSeatsIfFree(trx: Transaction<Database>, take: SeatTake): Promise<boolean> {
-  const result = await updateTakenSeats(trx, take).where(seatIsFree).executeTakeFirst();
+export async function takeSeatsIfFree(tx: StoreTx, take: SeatTake): Promise<boolean> {
+  const result = await updateTakenSeats(tx, take).where(seatIsFree).executeTakeFirst();
   return Number(result.numUpdatedRows) === take.seatIndexes.length;
 }
 
-/** Records the hold (and, for a sale, its booking) after its seats were taken. */
-export async function insertHold(db: Executor, take: SeatTake): Promise<void> {
-  const sold = take.expiresAt === null;
+/** Records the holds (and, for sales, their bookings) after their seats were taken: one statement each. */
+export async function insertHolds({ db }: Executor, takes: readonly SeatTake[]): Promise<void> {
+  if (takes.length === 0) return;
   await db
     .insertInto('holds')
-    .values({
-      id: take.holdId,
-      event_id: take.eventId,
-      user_id: take.userId,
-      seat_indexes: [...take.seatIndexes],
-      status: sold ? 'confirmed' : 'held',
-      expires_at: take.expiresAt,
-    })
+    .values(
+      takes.map((take) => ({
+        id: take.holdId,
+        event_id: take.eventId,
+        user_id: take.userId,
+        seat_indexes: [...take.seatIndexes],
+        status: take.expiresAt === null ? ('confirmed' as const) : ('held' as const),
+        expires_at: take.expiresAt,
+      })),
+    )
     .execute();
-  if (sold) await db.insertInto('bookings').values({ id: take.holdId, event_id: take.eventId, user_id: take.userId }).execute();
+  const sales = takes.filter((take) => take.expiresAt === null);
+  if (sales.length > 0) {
+    await db
+      .insertInto('bookings')
+      .values(sales.map((take) => ({ id: take.holdId, event_id: take.eventId, user_id: take.userId })))
+      .execute();
+  }
 }
 
 /**
@@ -63,7 +73,7 @@ export async function insertHold(db: Executor, take: SeatTake): Promise<void> {
  * since). Seats are found by primary key: there is no index on hold_id, and an event can
  * have a million seats.
  */
-export async function freeSeatsOf(db: Executor, eventId: string, holdId: string, seatIndexes: readonly number[]): Promise<number> {
+export async function freeSeatsOf({ db }: Executor, eventId: string, holdId: string, seatIndexes: readonly number[]): Promise<number> {
   const result = await db
     .updateTable('seats')
     .set({ state: 'free', hold_id: null, held_until: null, version: sql`version + 1` })
@@ -85,16 +95,16 @@ export interface SeatKey {
  * them in another order calls this first, so every seat writer locks in one order and
  * two writers never deadlock on each other's seats.
  */
-export async function lockSeatsInOrder(trx: Transaction<Database>, seats: readonly SeatKey[]): Promise<void> {
+export async function lockSeatsInOrder({ db, t }: StoreTx, seats: readonly SeatKey[]): Promise<void> {
   await sql`
-    select 1 from seats
+    select 1 from ${t.seats}
     where (event_id, seat_index) in (select * from unnest(${seats.map((s) => s.eventId)}::text[], ${seats.map((s) => s.seatIndex)}::int[]))
     order by event_id, seat_index
-    for update`.execute(trx);
+    for update`.execute(db);
 }
 
 /** Moves a hold from one status to another; false when it was not in `from` (someone else won). */
-export async function moveHold(db: Executor, holdId: string, from: HoldStatus, to: HoldStatus): Promise<boolean> {
+export async function moveHold({ db }: Executor, holdId: string, from: HoldStatus, to: HoldStatus): Promise<boolean> {
   const result = await db
     .updateTable('holds')
     .set({ status: to, updated_at: sql<Date>`now()` })

@@ -1,11 +1,14 @@
 import type { ClaimResult } from '@seatgrid/admission';
 import { Router, type Request, type Response } from 'express';
-import type { AppDependencies } from '../app.ts';
+import type { AppDependencies } from '../app-dependencies.ts';
 import { callerIdentity } from '../caller-identity.ts';
 import type { z } from 'zod';
 import { claimRefusalProblem, ProblemError } from '../http-problem.ts';
 import { bodyOf, idempotencyKeyOf, paramOf } from '../request-input.ts';
 import { claimBody, eventIdParam } from '../schemas.ts';
+import { json, rateLimitHeaders, ref } from '../openapi/components.ts';
+import type { Notes, OperationSpec } from '../openapi/operation-spec.ts';
+import type { ProblemType } from '../problems.ts';
 
 /**
  * POST /events/:eventId/holds (seats held until confirmed or expired) and
@@ -42,8 +45,8 @@ export function claimRoutes(deps: AppDependencies): Router {
   ): Promise<ClaimResult> {
     const result =
       'seats' in body
-        ? await deps.strategy.claimSeats({ ...common, seats: body.seats })
-        : await deps.strategy.claimBestAvailable({
+        ? await deps.grid.claimSeats({ ...common, seats: body.seats })
+        : await deps.grid.claimBestAvailable({
             ...common,
             quantity: body.quantity,
             ...(body.allowSplit === undefined ? {} : { allowSplit: body.allowSplit }),
@@ -66,3 +69,74 @@ export function claimRoutes(deps: AppDependencies): Router {
 
   return router;
 }
+
+const claimProblems: readonly ProblemType[] = [
+  'invalid-input',
+  'event-not-found',
+  'seats-taken',
+  'sold-out',
+  'not-enough-seats',
+  'no-adjacent-block',
+  'user-limit',
+  'idempotency-in-flight',
+  'payload-too-large',
+  'unsupported-media-type',
+  'unprocessable-input',
+  'idempotency-mismatch',
+  'rate-limited',
+  'unavailable',
+];
+
+const claimNotes: Partial<Record<ProblemType, string>> = {
+  'invalid-input':
+    'a malformed id, X-User-Id or Idempotency-Key header, body that is not JSON, or seats outside the grid; `field` names the culprit',
+  'unprocessable-input': 'the body does not match ClaimRequest; `field` names the culprit',
+  'seats-taken': 'nothing was claimed; `takenSeats` lists the seats already taken',
+  'not-enough-seats': '`available` says how many are left',
+  'no-adjacent-block': 'only without allowSplit',
+  'user-limit': '`limit` is the per-user seat limit',
+  'idempotency-in-flight': 'retry after Retry-After',
+  'rate-limited': 'too many claims from this user or this client address; retry after Retry-After',
+};
+
+const claimJwtNotes: Notes = {
+  'invalid-input': 'a malformed id or Idempotency-Key header, body that is not JSON, or seats outside the grid; `field` names the culprit',
+};
+
+/** The OpenAPI specs of the routes above. */
+export const claimOperations: readonly OperationSpec[] = [
+  {
+    method: 'post',
+    path: '/events/{eventId}/holds',
+    operationId: 'createHold',
+    tag: 'holds',
+    summary: 'Hold seats',
+    description: 'Holds the listed seats (all or none) or the best available ones, until the hold expires or is confirmed.',
+    user: true,
+    claim: true,
+    body: { schema: 'ClaimRequest', description: 'The seats, or how many.' },
+    responses: {
+      201: { description: 'The seats are held for the caller.', headers: rateLimitHeaders, content: json(ref('Hold')) },
+    },
+    problems: claimProblems,
+    notes: claimNotes,
+    jwtNotes: claimJwtNotes,
+  },
+  {
+    method: 'post',
+    path: '/events/{eventId}/bookings',
+    operationId: 'createBooking',
+    tag: 'bookings',
+    summary: 'Buy seats in one step',
+    description: 'Sells the listed seats (all or none) or the best available ones at once, without a hold.',
+    user: true,
+    claim: true,
+    body: { schema: 'ClaimRequest', description: 'The seats, or how many.' },
+    responses: {
+      201: { description: 'The seats are sold to the caller.', headers: rateLimitHeaders, content: json(ref('Booking')) },
+    },
+    problems: claimProblems,
+    notes: claimNotes,
+    jwtNotes: claimJwtNotes,
+  },
+];

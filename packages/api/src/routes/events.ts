@@ -1,10 +1,12 @@
-import { createEvent, findEvent, seatMapRows, type EventInfo } from '@seatgrid/admission';
+import { seatMapRows, type EventInfo } from '@seatgrid/admission';
 import { Router } from 'express';
 import { isAdminRequest } from '../admin-token.ts';
-import type { AppDependencies } from '../app.ts';
+import type { AppDependencies } from '../app-dependencies.ts';
 import { ProblemError } from '../http-problem.ts';
 import { bodyOf, paramOf } from '../request-input.ts';
 import { createEventBody, eventIdParam } from '../schemas.ts';
+import { headerRef, json, ref } from '../openapi/components.ts';
+import type { OperationSpec } from '../openapi/operation-spec.ts';
 
 const DEFAULT_HOLD_TTL_SECONDS = 600;
 
@@ -27,7 +29,7 @@ export function eventRoutes(deps: AppDependencies): Router {
   router.post('/events', async (req, res) => {
     if (!isAdminRequest(req, deps.config.adminToken)) throw new ProblemError('unauthorized', {}, { 'WWW-Authenticate': 'Bearer' });
     const body = bodyOf(createEventBody, req);
-    const event = await createEvent(deps.db, {
+    const event = await deps.grid.createEvent({
       name: body.name,
       rows: body.rows,
       cols: body.cols,
@@ -39,16 +41,62 @@ export function eventRoutes(deps: AppDependencies): Router {
 
   router.get('/events/:eventId', async (req, res) => {
     const eventId = paramOf(eventIdParam, req, 'eventId');
-    const event = await findEvent(deps.db, eventId);
+    const event = await deps.grid.findEvent(eventId);
     if (event === undefined) throw new ProblemError('event-not-found');
-    res.json(eventBody(event, (await deps.strategy.seatMap(eventId)).available));
+    res.json(eventBody(event, (await deps.grid.counters(eventId)).available));
   });
 
   // On the admission strategy the map comes from Redis, not PostgreSQL.
   router.get('/events/:eventId/seats', async (req, res) => {
-    const map = await deps.strategy.seatMap(paramOf(eventIdParam, req, 'eventId'));
+    const map = await deps.grid.seatMap(paramOf(eventIdParam, req, 'eventId'));
     res.json({ rows: map.rows, cols: map.cols, available: map.available, grid: seatMapRows(map) });
   });
 
   return router;
 }
+
+/** The OpenAPI specs of the routes above. */
+export const eventOperations: readonly OperationSpec[] = [
+  {
+    method: 'post',
+    path: '/events',
+    operationId: 'createEvent',
+    tag: 'events',
+    summary: 'Create an event',
+    admin: true,
+    body: { schema: 'CreateEventRequest', description: 'The event to create.' },
+    responses: {
+      201: {
+        description: 'The event, created with every seat free.',
+        headers: { Location: headerRef('Location') },
+        content: json(ref('Event')),
+      },
+    },
+    problems: ['invalid-input', 'unauthorized', 'payload-too-large', 'unsupported-media-type', 'unprocessable-input', 'unavailable'],
+    notes: {
+      'invalid-input': 'the body is not JSON, or maxSeatsPerUser exceeds rows × cols; `field` names the culprit',
+      unauthorized: 'no valid admin bearer token, or none is configured',
+      'unprocessable-input': 'the body does not match CreateEventRequest; `field` names the culprit',
+    },
+  },
+  {
+    method: 'get',
+    path: '/events/{eventId}',
+    operationId: 'getEvent',
+    tag: 'events',
+    summary: 'An event and its free seat count',
+    responses: { 200: { description: 'The event.', content: json(ref('Event')) } },
+    problems: ['invalid-input', 'event-not-found', 'unavailable'],
+    notes: { 'invalid-input': 'a malformed event id' },
+  },
+  {
+    method: 'get',
+    path: '/events/{eventId}/seats',
+    operationId: 'getSeatMap',
+    tag: 'events',
+    summary: "An event's seat map",
+    responses: { 200: { description: 'The seat map.', content: json(ref('SeatMap')) } },
+    problems: ['invalid-input', 'event-not-found', 'unavailable'],
+    notes: { 'invalid-input': 'a malformed event id' },
+  },
+];

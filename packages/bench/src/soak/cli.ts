@@ -18,7 +18,8 @@ export const USAGE = `usage: pnpm soak [options]   (or pnpm --filter @seatgrid/b
 function positive(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0 || value > max) throw new Error(`--${name} must be a number above 0 and at most ${max}, not '${raw}'`);
+  if (!Number.isFinite(value) || value <= 0 || value > max)
+    throw new Error(`--${name} must be a number above 0 and at most ${max}, not '${raw}'`);
   return value;
 }
 

@@ -1,8 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { connectDatabase, type Database } from '@seatgrid/admission';
+import { openStoreView } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
 import { optionsOrExitCode, runMain } from '../cli-entry.ts';
 import { defaultOutDir } from '../report.ts';
@@ -10,7 +9,7 @@ import { renderText } from '../text-table.ts';
 import { createEventOverHttp, postJson, scrapeCounters, type CreatedEvent } from '../stress/api-client.ts';
 import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from '../stress/api-server.ts';
 import { auditRun, violations } from '../stress/audit.ts';
-import type { ChildServer } from '../stress/child-server.ts';
+import type { ChildServer } from '@seatgrid/api/child';
 import { percentiles } from '../stress/stats.ts';
 import { parseSoakOptions, USAGE, type SoakOptions } from './cli.ts';
 import { trendAfterWarmUp } from './memory-trend.ts';
@@ -43,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid',
   };
-  const db = connectDatabase({ connectionString: env.DATABASE_URL, maxConnections: 2 });
+  const store = openStoreView(env.DATABASE_URL);
   const redis = new Redis(env.REDIS_URL, { lazyConnect: true });
   const startedAt = new Date();
   const created: string[] = [];
@@ -53,7 +52,12 @@ async function main(argv: readonly string[]): Promise<number> {
     progress(`API pid ${api.pid} at ${api.baseUrl}; ${options.minutes} min at ${options.sessionsPerSec} sessions/s`);
     const events: CreatedEvent[] = [];
     for (let i = 0; i < 3; i++) {
-      const event = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, { name: `soak ${i}`, rows: 20, cols: 25, holdTtlSeconds: HOLD_TTL_SECONDS });
+      const event = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, {
+        name: `soak ${i}`,
+        rows: 20,
+        cols: 25,
+        holdTtlSeconds: HOLD_TTL_SECONDS,
+      });
       created.push(event.eventId);
       events.push(event);
     }
@@ -64,7 +68,11 @@ async function main(argv: readonly string[]): Promise<number> {
       if (status !== 201) throw new Error(`selling out the sold-out event answered ${status}`);
     }
 
-    const load = new MixedLoad({ baseUrl: api.baseUrl, events, soldOutEventId: soldOut.eventId }, options.sessionsPerSec, options.maxInFlight);
+    const load = new MixedLoad(
+      { baseUrl: api.baseUrl, events, soldOutEventId: soldOut.eventId },
+      options.sessionsPerSec,
+      options.maxInFlight,
+    );
     const samples = await sampleWhileLoading(api.baseUrl, load, options.minutes);
     await load.stop();
 
@@ -73,7 +81,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await new Promise((r) => setTimeout(r, settleMs));
     const audits = [];
     for (const event of [...events.map((e) => e.eventId), soldOut.eventId]) {
-      const audit = await auditRun(db, api.baseUrl, event, 'admission', RECONCILE_INTERVAL_MS);
+      const audit = await auditRun(store, api.baseUrl, event, 'admission', RECONCILE_INTERVAL_MS);
       audits.push({ eventId: event, audit, violations: violations(audit) });
     }
     const exit = await api.stop();
@@ -91,8 +99,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } finally {
     await api?.stop();
-    for (const eventId of created) await removeEvent(db as Kysely<Database>, redis, eventId).catch(() => {});
-    await db.destroy();
+    for (const eventId of created) await removeEvent(store, redis, eventId).catch(() => {});
+    await store.close();
     redis.disconnect();
   }
 }
@@ -129,7 +137,9 @@ async function sampleWhileLoading(baseUrl: string, load: MixedLoad, minutes: num
     samples.push(sample);
     last = now;
     if (samples.length % 10 === 0) {
-      progress(`${sample.minute.toFixed(1)} min: ${sample.requestsPerSec.toFixed(0)} req/s, p99 ${sample.p99Ms ?? '-'} ms, heap ${sample.heapUsedMb.toFixed(1)} MB, RSS ${sample.rssMb.toFixed(1)} MB`);
+      progress(
+        `${sample.minute.toFixed(1)} min: ${sample.requestsPerSec.toFixed(0)} req/s, p99 ${sample.p99Ms ?? '-'} ms, heap ${sample.heapUsedMb.toFixed(1)} MB, RSS ${sample.rssMb.toFixed(1)} MB`,
+      );
     }
   }
   return samples;

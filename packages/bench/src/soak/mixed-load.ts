@@ -151,7 +151,13 @@ export class MixedLoad {
     await this.#call('cancel', 'DELETE', `/bookings/${bookingId}`, userId);
   }
 
-  async #call(kind: OperationKind, method: string, path: string, userId?: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  async #call(
+    kind: OperationKind,
+    method: string,
+    path: string,
+    userId?: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: unknown }> {
     const headers: Record<string, string> = {};
     if (userId !== undefined) headers['x-user-id'] = userId;
     if (body !== undefined) headers['content-type'] = 'application/json';

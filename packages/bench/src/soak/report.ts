@@ -60,7 +60,10 @@ export async function writeSoakReport(outDir: string, results: SoakResults): Pro
       file: 'memory.svg',
       title: 'API memory over the soak (MB)',
       svg: renderLineChart({
-        title: 'API memory over the soak', xLabel: 'minutes', yLabel: 'MB', marker: warmUp,
+        title: 'API memory over the soak',
+        xLabel: 'minutes',
+        yLabel: 'MB',
+        marker: warmUp,
         series: [
           { name: 'RSS', points: results.samples.map((s) => ({ x: s.minute, y: s.rssMb })) },
           { name: 'heap used', points: results.samples.map((s) => ({ x: s.minute, y: s.heapUsedMb })) },
@@ -71,7 +74,9 @@ export async function writeSoakReport(outDir: string, results: SoakResults): Pro
       file: 'latency.svg',
       title: 'Latency per window (ms)',
       svg: renderLineChart({
-        title: 'Latency per window', xLabel: 'minutes', yLabel: 'ms',
+        title: 'Latency per window',
+        xLabel: 'minutes',
+        yLabel: 'ms',
         series: [
           { name: 'p50', points: results.samples.map((s) => ({ x: s.minute, y: s.p50Ms ?? 0 })) },
           { name: 'p99', points: results.samples.map((s) => ({ x: s.minute, y: s.p99Ms ?? 0 })) },
@@ -82,7 +87,9 @@ export async function writeSoakReport(outDir: string, results: SoakResults): Pro
       file: 'throughput.svg',
       title: 'Requests per second per window',
       svg: renderLineChart({
-        title: 'Requests per second', xLabel: 'minutes', yLabel: 'req/s',
+        title: 'Requests per second',
+        xLabel: 'minutes',
+        yLabel: 'req/s',
         series: [{ name: 'req/s', points: results.samples.map((s) => ({ x: s.minute, y: s.requestsPerSec })) }],
       }),
     },
@@ -96,7 +103,7 @@ export async function writeSoakReport(outDir: string, results: SoakResults): Pro
     `The API (admission strategy) as a child process under a steady open-loop mix for ${results.minutes} min ` +
       `on ${results.environment.cpus} CPUs, Node ${results.environment.node}: holds (then confirm + cancel, release, or expiry), ` +
       'bookings of listed and best-available seats (cancelled later), seat maps, and claims on a sold-out event. ' +
-      'Every seat taken is given back, so the mix stays the same for the whole run. Memory, breaker and drift come from the API\'s /metrics.',
+      "Every seat taken is given back, so the mix stays the same for the whole run. Memory, breaker and drift come from the API's /metrics.",
     '',
     '## Summary',
     '',

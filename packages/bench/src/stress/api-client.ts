@@ -51,3 +51,13 @@ export async function postJson(baseUrl: string, path: string, userId: string, bo
   });
   return { status: res.status, json: await res.json().catch(() => undefined) };
 }
+
+/** Sells every seat of a rows x cols event, one row a request, and checks the map is full. */
+export async function sellOut(baseUrl: string, eventId: string, rows: number, cols: number): Promise<void> {
+  for (let row = 0; row < rows; row++) {
+    const { status, json } = await postJson(baseUrl, `/events/${eventId}/bookings`, `sellout-${row}`, { quantity: cols });
+    if (status !== 201) throw new Error(`selling out failed: ${status} ${JSON.stringify(json)}`);
+  }
+  const grid = await seatGrid(baseUrl, eventId);
+  if (grid.includes('.')) throw new Error(`event ${eventId} is not sold out after selling every row`);
+}

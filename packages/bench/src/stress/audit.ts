@@ -1,11 +1,11 @@
-import { auditEvent, findEvent, seatStates, type Database, type StrategyName } from '@seatgrid/admission';
-import type { Kysely } from 'kysely';
+import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
+import type { StoreView } from '@seatgrid/admission/testing';
 import { seatGrid } from './api-client.ts';
 import type { LoadResult } from './load.ts';
 import type { Scenario } from './scenarios.ts';
 
 /** Optimistic locking may refuse a buyer after its bounded retries (a false conflict): its goodput is reported, not owed. */
-const OWE_GOODPUT: readonly StrategyName[] = ['admission', 'pessimistic'];
+const OWE_GOODPUT: readonly ComparisonStrategyName[] = ['admission', 'pessimistic'];
 
 export interface StressAudit {
   readonly oversold: number;
@@ -26,21 +26,19 @@ export interface StressAudit {
  * or the deadline (one reconcile interval) passes.
  */
 export async function auditRun(
-  db: Kysely<Database>,
+  { grid }: StoreView,
   baseUrl: string,
   eventId: string,
-  strategy: StrategyName,
+  strategy: ComparisonStrategyName,
   matchDeadlineMs: number,
 ): Promise<StressAudit> {
-  const pg = await auditEvent(db, eventId);
-  const event = await findEvent(db, eventId);
-  if (event === undefined) throw new Error(`event ${eventId} is not in PostgreSQL`);
+  const pg = await grid.audit(eventId);
   const usesRedis = strategy === 'admission';
   let leaked = 0;
   let matches = true;
   const deadline = Date.now() + matchDeadlineMs;
   for (;;) {
-    const [redis, truth] = await Promise.all([seatGrid(baseUrl, eventId), seatStates(db, event)]);
+    const [redis, truth] = await Promise.all([seatGrid(baseUrl, eventId), grid.storedSeatStates(eventId)]);
     leaked = 0;
     for (let i = 0; i < truth.length; i++) if (redis[i] !== '.' && truth[i] === '.') leaked++;
     matches = redis === truth;
@@ -77,14 +75,14 @@ export function violations(audit: StressAudit): string[] {
  */
 export function seatsOwed(
   scenario: Pick<Scenario, 'mustSell'>,
-  strategy: StrategyName,
+  strategy: ComparisonStrategyName,
   claims: Pick<LoadResult, 'stoppedByTimeLimit' | 'transportErrors'>,
 ): number | null {
   const everyBuyerHeard = !claims.stoppedByTimeLimit && claims.transportErrors === 0;
   return scenario.mustSell !== undefined && everyBuyerHeard && OWE_GOODPUT.includes(strategy) ? scenario.mustSell : null;
 }
 
-/** Goodput (invariant 7): every owed seat sold. */
+/** Goodput: every owed seat sold (no false conflicts). */
 export function goodputViolations(owed: number | null, seatsSold: number): string[] {
   return owed !== null && seatsSold < owed ? [`sold ${seatsSold} of the ${owed} seats demanded`] : [];
 }

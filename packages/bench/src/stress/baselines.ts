@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { createAdmission, eventKeys } from '@seatgrid/admission';
+import { createGate, eventKeys } from '@seatgrid/admission/gate';
+import { ChildServer } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
 import { claimSeatsCommand, loadClaimScript, probeCommand, runRedisBenchmark } from '../redis-benchmark.ts';
 import { redisTarget } from '../redis-target.ts';
 import { defineWorkload } from '../workload.ts';
-import { startChildServer } from './child-server.ts';
-import { freePort } from './free-port.ts';
-import { runLoad, type LoadResult } from './load.ts';
+import { readCpu, usPerRequest } from '../cpu-meter.ts';
+import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
 import { warmUp } from './warm-up.ts';
 
 const BARE_EXPRESS = fileURLToPath(new URL('./bare-express-server.ts', import.meta.url));
@@ -19,18 +19,38 @@ export interface RedisBenchmarkBaseline {
   readonly p99Ms: number;
 }
 
+/** The bare Express run, with the CPU its process spent a request answered (/proc, over the measured load). */
+export interface BareExpressBaseline extends LoadResult {
+  readonly cpuUsPerRequest: number | null;
+}
+
 export interface Baselines {
-  readonly bareExpress: LoadResult | null;
+  readonly bareExpress: BareExpressBaseline | null;
   readonly redisBenchmark: RedisBenchmarkBaseline | null;
   readonly notes: readonly string[];
 }
 
+/** The baseline server (bare-express-server.ts) as a child process on a spare port, run like the API. */
+export function startBareExpress(nodeArgs: readonly string[] = []): Promise<ChildServer> {
+  return ChildServer.start({ script: BARE_EXPRESS, readyPath: '/healthz', readyTimeoutMs: 15_000, nodeArgs });
+}
+
+/** The request the baseline answers with a 409 problem, shaped like a buyer's. */
+export function bareExpressRequest(n: number): PlannedRequest {
+  return { method: 'POST', path: '/events/baseline/bookings', headers: { 'x-user-id': `u-${n}` }, body: { quantity: 1 } };
+}
+
 /** A bare Express POST route under the same autocannon load as the scenarios (100 connections). */
-export async function measureBareExpress(requests: number, timeLimitSec: number, progress: (line: string) => void): Promise<LoadResult> {
-  const server = await startChildServer({ script: BARE_EXPRESS, port: await freePort(), readyPath: '/healthz', readyTimeoutMs: 15_000, env: {} });
+export async function measureBareExpress(
+  requests: number,
+  timeLimitSec: number,
+  progress: (line: string) => void,
+): Promise<BareExpressBaseline> {
+  const server = await startBareExpress();
   try {
     await warmUp(server.baseUrl, '/healthz', 100, 2_000);
     progress(`baseline: bare Express POST route, ${requests} requests, 100 connections`);
+    const cpuBefore = await readCpu(server.pid, undefined);
     const result = await runLoad({
       label: 'bare-express',
       baseUrl: server.baseUrl,
@@ -38,10 +58,11 @@ export async function measureBareExpress(requests: number, timeLimitSec: number,
       amount: requests,
       timeLimitSec,
       progress,
-      next: (n) => ({ method: 'POST', path: '/events/baseline/bookings', headers: { 'x-user-id': `u-${n}` }, body: { quantity: 1 } }),
+      next: bareExpressRequest,
     });
-    progress(`baseline: bare Express ${result.throughput.toFixed(0)} req/s`);
-    return result;
+    const cpuUsPerRequest = usPerRequest(cpuBefore.processUs, (await readCpu(server.pid, undefined)).processUs, result.requests);
+    progress(`baseline: bare Express ${result.throughput.toFixed(0)} req/s, ${cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request`);
+    return { ...result, cpuUsPerRequest };
   } finally {
     await server.stop();
   }
@@ -58,21 +79,21 @@ export async function measureRedisBenchmarkBaseline(
 ): Promise<RedisBenchmarkBaseline> {
   const target = redisTarget(redisUrl);
   const redis = new Redis(redisUrl);
-  const admission = createAdmission({ redis });
+  const gate = createGate({ redis });
   const eventId = `stress-rb-${Date.now().toString(36)}`;
-  const workload = defineWorkload(1_000, 1_000, admission.settings.holdTtlMs);
+  const workload = defineWorkload(1_000, 1_000, gate.settings.holdTtlMs);
   try {
-    await admission.createEvent({ eventId, rows: workload.rows, cols: workload.cols });
+    await gate.loadEvent({ eventId, rows: workload.rows, cols: workload.cols, holds: [] });
     const sha = await loadClaimScript(redis);
-    const command = claimSeatsCommand(sha, admission.settings, eventId, workload);
+    const command = claimSeatsCommand(sha, gate.settings, eventId, workload);
     await probeCommand(redis, command, workload);
     progress(`baseline: redis-benchmark -P 1 -c 50 EVALSHA claim-seats, -n ${requests}`);
     const run = await runRedisBenchmark({ target, command, clients: 50, requests, keyspace: workload.keyspace });
     progress(`baseline: redis-benchmark ${run.requestsPerSec.toFixed(0)} claims/s`);
     return { clients: 50, requests, requestsPerSec: run.requestsPerSec, p50Ms: run.latencyMs.p50, p99Ms: run.latencyMs.p99 };
   } finally {
-    const keys = eventKeys(admission.settings.keyPrefix, eventId);
-    const scratch = await redis.keys(`${admission.settings.keyPrefix}:{ev:${eventId}}:*`);
+    const keys = eventKeys(gate.settings.keyPrefix, eventId);
+    const scratch = await redis.keys(`${gate.settings.keyPrefix}:{ev:${eventId}}:*`);
     if (keys.length + scratch.length > 0) await redis.del(...keys, ...scratch);
     redis.disconnect();
   }

@@ -1,5 +1,5 @@
-import { sql, type Kysely } from 'kysely';
 import type { Database } from '@seatgrid/admission';
+import { sql, type Kysely } from 'kysely';
 
 /** Server-side counters of this database (pg_stat_database). */
 export interface PgDatabaseStats {

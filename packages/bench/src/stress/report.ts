@@ -19,7 +19,13 @@ export async function writeStressReport(outDir: string, results: StressResults):
   const json = join(outDir, 'results.json');
   await writeFile(json, `${JSON.stringify(results, null, 2)}\n`);
   const markdown = join(outDir, 'report.md');
-  await writeFile(markdown, renderStressMarkdown(results, charts.map((c) => ({ file: c.file, title: c.title }))));
+  await writeFile(
+    markdown,
+    renderStressMarkdown(
+      results,
+      charts.map((c) => ({ file: c.file, title: c.title })),
+    ),
+  );
   return { markdown, json };
 }
 
@@ -36,7 +42,9 @@ export function renderStressMarkdown(results: StressResults, charts: readonly { 
     '',
     renderMarkdown(runsTable(results.runs, results.ratios)),
     '',
-    'Columns: `xExpr` throughput over bare Express; `won`/`409`/`err` responses by outcome (2xx, 409, other); latencies in ms; ' +
+    'Columns: `xExpr` throughput over bare Express; `API µs/req` CPU (user + system, /proc/<pid>/stat) the API process spent ' +
+      "a request over the load phases, and `xExpr µs` that over bare Express's (Redis's CPU a request is `redisCpuUsPerRequest` " +
+      'in results.json); `won`/`409`/`err` responses by outcome (2xx, 409, other); latencies in ms; ' +
       '`q/req` and `q/sold` PostgreSQL statements the API sent (its `seatgrid_pg_queries_total`) during load and settle, per ' +
       'request and per sold seat; audit `ok`, `caught` (naive: its oversell is expected and reported), `FAIL` (a correct strategy broke an invariant).',
     '',
@@ -54,8 +62,19 @@ export function renderStressMarkdown(results: StressResults, charts: readonly { 
     '| :--- | :--- | :--- | ---: | :--- |',
     ...results.runs.map(
       (r) =>
-        `| ${r.scenario}/${r.strategy} | ${Object.entries(r.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')} | ` +
-        `${r.phases.map((p) => `${p.label}: ${p.requests} in ${p.durationSec.toFixed(1)} s${p.stoppedByTimeLimit ? ' (time limit)' : ''} [${Object.entries(p.byStatus).map(([s, n]) => `${s}: ${n}`).join(', ')}]`).join('; ')} | ` +
+        `| ${r.scenario}/${r.strategy} | ${Object.entries(r.byStatus)
+          .map(([s, n]) => `${s}: ${n}`)
+          .join(', ')} | ` +
+        `${r.phases
+          .map(
+            (p) =>
+              `${p.label}: ${p.requests} in ${p.durationSec.toFixed(1)} s${p.stoppedByTimeLimit ? ' (time limit)' : ''} [${Object.entries(
+                p.byStatus,
+              )
+                .map(([s, n]) => `${s}: ${n}`)
+                .join(', ')}]`,
+          )
+          .join('; ')} | ` +
         `${r.pgTransactions} | ${r.pgServer.transactions} / ${r.pgServer.tuplesRead} / ${r.pgServer.tuplesWritten} |`,
     ),
     '',

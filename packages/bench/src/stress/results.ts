@@ -5,6 +5,8 @@ import type { RunResult } from './run-scenario.ts';
 export interface Ratios {
   /** Per run: its throughput over bare Express's. */
   readonly throughputVsBareExpress: Record<string, number>;
+  /** Per run: the API's CPU µs a request over bare Express's (lower is better). */
+  readonly apiCpuVsBareExpress: Record<string, number>;
   /** Admission's refused requests/s (flash-sale, 409s over the run) over bare Express (target >= 0.95). */
   readonly admissionRefusedVsBareExpress: number | null;
   /** Admission's sold-out answers/s (sold-out-storm) over bare Express (target >= 1.0). */
@@ -32,12 +34,20 @@ export function computeRatios(runs: readonly RunResult[], baselines: Baselines):
   if (express !== undefined && express > 0) {
     for (const run of runs) throughputVsBareExpress[`${run.scenario}/${run.strategy}`] = run.throughput / express;
   }
+  const expressCpu = baselines.bareExpress?.cpuUsPerRequest;
+  const apiCpuVsBareExpress: Record<string, number> = {};
+  if (expressCpu !== undefined && expressCpu !== null && expressCpu > 0) {
+    for (const run of runs) {
+      if (run.apiCpuUsPerRequest !== null) apiCpuVsBareExpress[`${run.scenario}/${run.strategy}`] = run.apiCpuUsPerRequest / expressCpu;
+    }
+  }
   const find = (scenario: string) => runs.find((r) => r.scenario === scenario && r.strategy === 'admission');
   const refusedPerSec = (run: RunResult | undefined) =>
-    run === undefined || run.durationSec === 0 ? undefined : (run.byOutcome.refused.count / run.durationSec);
+    run === undefined || run.durationSec === 0 ? undefined : run.byOutcome.refused.count / run.durationSec;
   const over = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? null : a / b);
   return {
     throughputVsBareExpress,
+    apiCpuVsBareExpress,
     admissionRefusedVsBareExpress: over(refusedPerSec(find('flash-sale')), express),
     admissionSoldOutVsBareExpress: over(refusedPerSec(find('sold-out-storm')), express),
     admissionSoldOutVsRedisBenchmark: over(refusedPerSec(find('sold-out-storm')), baselines.redisBenchmark?.requestsPerSec),

@@ -1,9 +1,10 @@
 import { randomInt } from 'node:crypto';
-import type { Database, StrategyName } from '@seatgrid/admission';
+import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
+import type { StoreView } from '@seatgrid/admission/testing';
 import type { Redis } from 'ioredis';
-import type { Kysely } from 'kysely';
 import { removeEvent } from '../bench-events.ts';
-import { createEventOverHttp, postJson, scrapeCounters, seatGrid } from './api-client.ts';
+import { readCpu, cpuPerRequest } from '../cpu-meter.ts';
+import { createEventOverHttp, scrapeCounters, sellOut } from './api-client.ts';
 import { auditRun, goodputViolations, seatsOwed, violations, type StressAudit } from './audit.ts';
 import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from './api-server.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
@@ -15,12 +16,12 @@ import type { Percentiles } from './stats.ts';
 const QUERIES = 'seatgrid_pg_queries_total';
 const TRANSACTIONS = 'seatgrid_pg_transactions_total';
 
-export const CORRECT_STRATEGIES: readonly StrategyName[] = ['admission', 'optimistic', 'pessimistic'];
+export const CORRECT_STRATEGIES: readonly ComparisonStrategyName[] = ['admission', 'optimistic', 'pessimistic'];
 
 /** One scenario × strategy. Its load figures are those of the first phase (the claims). */
 export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' | 'throughput' | 'byStatus' | 'latency' | 'byOutcome'> {
   readonly scenario: string;
-  readonly strategy: StrategyName;
+  readonly strategy: ComparisonStrategyName;
   readonly eventId: string;
   /** Every load phase (two-phase has holds, then confirms). */
   readonly phases: readonly LoadResult[];
@@ -41,11 +42,15 @@ export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' |
   /** Whether violations fail the run (naive's oversell is expected and only reported). */
   readonly mustBeCorrect: boolean;
   readonly timeLimitSec: number;
+  /** CPU µs the API process spent a request over every load phase (/proc/<pid>/stat); null where unreadable. */
+  readonly apiCpuUsPerRequest: number | null;
+  /** CPU µs the Redis server spent a request over the same phases (INFO cpu; other clients' work included). */
+  readonly redisCpuUsPerRequest: number | null;
 }
 
 export interface RunContext {
-  readonly db: Kysely<Database>;
-  /** Used only to remove the run's event keys afterwards. */
+  readonly store: StoreView;
+  /** Reads Redis's CPU (INFO cpu) and removes the run's event keys afterwards. */
   readonly redis: Redis;
   readonly env: Record<string, string>;
   /** Cap of each load phase, unless the scenario sets its own. */
@@ -56,11 +61,11 @@ export interface RunContext {
 }
 
 /** One scenario against one strategy, on a fresh API child process and a fresh event. */
-export async function runScenario(ctx: RunContext, scenario: Scenario, strategy: StrategyName): Promise<RunResult> {
+export async function runScenario(ctx: RunContext, scenario: Scenario, strategy: ComparisonStrategyName): Promise<RunResult> {
   const { progress } = ctx;
   const label = `${scenario.name}/${strategy}`;
   const timeLimitSec = scenario.timeLimitSec ?? ctx.timeLimitSec;
-  const pgBefore = await readPgDatabaseStats(ctx.db);
+  const pgBefore = await readPgDatabaseStats(ctx.store.db);
   const api = await startApi(ctx.env, strategy, { PAYMENT_SUCCESS_RATE: String(scenario.paymentSuccessRate ?? 1) });
   let stopped = false;
   let eventId: string | undefined;
@@ -73,13 +78,16 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     });
     eventId = event.eventId;
     const capacity = scenario.rows * scenario.cols;
-    if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario);
-    progress(`${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`);
+    if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario.rows, scenario.cols);
+    progress(
+      `${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`,
+    );
 
     await warmUp(api.baseUrl, '/healthz', scenario.connections, 1_000);
     const countersBefore = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
     const tag = `${scenario.name}-${strategy}-${Date.now().toString(36)}`;
     const held: { holdId: string; userId: string }[] = [];
+    const cpuBefore = await readCpu(api.pid, ctx.redis);
     const claims = await runLoad({
       label,
       baseUrl: api.baseUrl,
@@ -101,6 +109,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     });
     const phases: LoadResult[] = [claims];
     if (scenario.confirmShare !== undefined) phases.push(await confirmPhase(ctx, timeLimitSec, api.baseUrl, label, scenario, held));
+    const cpuAfter = await readCpu(api.pid, ctx.redis);
 
     // Settle: bookings need only in-flight writes to land; holds must also expire in
     // PostgreSQL (sweeper) and then in Redis (reaped after the grace).
@@ -109,18 +118,19 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     progress(`${label}: settling ${(settleMs / 1_000).toFixed(1)} s, then auditing`);
     await new Promise((r) => setTimeout(r, settleMs));
     const countersAfter = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
-    const audit = await auditRun(ctx.db, api.baseUrl, event.eventId, strategy, RECONCILE_INTERVAL_MS);
+    const audit = await auditRun(ctx.store, api.baseUrl, event.eventId, strategy, RECONCILE_INTERVAL_MS);
     const exit = await api.stop();
     stopped = true;
     if (exit !== 0) progress(`${label}: warning: the API exited with ${exit}`);
     // Backends flush their statistics on exit: read after the API's connections closed.
     await new Promise((r) => setTimeout(r, 300));
-    const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.db));
+    const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.store.db));
 
     const requests = phases.reduce((sum, p) => sum + p.requests, 0);
     const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
     const mustBeCorrect = CORRECT_STRATEGIES.includes(strategy);
     const mustSell = seatsOwed(scenario, strategy, claims);
+    const cpu = cpuPerRequest(cpuBefore, cpuAfter, requests);
     const result: RunResult = {
       scenario: scenario.name,
       strategy,
@@ -145,26 +155,18 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       violations: [...violations(audit), ...goodputViolations(mustSell, audit.seatsSold)],
       mustBeCorrect,
       timeLimitSec,
+      apiCpuUsPerRequest: cpu.processUsPerRequest,
+      redisCpuUsPerRequest: cpu.redisUsPerRequest,
     };
     progress(
-      `${label}: ${claims.throughput.toFixed(0)} req/s, sold ${audit.seatsSold}/${capacity}, ` +
+      `${label}: ${claims.throughput.toFixed(0)} req/s, API ${cpu.processUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, sold ${audit.seatsSold}/${capacity}, ` +
         `${pgQueries} PG queries, audit ${result.violations.length === 0 ? 'clean' : result.violations.join(', ')}`,
     );
     return result;
   } finally {
     if (!stopped) await api.stop();
-    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.db, ctx.redis, eventId);
+    if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.store, ctx.redis, eventId);
   }
-}
-
-/** Sells every seat before the storm, one row a request. */
-async function sellOut(baseUrl: string, eventId: string, scenario: Scenario): Promise<void> {
-  for (let row = 0; row < scenario.rows; row++) {
-    const { status, json } = await postJson(baseUrl, `/events/${eventId}/bookings`, `sellout-${row}`, { quantity: scenario.cols });
-    if (status !== 201) throw new Error(`selling out failed: ${status} ${JSON.stringify(json)}`);
-  }
-  const grid = await seatGrid(baseUrl, eventId);
-  if (grid.includes('.')) throw new Error(`event ${eventId} is not sold out after selling every row`);
 }
 
 /** Two-phase, second step: a share of the holders confirm (mock payment), the rest walk away. */
@@ -179,7 +181,18 @@ async function confirmPhase(
   const confirming = held.filter(() => randomInt(1_000) < (scenario.confirmShare ?? 0) * 1_000);
   ctx.progress(`${label}: ${held.length} holds; ${confirming.length} confirm, ${held.length - confirming.length} never do`);
   if (confirming.length === 0) {
-    return { label: `${label} confirm`, requests: 0, durationSec: 0, throughput: 0, byStatus: {}, latency: emptyPercentiles(), byOutcome: { won: emptyPercentiles(), refused: emptyPercentiles(), error: emptyPercentiles() }, transportErrors: 0, timeouts: 0, stoppedByTimeLimit: false };
+    return {
+      label: `${label} confirm`,
+      requests: 0,
+      durationSec: 0,
+      throughput: 0,
+      byStatus: {},
+      latency: emptyPercentiles(),
+      byOutcome: { won: emptyPercentiles(), refused: emptyPercentiles(), error: emptyPercentiles() },
+      transportErrors: 0,
+      timeouts: 0,
+      stoppedByTimeLimit: false,
+    };
   }
   return runLoad({
     label: `${label} confirm`,

@@ -11,17 +11,40 @@ const fixed = (n: number | null, digits: number) => (n === null ? '-' : n.toFixe
 export function runsTable(runs: readonly RunResult[], ratios: Ratios): Table {
   return {
     headers: [
-      'scenario/strategy', 'reqs', 'req/s', 'xExpr', 'won', '409', 'err', 'p50', 'p99', 'won p99', '409 p99',
-      'q/req', 'q/sold', 'sold/cap', 'oversold', 'dbl', 'leak', 'partial', 'redis=pg', 'audit',
+      'scenario/strategy',
+      'reqs',
+      'req/s',
+      'xExpr',
+      'API µs/req',
+      'xExpr µs',
+      'won',
+      '409',
+      'err',
+      'p50',
+      'p99',
+      'won p99',
+      '409 p99',
+      'q/req',
+      'q/sold',
+      'sold/cap',
+      'oversold',
+      'dbl',
+      'leak',
+      'partial',
+      'redis=pg',
+      'audit',
     ],
     rows: runs.map((r) => {
       const key = `${r.scenario}/${r.strategy}`;
       const x = ratios.throughputVsBareExpress[key];
+      const xCpu = ratios.apiCpuVsBareExpress[key];
       return [
         key,
         String(r.requests),
         r.throughput.toFixed(0),
         x === undefined ? '-' : x.toFixed(2),
+        fixed(r.apiCpuUsPerRequest, 1),
+        xCpu === undefined ? '-' : xCpu.toFixed(2),
         String(r.byOutcome.won.count),
         String(r.byOutcome.refused.count),
         String(r.byOutcome.error.count),
@@ -49,10 +72,15 @@ export function baselineLines(baselines: Baselines, ratios: Ratios): string[] {
   lines.push(
     express === null
       ? 'bare Express POST: not measured'
-      : `bare Express POST (100 connections): ${express.throughput.toFixed(0)} req/s, p99 ${ms(express.latency, 'p99')} ms`,
+      : `bare Express POST (100 connections): ${express.throughput.toFixed(0)} req/s, p99 ${ms(express.latency, 'p99')} ms, ` +
+          `${fixed(express.cpuUsPerRequest, 1)} µs CPU a request`,
   );
   const rb = baselines.redisBenchmark;
-  lines.push(rb === null ? 'redis-benchmark: not measured' : `redis-benchmark -P 1 -c 50 EVALSHA claim-seats: ${rb.requestsPerSec.toFixed(0)} claims/s, p99 ${rb.p99Ms} ms`);
+  lines.push(
+    rb === null
+      ? 'redis-benchmark: not measured'
+      : `redis-benchmark -P 1 -c 50 EVALSHA claim-seats: ${rb.requestsPerSec.toFixed(0)} claims/s, p99 ${rb.p99Ms} ms`,
+  );
   const ratio = (label: string, value: number | null, target: string) =>
     lines.push(`${label}: ${value === null ? '-' : `${value.toFixed(2)}x`} (target ${target})`);
   ratio('admission refused req/s (flash-sale) vs bare Express', ratios.admissionRefusedVsBareExpress, '>= 0.95x');

@@ -51,7 +51,9 @@ export function renderBarChart(chart: BarChart): string {
       );
     });
     const cx = x0 + (chart.series.length * barW) / 2;
-    parts.push(`<text x="${cx}" y="${top + plotH + 12}" text-anchor="end" transform="rotate(-40 ${cx} ${top + plotH + 12})">${esc(group)}</text>`);
+    parts.push(
+      `<text x="${cx}" y="${top + plotH + 12}" text-anchor="end" transform="rotate(-40 ${cx} ${top + plotH + 12})">${esc(group)}</text>`,
+    );
   });
   parts.push(`<line x1="${left}" x2="${width - 10}" y1="${top + plotH}" y2="${top + plotH}" stroke="#4a5568"/>`);
   chart.series.forEach((s, i) => {

@@ -1,7 +1,15 @@
 import { sql, type Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
 
-/** Events, one row a seat, holds, bookings and idempotency records. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+/**
+ * Events, one row a seat, holds, bookings and idempotency records. `db` is bound to the
+ * schema, so every builder statement lands there.
+ */
+export function initial(): Migration {
+  return { up, down };
+}
+
+async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('events')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -36,20 +44,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('event_id', 'text', (c) => c.notNull().references('events.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (c) => c.notNull())
     .addColumn('seat_indexes', sql`integer[]`, (c) => c.notNull())
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('held', 'confirmed', 'released', 'expired', 'cancelled')`),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('held', 'confirmed', 'released', 'expired', 'cancelled')`))
     .addColumn('expires_at', 'timestamptz')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
   await db.schema.createIndex('holds_event_user').on('holds').columns(['event_id', 'user_id']).execute();
-  await db.schema
-    .createIndex('holds_due')
-    .on('holds')
-    .column('expires_at')
-    .where(sql.ref('status'), '=', 'held')
-    .execute();
+  await db.schema.createIndex('holds_due').on('holds').column('expires_at').where(sql.ref('status'), '=', 'held').execute();
 
   await db.schema
     .createTable('bookings')
@@ -71,7 +72,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
 }
 
-export async function down(db: Kysely<unknown>): Promise<void> {
+async function down(db: Kysely<unknown>): Promise<void> {
   for (const table of ['idempotency_records', 'bookings', 'holds', 'seats', 'events']) {
     await db.schema.dropTable(table).ifExists().execute();
   }

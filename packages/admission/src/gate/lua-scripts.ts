@@ -1,0 +1,61 @@
+import luaFiles from 'seatgrid:lua';
+import { flattenLua } from './lua-flatten.js';
+import { luaCodeTable } from './result-codes.js';
+
+/**
+ * The Lua commands, one file each under lua/ named `<name>-<numberOfKeys>.lua`, with their
+ * includes expanded and the result-code table prepended. The sources are embedded at build time.
+ */
+export type ScriptName =
+  | 'claim-seats'
+  | 'claim-best'
+  | 'confirm'
+  | 'extend'
+  | 'release'
+  | 'reap'
+  | 'read'
+  | 'load-begin'
+  | 'load-chunk'
+  | 'load-commit'
+  | 'load-waitlist'
+  | 'waitlist-join'
+  | 'waitlist-leave'
+  | 'release-lease'
+  | 'queue-open'
+  | 'queue-join'
+  | 'queue-status'
+  | 'queue-admit';
+
+export interface ScriptDefinition {
+  readonly name: ScriptName;
+  /** The ioredis command it is registered as. */
+  readonly command: string;
+  readonly numberOfKeys: number;
+  /** The flattened source Redis runs. */
+  readonly lua: string;
+}
+
+const COMMAND_FILE = /^([a-z-]+)-(\d+)\.lua$/;
+
+function commandName(name: string): string {
+  return 'sg' + name.replace(/(^|-)([a-z])/g, (_m, _dash, letter: string) => letter.toUpperCase());
+}
+
+function loadDefinitions(): Readonly<Record<ScriptName, ScriptDefinition>> {
+  const definitions: Record<string, ScriptDefinition> = {};
+  for (const path of Object.keys(luaFiles)) {
+    const match = COMMAND_FILE.exec(path);
+    if (!match) continue;
+    const name = match[1] as ScriptName;
+    definitions[name] = Object.freeze({
+      name,
+      command: commandName(name),
+      numberOfKeys: Number(match[2]),
+      lua: luaCodeTable() + flattenLua((file) => luaFiles[file], path),
+    });
+  }
+  return Object.freeze(definitions as Record<ScriptName, ScriptDefinition>);
+}
+
+/** Every script of the gate, by name: for tooling such as redis-benchmark or SCRIPT LOAD. */
+export const gateScripts = loadDefinitions();

@@ -1,0 +1,20 @@
+import type { IdentityScheme } from '../caller-identity.ts';
+import { claimOperations } from '../routes/claims.ts';
+import { eventOperations } from '../routes/events.ts';
+import { holdOperations } from '../routes/holds.ts';
+import { operationsOperations } from '../routes/operations.ts';
+import { openApiDocument } from './document.ts';
+import type { OperationSpec } from './operation-spec.ts';
+
+/** Every operation of the API, gathered from the routes files that serve them. */
+export const apiOperations: readonly OperationSpec[] = Object.freeze([
+  ...eventOperations,
+  ...claimOperations,
+  ...holdOperations,
+  ...operationsOperations,
+]);
+
+/** The API's OpenAPI document for one identity scheme (built once). */
+export function apiDocument(identity: IdentityScheme = 'x-user-id'): object {
+  return openApiDocument(apiOperations, identity);
+}

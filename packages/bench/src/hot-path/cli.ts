@@ -1,0 +1,61 @@
+import { parseArgs } from 'node:util';
+
+export interface HotPathOptions {
+  /** Measured requests a row. */
+  readonly requests: number;
+  /** Uncounted requests a row before it, of the same kind. */
+  readonly warmup: number;
+  readonly connections: number;
+  readonly quick: boolean;
+  /** Run each server with --cpu-prof and report its top frames. */
+  readonly cpuProf: boolean;
+  readonly outDir: string | undefined;
+}
+
+export const USAGE = `usage: pnpm --filter @seatgrid/bench hot-path [options]
+  CPU a request of the API on its hot paths, against a bare Express 5 route, in one run:
+  bare Express 409, sold-out answer (in-process cache), seats-taken refusal (one Redis
+  script call), granted hold (answered after its PostgreSQL commit).
+
+  --requests N      measured requests a row (default 30000; 3000 with --quick)
+  --warmup N        uncounted requests of the same kind before each row (default 5000; 1000 with --quick)
+  --connections N   autocannon connections (default 100)
+  --quick           a short run
+  --cpu-prof        run each server with --cpu-prof (one .cpuprofile a row in <out>/profiles) and print
+                    its top 20 frames by self time over the measured phase; CPU figures then include
+                    the profiler's own cost
+  --out DIR         where to write report.md and results.json (default bench-results/hot-path-<time>)
+
+  Exits 1 when an answer had another status than the row expects (or a granted hold is not
+  in PostgreSQL); a missed CPU target is reported, not failed.`;
+
+export function parseHotPathOptions(argv: readonly string[]): HotPathOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      requests: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string', default: '100' },
+      quick: { type: 'boolean', default: false },
+      'cpu-prof': { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  const whole = (flag: string, raw: string | undefined, fallback: number, min: number, max: number) => {
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} must be a whole number from ${min} to ${max}, got ${raw}`);
+    return n;
+  };
+  return {
+    requests: whole('requests', values.requests, values.quick ? 3_000 : 30_000, 100, 500_000),
+    warmup: whole('warmup', values.warmup, values.quick ? 1_000 : 5_000, 0, 100_000),
+    connections: whole('connections', values.connections, 100, 1, 1_000),
+    quick: values.quick,
+    cpuProf: values['cpu-prof'],
+    outDir: values.out,
+  };
+}

@@ -1,0 +1,33 @@
+/** The four requests the hot-path bench measures, the baseline first. */
+export const ROW_NAMES = ['bare-express', 'sold-out', 'seats-taken', 'granted-hold'] as const;
+export type RowName = (typeof ROW_NAMES)[number];
+
+/** The most CPU a request may cost the API, as a multiple of a bare Express route's. */
+export const CPU_TARGETS: Readonly<Record<Exclude<RowName, 'bare-express'>, number>> = {
+  'sold-out': 1.15,
+  'seats-taken': 1.4,
+  'granted-hold': 3,
+};
+
+export interface CpuVerdict {
+  /** CPU a request over the baseline's; null when either is unknown or the baseline is 0. */
+  readonly ratio: number | null;
+  readonly target: number | null;
+  /** null: no target, or no ratio to judge. */
+  readonly met: boolean | null;
+}
+
+export function cpuVerdict(name: RowName, usPerRequest: number | null, baselineUsPerRequest: number | null): CpuVerdict {
+  const target = name === 'bare-express' ? null : CPU_TARGETS[name];
+  const ratio =
+    usPerRequest === null || baselineUsPerRequest === null || baselineUsPerRequest <= 0 ? null : usPerRequest / baselineUsPerRequest;
+  return { ratio, target, met: ratio === null || target === null ? null : ratio <= target };
+}
+
+/** `<= 1.15x` beside a ratio, then whether it is met. */
+export function describeVerdict(verdict: CpuVerdict): { target: string; met: string } {
+  return {
+    target: verdict.target === null ? '-' : `<= ${verdict.target}x`,
+    met: verdict.met === null ? '-' : verdict.met ? 'yes' : 'NO',
+  };
+}

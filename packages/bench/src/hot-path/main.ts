@@ -1,0 +1,110 @@
+// `pnpm --filter @seatgrid/bench hot-path`: the CPU a request costs the API on its hot
+// paths (sold-out answer, seats-taken refusal, granted hold) beside a bare Express 5 route,
+// measured in one run on the same machine; --cpu-prof adds each server's top frames.
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { openStoreView } from '@seatgrid/admission/testing';
+import { Redis } from 'ioredis';
+import { optionsOrExitCode, runMain } from '../cli-entry.ts';
+import { clockTicksPerSecond } from '../cpu-usage.ts';
+import { createProgress } from '../progress.ts';
+import { checkQuiet } from '../quiet-check.ts';
+import { defaultOutDir, REPO_ROOT } from '../report.ts';
+import { parseHotPathOptions, USAGE, type HotPathOptions } from './cli.ts';
+import { measureRow, type RowMeasurement } from './measure-row.ts';
+import { readProfile, topFrames } from './profile-top-frames.ts';
+import { judgeRows, rowFailures, terminalReport, writeHotPathReport, type HotPathResults, type HotPathRowResult } from './report.ts';
+import { HOT_PATH_ROWS, type RowContext } from './rows.ts';
+
+const TOP_FRAMES = 20;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const options = optionsOrExitCode<HotPathOptions>(() => parseHotPathOptions(argv), USAGE);
+  if (typeof options === 'number') return options;
+  const progress = createProgress();
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid';
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const outDir = options.outDir ?? defaultOutDir(startedAt, 'hot-path-');
+  const profileDir = join(outDir, 'profiles');
+  const store = openStoreView(databaseUrl);
+  const redis = new Redis(redisUrl);
+  try {
+    const quiet = await checkQuiet(redis);
+    const load = loadavg()[0] ?? 0;
+    progress(`Redis: ${quiet.foreignCommandsPerSec.toFixed(0)} commands/s from other clients; load average ${load.toFixed(2)}`);
+    const tag = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
+    const measured: { row: RowMeasurement; profileFile: string | undefined }[] = [];
+    for (const row of HOT_PATH_ROWS) {
+      const profileFile = options.cpuProf ? join(profileDir, `${row.name}.cpuprofile`) : undefined;
+      const ctx: RowContext = {
+        store,
+        redis,
+        env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
+        nodeArgs: options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${row.name}.cpuprofile`] : [],
+        totalRequests: options.warmup + options.requests,
+        tag,
+      };
+      progress(
+        `${row.name}: ${row.description}; ${options.warmup} warm-up + ${options.requests} measured requests, ${options.connections} connections`,
+      );
+      const prepared = await row.prepare(ctx);
+      let result: RowMeasurement;
+      try {
+        result = await measureRow(row, prepared, { ...options, redis, progress });
+      } finally {
+        // The profile is written as the server exits: stop it before reading.
+        const exit = await prepared.server.stop();
+        if (exit !== 0) progress(`${row.name}: warning: the server exited with ${exit}`);
+        await prepared.cleanUp();
+      }
+      progress(
+        `${row.name}: ${result.throughput.toFixed(0)} req/s, ${result.cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, statuses ${JSON.stringify(result.byStatus)}`,
+      );
+      measured.push({ row: result, profileFile });
+    }
+    const judged = judgeRows(measured.map((m) => m.row));
+    const rows: HotPathRowResult[] = [];
+    for (const [i, row] of judged.entries()) {
+      const file = measured[i]?.profileFile;
+      rows.push(
+        file === undefined ? row : { ...row, profile: { file, summary: topFrames(await readProfile(file), TOP_FRAMES, row.windowUs) } },
+      );
+    }
+    const tick = 1e6 / clockTicksPerSecond();
+    const results: HotPathResults = {
+      startedAt: startedAt.toISOString(),
+      runtimeSec: (performance.now() - t0) / 1_000,
+      parameters: { requests: options.requests, warmup: options.warmup, connections: options.connections, cpuProf: options.cpuProf },
+      environment: {
+        node: process.version,
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        clockTicksPerSecond: clockTicksPerSecond(),
+        loadAverageAtStart: Number(load.toFixed(2)),
+        redisCommandsPerSecFromOthersAtStart: Math.round(quiet.foreignCommandsPerSec),
+      },
+      notes: [
+        `CPU is read in ticks of ${tick.toFixed(0)} µs: each µs/req figure is within ${(tick / options.requests).toFixed(2)} µs`,
+        "the API's background jobs (hold sweeper every 1 s, reconciler every 5 s) run during the measured phase and are counted",
+        "the load generator, the servers, Redis and PostgreSQL share the machine's cores (and Redis is shared with other clients)",
+        ...(options.cpuProf
+          ? ["--cpu-prof: every server ran under the sampling profiler; its CPU figures include the profiler's cost"]
+          : []),
+      ],
+      rows,
+    };
+    const written = await writeHotPathReport(outDir, results, REPO_ROOT);
+    process.stdout.write(`\n${terminalReport(results, REPO_ROOT)}\n\n`);
+    progress(`wrote ${written.markdown} and ${written.json}`);
+    return rowFailures(rows).length > 0 ? 1 : 0;
+  } finally {
+    await store.close();
+    redis.disconnect();
+  }
+}
+
+runMain('hot-path', () => main(process.argv.slice(2)));

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseHotPathOptions } from '../src/hot-path/cli.ts';
+import { parseStressOptions } from '../src/stress/cli.ts';
+
+const known = ['flash-sale', 'sold-out-storm'];
+
+test('stress --keep-api takes an optional port: none, the next word, or after "="', () => {
+  const port = (argv: string[]) => {
+    const options = parseStressOptions(argv, known);
+    return options === 'help' ? 'help' : options.keepApiPort;
+  };
+  assert.equal(port([]), undefined);
+  assert.equal(port(['--keep-api']), 3000);
+  assert.equal(port(['--keep-api', '3101', '--quick']), 3101);
+  assert.equal(port(['--keep-api=3102']), 3102);
+  assert.equal(port(['--keep-api', '--quick']), 3000);
+  const rest = parseStressOptions(['--keep-api', '--scenario', 'flash-sale', '--quick'], known);
+  assert.ok(rest !== 'help' && rest.quick && rest.scenarios?.[0] === 'flash-sale');
+  assert.throws(() => parseStressOptions(['--keep-api=0'], known), /--keep-api wants a port/);
+  assert.throws(() => parseStressOptions(['--keep-api=http'], known), /--keep-api wants a port/);
+});
+
+test('hot-path: 30,000 requests and 100 connections by default, --quick shorter, bad numbers refused', () => {
+  assert.deepEqual(parseHotPathOptions([]), {
+    requests: 30_000,
+    warmup: 5_000,
+    connections: 100,
+    quick: false,
+    cpuProf: false,
+    outDir: undefined,
+  });
+  const quick = parseHotPathOptions(['--quick', '--cpu-prof', '--connections', '50', '--out', '/tmp/x']);
+  assert.deepEqual(quick, { requests: 3_000, warmup: 1_000, connections: 50, quick: true, cpuProf: true, outDir: '/tmp/x' });
+  const sized = parseHotPathOptions(['--quick', '--requests', '12000', '--warmup', '0']);
+  assert.ok(sized !== 'help' && sized.requests === 12_000 && sized.warmup === 0);
+  assert.equal(parseHotPathOptions(['--help']), 'help');
+  assert.throws(() => parseHotPathOptions(['--requests', '1e3x']), /--requests must be a whole number/);
+  assert.throws(() => parseHotPathOptions(['--connections', '0']), /--connections must be a whole number/);
+});
