@@ -23,13 +23,13 @@ import { withTimeout } from './with-timeout.js';
 import { sql } from 'kysely';
 import { auditEvent, type EventAudit } from './store/audit.js';
 import type { EventCache } from './store/event-cache.js';
-import { createEvent, findEvent, seatStates, type EventInfo, type NewEvent } from './store/events.js';
+import { createEvent, findEvent, listEvents, seatStates, type EventInfo, type NewEvent } from './store/events.js';
 import { sweepExpiredHolds, type ExpiredHoldRow } from './store/hold-sweeper.js';
 import { findHold, type HoldRecord } from './store/holds.js';
 import { migrateDown, migrateToLatest } from './store/migrate.js';
 import type { Store } from './store/store.js';
 import type { BookingStrategy, ComparisonStrategyName } from './strategies/strategy.js';
-import { checkId } from './validation.js';
+import { checkId, checkWhole } from './validation.js';
 
 /** What start() found. */
 export interface StartReport {
@@ -148,6 +148,20 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   findEvent(eventId: string): Promise<EventInfo | undefined> {
     return this.track(() => findEvent(this.store, checkId('eventId', eventId)));
+  }
+
+  /**
+   * Events a page at a time, ordered by id: pass the `nextCursor` of a page to get the next
+   * (undefined on the last page). `limit`: 1-100.
+   */
+  listEvents(page: { limit?: number; cursor?: string } = {}): Promise<{ events: EventInfo[]; nextCursor: string | undefined }> {
+    return this.track(async () => {
+      const limit = checkWhole('limit', page.limit ?? 50, 1, 100);
+      const events = await listEvents(this.store, limit + 1, page.cursor === undefined ? undefined : checkId('cursor', page.cursor));
+      const more = events.length > limit;
+      const shown = events.slice(0, limit);
+      return { events: shown, nextCursor: more ? shown.at(-1)?.eventId : undefined };
+    });
   }
 
   /** A hold (or booking: the same id) by its id alone, as an API that names only the hold needs. */

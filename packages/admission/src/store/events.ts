@@ -103,6 +103,13 @@ export async function createEvent(store: Store, event: NewEvent): Promise<EventI
   });
 }
 
+/** A page of events, by id; `after`: the last id of the previous page (none for the first). */
+export async function listEvents({ db }: Executor, limit: number, after?: string): Promise<EventInfo[]> {
+  let query = db.selectFrom('events').selectAll().orderBy('id').limit(limit);
+  if (after !== undefined) query = query.where('id', '>', after);
+  return (await query.execute()).map(toEventInfo);
+}
+
 export async function findEvent({ db }: Executor, eventId: string): Promise<EventInfo | undefined> {
   const row = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
   return row === undefined ? undefined : toEventInfo(row);
