@@ -53,7 +53,8 @@ export class AdmissionSeatGrid extends GridCore {
   readonly breaker: Breaker;
   protected readonly bookings: AdmissionStrategy;
   readonly #feeds: ChangeFeeds;
-  readonly #committer: GroupCommitter;
+  /** One a shard. */
+  readonly #committers: readonly GroupCommitter[];
   readonly #hydrator: Hydrator;
   readonly #waitlistWriter: WaitlistWriter;
   /** Events this process served lately, and when. */
@@ -63,14 +64,14 @@ export class AdmissionSeatGrid extends GridCore {
 
   constructor(parts: GridParts, admission: AdmissionParts) {
     super(parts);
-    const { settings, store, events, metrics } = parts;
+    const { settings, shards, events, metrics } = parts;
     const onBackgroundError = (error: unknown) => this.reportBackgroundError(error, 'hydration');
     this.gate = admission.gate;
     this.#feeds = new ChangeFeeds(this.gate, admission.openReader);
     this.breaker = new Breaker(settings.breaker, (state) => this.#breakerMoved(state));
-    this.#committer = new GroupCommitter(store, settings.groupCommit, (size) => metrics.groupCommitBatch(size));
+    this.#committers = shards.all.map((store) => new GroupCommitter(store, settings.groupCommit, (size) => metrics.groupCommitBatch(size)));
     this.#waitlistWriter = new WaitlistWriter({
-      store,
+      storeFor: async (eventId) => shards.at((await events.get(eventId)).shard),
       onConflict: (eventId) => void this.hydrate(eventId).catch(onBackgroundError),
       onError: (error) => this.reportBackgroundError(error, 'waitlist'),
       onWritten: (eventId, news) => {
@@ -82,16 +83,19 @@ export class AdmissionSeatGrid extends GridCore {
       },
     });
     admission.waitlistNews.target = (eventId, news) => this.#waitlistWriter.write(eventId, news);
-    const landed = (eventId: string) => Promise.all([this.#committer.drain(eventId), this.#waitlistWriter.drain(eventId)]).then(() => {});
-    this.#hydrator = new Hydrator(this.gate, store, landed, (hydration) => {
+    const landed = (event: EventInfo) =>
+      Promise.all([(this.#committers[event.shard] as GroupCommitter).drain(event.eventId), this.#waitlistWriter.drain(event.eventId)]).then(
+        () => {},
+      );
+    this.#hydrator = new Hydrator(this.gate, shards, landed, (hydration) => {
       metrics.hydration(hydration.reason);
       this.emit('hydrate', hydration);
     });
     const inTransit = new InTransit();
     const winners = new WinnerWriter({
       gate: this.gate,
-      store,
-      committer: this.#committer,
+      shards,
+      committers: this.#committers,
       hydrator: this.#hydrator,
       onCompensation: (compensation) => {
         metrics.compensation(compensation.reason);
@@ -107,16 +111,16 @@ export class AdmissionSeatGrid extends GridCore {
       hydrator: this.#hydrator,
       winners,
       inTransit,
-      fallback: createOptimisticStrategy({ store, events, settings: settings.postgres }),
+      fallback: createOptimisticStrategy({ shards, events, settings: settings.postgres }),
       hydrationWaitMs: settings.hydrationWaitMs,
       onGrant: (eventId) => void this.gate.noteGrant(eventId, ACTIVE_EVENT_WINDOW_MS).catch(onBackgroundError),
       onDecision: (outcome, path, seconds) => metrics.decision('admission', outcome, path, seconds),
       onBackgroundError,
     });
-    this.#waitlist = new WaitlistService({ store, events, gate: this.gate, strategy: this.bookings, writer: this.#waitlistWriter });
+    this.#waitlist = new WaitlistService({ shards, events, gate: this.gate, strategy: this.bookings, writer: this.#waitlistWriter });
     const reconciler = new Reconciler({
       gate: this.gate,
-      store,
+      shards,
       hydrator: this.#hydrator,
       settings: settings.reconciler,
       activeEvents: () => this.#activeEvents(),
@@ -124,7 +128,10 @@ export class AdmissionSeatGrid extends GridCore {
       heldGraceMs: settings.gate.expiryGraceMs,
       inTransit: (eventId) => inTransit.settled(eventId),
       poolSeats: (eventId) => this.gate.waitlistPool(eventId),
-      waitingEntries: async (eventId) => ({ redis: await this.gate.waitlistLength(eventId), postgres: await waitingCount(store, eventId) }),
+      waitingEntries: async (eventId) => ({
+        redis: await this.gate.waitlistLength(eventId),
+        postgres: await waitingCount(shards.at((await events.get(eventId)).shard), eventId),
+      }),
       onDrift: (drift) => {
         for (const [kind, seats] of Object.entries(drift.byKind)) if (seats > 0) metrics.drift(kind as keyof typeof drift.byKind, seats);
         this.emit('drift', drift);
@@ -234,7 +241,7 @@ export class AdmissionSeatGrid extends GridCore {
   protected async stopMore(): Promise<void> {
     this.#feeds.close();
     await this.#reconciler.stop();
-    await this.#committer.drainAll();
+    await Promise.all(this.#committers.map((committer) => committer.drainAll()));
     await this.#waitlistWriter.drainAll();
     this.breaker.shutdown();
   }
@@ -253,7 +260,9 @@ export class AdmissionSeatGrid extends GridCore {
    * leaves no trace in PostgreSQL), whichever process served them, and those this process served.
    */
   async #activeEvents(): Promise<EventInfo[]> {
-    const fromStore = await activeEvents(this.store, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS);
+    const fromStore = (
+      await Promise.all(this.shards.all.map((store, shard) => activeEvents(store, shard, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS)))
+    ).flat();
     const since = Date.now() - ACTIVE_EVENT_WINDOW_MS;
     for (const [eventId, servedAt] of this.#served) if (servedAt < since) this.#served.delete(eventId);
     const granted = await this.gate.recentGrants(ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS).catch(() => []);

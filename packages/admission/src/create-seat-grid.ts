@@ -10,6 +10,7 @@ import { BackgroundErrorRelay, type GridParts } from './seat-grid.js';
 import { resolveSettings, type SeatGridSettings, type SettingsOverrides } from './settings.js';
 import { openDatabase, type DatabaseConnection } from './store/connect.js';
 import { EventCache } from './store/event-cache.js';
+import { Shards } from './store/shards.js';
 import { Store } from './store/store.js';
 import type { WinnerFault } from './strategies/admission/winner-writer.js';
 import type { StrategyName } from './strategies/strategy.js';
@@ -23,8 +24,12 @@ export type RedisConnection = RedisClient | string;
 export interface SeatGridOptions extends SettingsOverrides {
   /** 'admission' (the Redis gate in front of PostgreSQL), 'optimistic' or 'pessimistic' (PostgreSQL alone). */
   readonly strategy: StrategyName;
-  /** PostgreSQL: a connection string, pool settings, `{ pool }` or `{ kysely }` (see DatabaseConnection). */
-  readonly database: DatabaseConnection;
+  /**
+   * PostgreSQL: a connection string, pool settings, `{ pool }` or `{ kysely }` (see
+   * DatabaseConnection); or a list of them, the shards: each event lives wholly in one, the
+   * first also keeps the directory of which (see the README on sharding).
+   */
+  readonly database: DatabaseConnection | readonly DatabaseConnection[];
   /** Redis, for the admission strategy. */
   readonly redis?: RedisConnection;
   /** prom-client options (registry, prefix, labels), or false for none. Default: prom-client's global registry, prefix 'seatgrid_'. */
@@ -58,13 +63,22 @@ export function buildSeatGrid(options: ComparisonOptions): SeatGrid {
     throw new InvalidInputError('schema', 'must be 1-63 characters of a-z, 0-9 and _, not starting with a digit');
   const metrics = options.metrics === false ? noMetrics() : createMetrics(options.metrics);
   const relay = new BackgroundErrorRelay();
-  const connection = openDatabase(options.database, (error) => relay.report(error, 'postgres-connection'));
-  const store = new Store(connection, settings.schema, { query: () => metrics.pgQuery(), commit: () => metrics.pgTransaction() });
-  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const counters = { query: () => metrics.pgQuery(), commit: () => metrics.pgTransaction() };
+  const connections = Array.isArray(options.database) ? options.database : [options.database as DatabaseConnection];
+  const stores = connections.map(
+    (connection) =>
+      new Store(
+        openDatabase(connection, (error) => relay.report(error, 'postgres-connection')),
+        settings.schema,
+        counters,
+      ),
+  );
+  const shards = new Shards(stores);
+  const closers: (() => Promise<void>)[] = stores.map((store) => () => store.close());
   const parts = (): GridParts => ({
     settings,
-    store,
-    events: new EventCache(store),
+    shards,
+    events: new EventCache(shards),
     metrics,
     relay,
     closeOwned: async () => {

@@ -14,7 +14,7 @@ export class PostgresSeatGrid extends GridCore {
   constructor(strategy: PostgresStrategyName, parts: GridParts) {
     super(parts);
     this.strategy = strategy;
-    const options = { store: parts.store, events: parts.events, settings: parts.settings.postgres };
+    const options = { shards: parts.shards, events: parts.events, settings: parts.settings.postgres };
     const create = { optimistic: createOptimisticStrategy, pessimistic: createPessimisticStrategy, naive: createNaiveStrategy }[strategy];
     this.bookings = create(options);
   }

@@ -23,11 +23,12 @@ import { withTimeout } from './with-timeout.js';
 import { sql } from 'kysely';
 import { auditEvent, type EventAudit } from './store/audit.js';
 import type { EventCache } from './store/event-cache.js';
-import { createEvent, findEvent, listEvents, seatStates, type EventInfo, type NewEvent } from './store/events.js';
+import { createEvent, listEvents, seatStates, type EventInfo, type NewEvent } from './store/events.js';
 import { sweepExpiredHolds, type ExpiredHoldRow } from './store/hold-sweeper.js';
 import { findHold, type HoldRecord } from './store/holds.js';
 import { migrateDown, migrateToLatest } from './store/migrate.js';
-import type { Store } from './store/store.js';
+import type { Shards } from './store/shards.js';
+import { randomUUID } from 'node:crypto';
 import type { BookingStrategy, ComparisonStrategyName } from './strategies/strategy.js';
 import { checkId, checkWhole } from './validation.js';
 
@@ -65,7 +66,7 @@ export interface Health {
 export interface GridParts {
   readonly relay: BackgroundErrorRelay;
   readonly settings: Readonly<SeatGridSettings>;
-  readonly store: Store;
+  readonly shards: Shards;
   readonly events: EventCache;
   readonly metrics: SeatGridMetrics;
   /** Closes what the instance opened itself (its pool, its Redis client), after its work stopped. */
@@ -79,7 +80,7 @@ export interface GridParts {
 export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   abstract readonly strategy: ComparisonStrategyName;
   readonly settings: Readonly<SeatGridSettings>;
-  protected readonly store: Store;
+  protected readonly shards: Shards;
   protected readonly events: EventCache;
   protected readonly metrics: SeatGridMetrics;
   protected abstract readonly bookings: BookingStrategy;
@@ -92,26 +93,26 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   constructor(parts: GridParts) {
     super();
     this.settings = parts.settings;
-    this.store = parts.store;
+    this.shards = parts.shards;
     this.events = parts.events;
     this.metrics = parts.metrics;
     this.#closeOwned = parts.closeOwned;
     parts.relay.target = (error, task) => this.reportBackgroundError(error, task);
     this.#sweeper = new BackgroundJob(
       parts.settings.sweeper.intervalMs,
-      () => sweepExpiredHolds(this.store, this.settings.sweeper.batch, this.settings.gate.expiryGraceMs),
+      () => this.#sweepAll(),
       (error) => this.reportBackgroundError(error, 'sweeper'),
     );
   }
 
   /** Creates or updates SeatGrid's tables in its schema (safe at every start: concurrent callers wait). */
   migrate(): Promise<MigrationResultSet> {
-    return this.track(() => migrateToLatest(this.store.db, this.store.schema));
+    return this.track(() => this.#eachShard((store) => migrateToLatest(store.db, store.schema)));
   }
 
   /** Undoes the newest migration. */
   migrateDown(): Promise<MigrationResultSet> {
-    return this.track(() => migrateDown(this.store.db, this.store.schema));
+    return this.track(() => this.#eachShard((store) => migrateDown(store.db, store.schema)));
   }
 
   /** Starts the background jobs (unless turned off); bounded by startTimeoutMs. */
@@ -143,11 +144,20 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   /** Creates an event (a rows × cols grid of free seats) in PostgreSQL. */
   createEvent(event: NewEvent): Promise<EventInfo> {
-    return this.track(() => createEvent(this.store, event));
+    return this.track(async () => {
+      const eventId = event.eventId === undefined ? randomUUID() : checkId('eventId', event.eventId);
+      const shard = await this.shards.place(eventId);
+      try {
+        return await createEvent(this.shards.at(shard), shard, { ...event, eventId });
+      } catch (error) {
+        await this.shards.unplace(eventId).catch(() => {});
+        throw error;
+      }
+    });
   }
 
   findEvent(eventId: string): Promise<EventInfo | undefined> {
-    return this.track(() => findEvent(this.store, checkId('eventId', eventId)));
+    return this.track(() => this.events.find(checkId('eventId', eventId)));
   }
 
   /**
@@ -157,7 +167,9 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   listEvents(page: { limit?: number; cursor?: string } = {}): Promise<{ events: EventInfo[]; nextCursor: string | undefined }> {
     return this.track(async () => {
       const limit = checkWhole('limit', page.limit ?? 50, 1, 100);
-      const events = await listEvents(this.store, limit + 1, page.cursor === undefined ? undefined : checkId('cursor', page.cursor));
+      const after = page.cursor === undefined ? undefined : checkId('cursor', page.cursor);
+      const perShard = await Promise.all(this.shards.all.map((store, shard) => listEvents(store, shard, limit + 1, after)));
+      const events = perShard.flat().sort((a, b) => (a.eventId < b.eventId ? -1 : 1));
       const more = events.length > limit;
       const shown = events.slice(0, limit);
       return { events: shown, nextCursor: more ? shown.at(-1)?.eventId : undefined };
@@ -166,7 +178,12 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   /** A hold (or booking: the same id) by its id alone, as an API that names only the hold needs. */
   findHold(holdId: string): Promise<HoldRecord | undefined> {
-    return this.track(() => findHold(this.store, checkId('holdId', holdId)));
+    return this.track(async () => {
+      const id = checkId('holdId', holdId);
+      // A hold id names no event: each shard is asked (one indexed lookup each).
+      const found = await Promise.all(this.shards.all.map((store) => findHold(store, id)));
+      return found.find((hold) => hold !== undefined);
+    });
   }
 
   /** Claims exactly these seats, or none of them. */
@@ -223,7 +240,10 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   /** What PostgreSQL says about the event: oversold, double-booked and partial seats (all must be 0), seats sold and held. */
   audit(eventId: string): Promise<EventAudit> {
-    return this.track(() => auditEvent(this.store, checkId('eventId', eventId)));
+    return this.track(async () => {
+      const event = await this.events.get(checkId('eventId', eventId));
+      return auditEvent(this.shards.at(event.shard), event.eventId);
+    });
   }
 
   /**
@@ -232,9 +252,10 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
    * counts as held until the grace past its expiry, as Redis reaps it.
    */
   storedSeatStates(eventId: string): Promise<string> {
-    return this.track(async () =>
-      seatStates(this.store, await this.events.get(checkId('eventId', eventId)), this.settings.gate.expiryGraceMs),
-    );
+    return this.track(async () => {
+      const event = await this.events.get(checkId('eventId', eventId));
+      return seatStates(this.shards.at(event.shard), event, this.settings.gate.expiryGraceMs);
+    });
   }
 
   /** The state of what the instance depends on, asked afresh (readiness checks call this). */
@@ -243,7 +264,7 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   }
 
   protected async postgresHealth(): Promise<'up' | 'down'> {
-    const ping = sql`select 1`.execute(this.store.db);
+    const ping = Promise.all(this.shards.all.map((store) => sql`select 1`.execute(store.db)));
     return withTimeout(ping, this.settings.startTimeoutMs, () => new Error('PostgreSQL did not answer')).then(
       () => 'up' as const,
       () => 'down' as const,
@@ -276,6 +297,21 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
 
   #open(): void {
     if (this.#closed !== undefined) throw new ClosedError();
+  }
+
+  /** Runs `work` on every shard's store in turn; the results of all, in shard order. */
+  async #eachShard(work: (store: Shards['all'][number]) => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
+    const results: NonNullable<MigrationResultSet['results']>[number][] = [];
+    for (const store of this.shards.all) results.push(...((await work(store)).results ?? []));
+    return { results };
+  }
+
+  /** One sweep pass over every shard. */
+  async #sweepAll(): Promise<readonly ExpiredHoldRow[]> {
+    const expired: ExpiredHoldRow[] = [];
+    for (const store of this.shards.all)
+      expired.push(...(await sweepExpiredHolds(store, this.settings.sweeper.batch, this.settings.gate.expiryGraceMs)));
+    return expired;
   }
 
   /** Runs a call unless the instance is closed, and tracks it until it settles (close() waits for it). */

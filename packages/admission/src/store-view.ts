@@ -13,20 +13,28 @@ import type { Database } from './store/database.js';
  */
 export interface StoreView {
   readonly grid: PostgresSeatGrid;
+  /** Shard 0's tables (the only shard, with one database). */
   readonly db: Kysely<Database>;
+  /** Every shard's tables, in shard order. */
+  readonly shards: readonly Kysely<Database>[];
   close(): Promise<void>;
 }
 
-export function openStoreView(connectionString: string, schema = defaultSettings.schema): StoreView {
-  const opened = openDatabase({ connectionString, max: 4 }, () => {});
-  const grid = buildSeatGrid({ strategy: 'optimistic', database: { kysely: opened.kysely }, metrics: false, sweeper: false, schema });
+/** `connectionStrings`: one database, or the shards in the order the API was given them. */
+export function openStoreView(connectionStrings: string | readonly string[], schema = defaultSettings.schema): StoreView {
+  const urls = typeof connectionStrings === 'string' ? [connectionStrings] : connectionStrings;
+  const opened = urls.map((connectionString) => openDatabase({ connectionString, max: 4 }, () => {}));
+  const database = opened.map((o) => ({ kysely: o.kysely }));
+  const grid = buildSeatGrid({ strategy: 'optimistic', database, metrics: false, sweeper: false, schema });
   if (grid.strategy === 'admission') throw new Error('unreachable: the view is built on the optimistic strategy');
+  const shards = opened.map((o) => o.kysely.withSchema(schema));
   return {
     grid,
-    db: opened.kysely.withSchema(schema),
+    db: shards[0] as Kysely<Database>,
+    shards,
     async close() {
       await grid.close();
-      await opened.close();
+      for (const o of opened) await o.close();
     },
   };
 }

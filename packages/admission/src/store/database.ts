@@ -14,6 +14,7 @@ export interface Database {
   idempotency_records: IdempotencyRecordsTable;
   event_seat_counts: EventSeatCountsTable;
   waitlist_entries: WaitlistEntriesTable;
+  event_shards: EventShardsTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
@@ -103,6 +104,13 @@ export interface WaitlistEntriesTable {
   offer_expires_at: Date | null;
   created_at: CreatedAt;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** Where each event of a sharded store lives (kept in shard 0). */
+export interface EventShardsTable {
+  event_id: string;
+  shard: number;
+  created_at: CreatedAt;
 }
 
 export type EventRow = Selectable<EventsTable>;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { limits } from '../limits.js';
 import { InvalidInputError } from '../errors.js';
@@ -35,9 +34,11 @@ export interface EventInfo {
   readonly holdTtlMs: number;
   readonly waitlistOfferMs: number;
   readonly waitingRoom: WaitingRoomSettings | undefined;
+  /** The PostgreSQL shard the event lives in (0 with one database). */
+  readonly shard: number;
 }
 
-export function toEventInfo(row: EventRow): EventInfo {
+export function toEventInfo(row: EventRow, shard: number): EventInfo {
   return {
     eventId: row.id,
     name: row.name,
@@ -47,6 +48,7 @@ export function toEventInfo(row: EventRow): EventInfo {
     maxSeatsPerUser: row.max_seats_per_user,
     holdTtlMs: row.hold_ttl_ms,
     waitlistOfferMs: row.waitlist_offer_ms,
+    shard,
     waitingRoom:
       row.waiting_room_per_second === null || row.waiting_room_ttl_ms === null
         ? undefined
@@ -65,9 +67,9 @@ function checkWaitingRoom(room: WaitingRoomSettings): WaitingRoomSettings {
   return { admitPerSecond, admissionTtlMs };
 }
 
-/** Creates the event and one free row a seat, in one transaction. */
-export async function createEvent(store: Store, event: NewEvent): Promise<EventInfo> {
-  const eventId = event.eventId === undefined ? randomUUID() : checkId('eventId', event.eventId);
+/** Creates the event and one free row a seat, in one transaction, in shard `shard`'s store. */
+export async function createEvent(store: Store, shard: number, event: NewEvent & { readonly eventId: string }): Promise<EventInfo> {
+  const eventId = checkId('eventId', event.eventId);
   const name = checkText('name', event.name, limits.maxEventNameLength);
   const rows = checkWhole('rows', event.rows, 1, limits.maxRows);
   const cols = checkWhole('cols', event.cols, 1, limits.maxCols);
@@ -99,20 +101,21 @@ export async function createEvent(store: Store, event: NewEvent): Promise<EventI
       .executeTakeFirstOrThrow();
     await sql`insert into ${t.seats} (event_id, seat_index, row, col)
       select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(db);
-    return toEventInfo(row);
+    return toEventInfo(row, shard);
   });
 }
 
 /** A page of events, by id; `after`: the last id of the previous page (none for the first). */
-export async function listEvents({ db }: Executor, limit: number, after?: string): Promise<EventInfo[]> {
+/** A page of one shard's events, by id; `after`: the last id of the previous page (none for the first). */
+export async function listEvents({ db }: Executor, shard: number, limit: number, after?: string): Promise<EventInfo[]> {
   let query = db.selectFrom('events').selectAll().orderBy('id').limit(limit);
   if (after !== undefined) query = query.where('id', '>', after);
-  return (await query.execute()).map(toEventInfo);
+  return (await query.execute()).map((row) => toEventInfo(row, shard));
 }
 
-export async function findEvent({ db }: Executor, eventId: string): Promise<EventInfo | undefined> {
+export async function findEvent({ db }: Executor, shard: number, eventId: string): Promise<EventInfo | undefined> {
   const row = await db.selectFrom('events').selectAll().where('id', '=', eventId).executeTakeFirst();
-  return row === undefined ? undefined : toEventInfo(row);
+  return row === undefined ? undefined : toEventInfo(row, shard);
 }
 
 /**

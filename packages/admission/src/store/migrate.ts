@@ -10,6 +10,7 @@ import { holdsUpdatedAt } from './migrations/2026-12-01T1200-holds-updated-at.js
 import { waitlist } from './migrations/2026-12-01T1300-waitlist.js';
 import { waitingRoom } from './migrations/2026-12-01T1400-waiting-room.js';
 import { idempotencyByEvent } from './migrations/2026-12-01T1500-idempotency-by-event.js';
+import { eventShards } from './migrations/2026-12-01T1600-event-shards.js';
 
 export const MIGRATION_TABLE = 'seatgrid_migrations';
 export const MIGRATION_LOCK_TABLE = 'seatgrid_migrations_lock';
@@ -25,6 +26,7 @@ function migrationsFor(schema: string): Record<string, Migration> {
     '2026-12-01T1300-waitlist': waitlist(schema),
     '2026-12-01T1400-waiting-room': waitingRoom(schema),
     '2026-12-01T1500-idempotency-by-event': idempotencyByEvent(schema),
+    '2026-12-01T1600-event-shards': eventShards(schema),
   };
 }
 

@@ -10,6 +10,7 @@ export interface Tables {
   readonly idempotencyRecords: RawBuilder<unknown>;
   readonly eventSeatCounts: RawBuilder<unknown>;
   readonly waitlistEntries: RawBuilder<unknown>;
+  readonly eventShards: RawBuilder<unknown>;
 }
 
 export function tablesIn(schema: string): Tables {
@@ -22,6 +23,7 @@ export function tablesIn(schema: string): Tables {
     idempotencyRecords: table('idempotency_records'),
     eventSeatCounts: table('event_seat_counts'),
     waitlistEntries: table('waitlist_entries'),
+    eventShards: table('event_shards'),
   };
 }
 

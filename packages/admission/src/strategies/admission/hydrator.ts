@@ -3,7 +3,7 @@ import { LoadConflictError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import { eventSnapshot, type EventInfo } from '../../store/events.js';
 import { storedAnswers } from '../../store/idempotency-records.js';
-import type { Store } from '../../store/store.js';
+import type { Shards } from '../../store/shards.js';
 
 export type HydrationReason = 'not-loaded' | 'stale' | 'after-fallback' | 'drift';
 
@@ -23,15 +23,15 @@ export interface Hydration {
  */
 export class Hydrator {
   readonly #gate: Gate;
-  readonly #store: Store;
-  readonly #landed: (eventId: string) => Promise<void>;
+  readonly #shards: Shards;
+  readonly #landed: (event: EventInfo) => Promise<void>;
   readonly #onHydrated: (hydration: Hydration) => void;
   readonly #running = new Map<string, Promise<void>>();
 
-  /** `landed(eventId)`: resolves once this process's writes for the event under way have landed. */
-  constructor(gate: Gate, store: Store, landed: (eventId: string) => Promise<void>, onHydrated: (hydration: Hydration) => void) {
+  /** `landed(event)`: resolves once this process's writes for the event under way have landed. */
+  constructor(gate: Gate, shards: Shards, landed: (event: EventInfo) => Promise<void>, onHydrated: (hydration: Hydration) => void) {
     this.#gate = gate;
-    this.#store = store;
+    this.#shards = shards;
     this.#landed = landed;
     this.#onHydrated = onHydrated;
   }
@@ -52,11 +52,14 @@ export class Hydrator {
   async #run(event: EventInfo, reason: HydrationReason): Promise<void> {
     const started = performance.now();
     await this.#gate.fence(event.eventId);
-    await this.#landed(event.eventId);
-    const snapshot = await eventSnapshot(this.#store, event);
+    await this.#landed(event);
+    const snapshot = await eventSnapshot(this.#shards.at(event.shard), event);
     // The answers PostgreSQL keeps go back into Redis before the seats do: a retry must replay
     // its answer (given on the fallback, or lost with Redis), not be refused for its own seats.
-    await this.#gate.rememberAnswers(event.eventId, await storedAnswers(this.#store, event.eventId, this.#gate.settings.idempotencyTtlMs));
+    await this.#gate.rememberAnswers(
+      event.eventId,
+      await storedAnswers(this.#shards.at(event.shard), event.eventId, this.#gate.settings.idempotencyTtlMs),
+    );
     try {
       await this.#gate.loadEvent(snapshot, 'replace');
     } catch (error) {

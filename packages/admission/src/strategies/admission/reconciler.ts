@@ -2,7 +2,7 @@ import { EventNotLoadedError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import type { DriftKind } from '../../metrics.js';
 import { seatStates, type EventInfo } from '../../store/events.js';
-import type { Store } from '../../store/store.js';
+import type { Shards } from '../../store/shards.js';
 import { withTimeout } from '../../with-timeout.js';
 import type { Hydrator } from './hydrator.js';
 
@@ -34,7 +34,7 @@ export interface EventDrift {
 
 export interface ReconcilerOptions {
   readonly gate: Gate;
-  readonly store: Store;
+  readonly shards: Shards;
   readonly hydrator: Hydrator;
   readonly settings: Readonly<ReconcilerSettings>;
   /** The events to compare at each pass: those any process wrote to lately or that have live holds. */
@@ -126,7 +126,7 @@ export class Reconciler {
   }
 
   async #differencesOf(event: EventInfo): Promise<Set<string>> {
-    const inPostgres = await seatStates(this.#options.store, event, this.#options.heldGraceMs);
+    const inPostgres = await seatStates(this.#options.shards.at(event.shard), event, this.#options.heldGraceMs);
     try {
       const map = (await this.#options.gate.seatMap(event.eventId)).states.split('');
       // The seats gathering for the waitlist's head are free in PostgreSQL: by design, no drift.

@@ -4,7 +4,7 @@ import { newEntryId } from '../../gate/waitlist-ids.js';
 import { limits } from '../../limits.js';
 import type { EntryRef, WaitlistJoinResult, WaitlistLeaveResult } from '../../results.js';
 import type { EventCache } from '../../store/event-cache.js';
-import type { Store } from '../../store/store.js';
+import type { Shards } from '../../store/shards.js';
 import { deleteEntry, findEntry, insertEntry, numberEntry, type WaitlistEntryRecord } from '../../store/waitlist.js';
 import { checkId, checkUserId, checkWhole } from '../../validation.js';
 import type { AdmissionStrategy } from './admission-strategy.js';
@@ -17,7 +17,7 @@ export interface WaitlistEntry extends WaitlistEntryRecord {
 }
 
 export interface WaitlistServiceOptions {
-  readonly store: Store;
+  readonly shards: Shards;
   readonly events: EventCache;
   readonly gate: Gate;
   readonly strategy: AdmissionStrategy;
@@ -37,8 +37,9 @@ export class WaitlistService {
   }
 
   async join(request: { eventId: string; userId: string; quantity: number }): Promise<WaitlistJoinResult> {
-    const { store, events, gate, strategy, writer } = this.#options;
+    const { shards, events, gate, strategy, writer } = this.#options;
     const event = await events.get(checkId('eventId', request.eventId));
+    const store = shards.at(event.shard);
     const userId = checkUserId(request.userId);
     const most = event.maxSeatsPerUser > 0 ? event.maxSeatsPerUser : limits.maxSeatsPerClaim;
     const quantity = checkWhole('quantity', request.quantity, 1, most);
@@ -71,7 +72,9 @@ export class WaitlistService {
 
   async find(entryId: string): Promise<WaitlistEntry | undefined> {
     if (typeof entryId !== 'string' || entryId === '') throw new InvalidInputError('entryId', 'must be an entry id');
-    const entry = await findEntry(this.#options.store, entryId);
+    // An entry id names no event: each shard is asked (one indexed lookup each).
+    const found = await Promise.all(this.#options.shards.all.map((store) => findEntry(store, entryId)));
+    const entry = found.find((candidate) => candidate !== undefined);
     if (entry === undefined || entry.status !== 'waiting') return entry;
     const position = await this.#options.gate.waitlistPosition(entry.eventId, entryId).catch(() => undefined);
     return position === undefined ? entry : { ...entry, position };

@@ -9,7 +9,8 @@ const closedStatus = Object.freeze({ F: 'fulfilled', E: 'expired', L: 'left' } a
 class OfferConflict extends Error {}
 
 export interface WaitlistWriterOptions {
-  readonly store: Store;
+  /** The store of the event's shard. */
+  readonly storeFor: (eventId: string) => Promise<Store>;
   /** The event's Redis state disagrees with PostgreSQL: reload it. */
   readonly onConflict: (eventId: string) => void;
   readonly onError: (error: unknown) => void;
@@ -64,7 +65,7 @@ export class WaitlistWriter {
   }
 
   async #writeOne(eventId: string, news: WaitlistNews): Promise<void> {
-    const { store } = this.#options;
+    const store = await this.#options.storeFor(eventId);
     if (news.kind === 'offer') {
       const take: SeatTake = {
         eventId,

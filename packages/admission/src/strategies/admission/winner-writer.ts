@@ -5,7 +5,7 @@ import type { ClaimGranted, ClaimResult } from '../../results.js';
 import { seatIndex } from '../../seats.js';
 import type { EventInfo } from '../../store/events.js';
 import type { SeatTake } from '../../store/seat-writes.js';
-import type { Store } from '../../store/store.js';
+import type { Shards } from '../../store/shards.js';
 import type { GroupCommitter, WinnerWrite, WriteOutcome } from './group-commit.js';
 import type { Hydrator } from './hydrator.js';
 
@@ -26,8 +26,9 @@ export interface Compensation {
 
 export interface WinnerWriterOptions {
   readonly gate: Gate;
-  readonly store: Store;
-  readonly committer: GroupCommitter;
+  readonly shards: Shards;
+  /** One group committer a shard. */
+  readonly committers: readonly GroupCommitter[];
   readonly hydrator: Hydrator;
   readonly onCompensation: (compensation: Compensation) => void;
   readonly onBackgroundError: (error: unknown) => void;
@@ -72,7 +73,7 @@ export class WinnerWriter {
     let outcome: WriteOutcome;
     try {
       if (fault === 'fail') throw new Error('injected PostgreSQL write failure');
-      outcome = await this.#options.committer.write(winnerWrite(take, request, granted, fingerprint));
+      outcome = await (this.#options.committers[event.shard] as GroupCommitter).write(winnerWrite(take, request, granted, fingerprint));
     } catch (error) {
       await this.compensate(event, request, granted, 'pg-error');
       throw error;
@@ -131,7 +132,12 @@ export class WinnerWriter {
       const outcome = await first;
       return outcome.ok ? replay : outcome;
     }
-    const written = await this.#options.store.db.selectFrom('holds').select('id').where('id', '=', replay.holdId).executeTakeFirst();
+    const written = await this.#options.shards
+      .at(event.shard)
+      .db.selectFrom('holds')
+      .select('id')
+      .where('id', '=', replay.holdId)
+      .executeTakeFirst();
     if (written !== undefined) return replay;
     const status = await this.#options.gate.holdStatus(event.eventId, replay.holdId);
     if (status === 'held' || status === 'sold') throw new IdempotencyInFlightError();

@@ -6,7 +6,8 @@ import type { EventCache } from '../../store/event-cache.js';
 import type { EventInfo } from '../../store/events.js';
 import { freeSeatsOf, moveHold, seatIsFree } from '../../store/seat-writes.js';
 import { closeOffers } from '../../store/waitlist.js';
-import type { Store, StoreTx } from '../../store/store.js';
+import type { Shards } from '../../store/shards.js';
+import type { StoreTx } from '../../store/store.js';
 import { checkId, checkUserId } from '../../validation.js';
 import { lockUserOnEvent, userSeats } from './claim-transaction.js';
 
@@ -118,7 +119,7 @@ async function lateConfirmWithinLimit(tx: StoreTx, hold: OwnHold, event: EventIn
   return (rows[0]?.seats ?? 0) + hold.seatIndexes.length <= event.maxSeatsPerUser;
 }
 
-export function createHoldCommands(store: Store, events: EventCache): HoldCommands {
+export function createHoldCommands(shards: Shards, events: EventCache): HoldCommands {
   async function checkRef(ref: HoldRef): Promise<EventInfo> {
     const eventId = checkId('eventId', ref.eventId);
     checkUserId(ref.userId);
@@ -130,7 +131,7 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
     async confirm(ref: HoldRef): Promise<ConfirmResult> {
       const event = await checkRef(ref);
       try {
-        return await store.transaction(async (tx): Promise<ConfirmResult> => {
+        return await shards.at(event.shard).transaction(async (tx): Promise<ConfirmResult> => {
           const hold = await lockOwnHold(tx, ref, event);
           if (hold === undefined) return notFound;
           if (hold.status === 'confirmed') return { ok: true, seats: hold.seats, alreadyConfirmed: true };
@@ -151,7 +152,7 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
 
     async release(ref: HoldRef): Promise<ReleaseResult> {
       const event = await checkRef(ref);
-      return store.transaction(async (tx): Promise<ReleaseResult> => {
+      return shards.at(event.shard).transaction(async (tx): Promise<ReleaseResult> => {
         const hold = await lockOwnHold(tx, ref, event);
         if (hold === undefined) return notFound;
         if (hold.status === 'confirmed') return { ok: false, reason: 'wrong-state', status: 'sold' };
@@ -168,7 +169,7 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
     /** The hold row stays (status cancelled, for the record); its booking row is deleted. */
     async cancel(ref: HoldRef): Promise<ReleaseResult> {
       const event = await checkRef(ref);
-      return store.transaction(async (tx): Promise<ReleaseResult> => {
+      return shards.at(event.shard).transaction(async (tx): Promise<ReleaseResult> => {
         const hold = await lockOwnHold(tx, ref, event);
         if (hold === undefined) return notFound;
         if (hold.status === 'held') return hold.lapsed ? expireLapsed(tx, hold) : { ok: false, reason: 'wrong-state', status: 'held' };
@@ -186,7 +187,7 @@ export function createHoldCommands(store: Store, events: EventCache): HoldComman
      */
     async extend(ref: HoldRef): Promise<ExtendResult> {
       const event = await checkRef(ref);
-      return store.transaction(async (tx): Promise<ExtendResult> => {
+      return shards.at(event.shard).transaction(async (tx): Promise<ExtendResult> => {
         const hold = await lockOwnHold(tx, ref, event);
         if (hold === undefined) return notFound;
         if (hold.status === 'confirmed') return { ok: false, reason: 'wrong-state', status: 'sold' };

@@ -21,11 +21,11 @@ async function writeSeats(tx: StoreTx, take: SeatTake): Promise<void> {
  * one transaction only so a failed insert leaves no half-written claim.
  */
 export function createNaiveStrategy(options: PgStrategyOptions): BookingStrategy {
-  const { store } = options;
+  const { shards } = options;
   return createPgStrategy('naive', options, {
-    seats: (claim) => claimListedSeats(store, claim, false, writeSeats),
+    seats: (claim) => claimListedSeats(shards.at(claim.event.shard), claim, false, writeSeats),
     best: (claim) =>
-      runClaim(store, claim, async (tx, context) => {
+      runClaim(shards.at(claim.event.shard), claim, async (tx, context) => {
         const choice = await pickBestSeats(tx, claim, context);
         if (!choice.ok) return choice;
         return grant(tx, claim, context, choice.seats, writeSeats);

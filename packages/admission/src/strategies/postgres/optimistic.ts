@@ -59,7 +59,7 @@ async function takeIfUnchanged(tx: StoreTx, take: SeatTake, versions: ReadonlyMa
  * of its last conflict, even though it may have seen them free (onConflict counts conflicts).
  */
 export function createOptimisticStrategy(options: PgStrategyOptions): BookingStrategy {
-  const { store } = options;
+  const { shards } = options;
   const { maxRetries, retryBaseDelayMs } = { ...defaultPostgresStrategySettings, ...options.settings };
 
   async function withRetries(
@@ -80,7 +80,8 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
   }
 
   return createPgStrategy('optimistic', options, {
-    seats: (claim) => withRetries(claim, claim.indexes, () => claimListedSeats(store, claim, false, takeIfUnchanged)),
+    seats: (claim) =>
+      withRetries(claim, claim.indexes, () => claimListedSeats(shards.at(claim.event.shard), claim, false, takeIfUnchanged)),
 
     /**
      * Every picker of a burst reads the same free set and so aims at the same best seats:
@@ -93,7 +94,7 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
      */
     best: (claim) =>
       withRetries(claim, [], (retry) =>
-        runClaim(store, claim, async (tx, context: ClaimContext) => {
+        runClaim(shards.at(claim.event.shard), claim, async (tx, context: ClaimContext) => {
           const ahead = (available: number) =>
             retry === 0 ? 0 : randomInt(Math.max(1, Math.min(SPREAD_GROWTH ** retry, MAX_SPREAD, Math.floor(available / claim.quantity))));
           const choice = await pickBestSeats(tx, claim, context, ahead);

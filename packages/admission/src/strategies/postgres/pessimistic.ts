@@ -45,10 +45,10 @@ async function takePickedSeats(tx: StoreTx, take: SeatTake): Promise<void> {
  * a burst every buyer of a seat queues on its row lock.
  */
 export function createPessimisticStrategy(options: PgStrategyOptions): BookingStrategy {
-  const { store } = options;
+  const { shards } = options;
 
   return createPgStrategy('pessimistic', options, {
-    seats: (claim) => claimListedSeats(store, claim, true, takeLockedSeats),
+    seats: (claim) => claimListedSeats(shards.at(claim.event.shard), claim, true, takeLockedSeats),
 
     /**
      * Pickers of one event run one at a time (the event row lock), so none of them can take
@@ -59,7 +59,7 @@ export function createPessimisticStrategy(options: PgStrategyOptions): BookingSt
       const eventId = claim.event.eventId;
       for (let pick = 1; ; pick++) {
         try {
-          return await runClaim(store, claim, async (tx, context) => {
+          return await runClaim(shards.at(claim.event.shard), claim, async (tx, context) => {
             await lockEvent(tx, eventId);
             const choice = await pickBestSeats(tx, claim, context);
             if (!choice.ok) return choice;

@@ -1,6 +1,6 @@
 import type { ClaimResult } from '../../results.js';
 import type { EventCache } from '../../store/event-cache.js';
-import type { Store } from '../../store/store.js';
+import type { Shards } from '../../store/shards.js';
 import type { BookingStrategy, ComparisonStrategyName } from '../strategy.js';
 import { createHoldCommands } from './hold-commands.js';
 import { createStoredReads } from './stored-reads.js';
@@ -19,7 +19,7 @@ export const defaultPostgresStrategySettings: Readonly<PostgresStrategySettings>
 });
 
 export interface PgStrategyOptions {
-  readonly store: Store;
+  readonly shards: Shards;
   readonly events: EventCache;
   readonly settings?: Partial<PostgresStrategySettings>;
   /** Optimistic only: called on every write conflict (a metric hook). */
@@ -39,8 +39,8 @@ export interface ClaimPaths {
 export function createPgStrategy(name: ComparisonStrategyName, options: PgStrategyOptions, paths: ClaimPaths): BookingStrategy {
   return {
     name,
-    ...createHoldCommands(options.store, options.events),
-    ...createStoredReads(options.store, options.events),
+    ...createHoldCommands(options.shards, options.events),
+    ...createStoredReads(options.shards, options.events),
     async claim(request) {
       return request.kind === 'seats'
         ? paths.seats(await withEvent(request, options.events))

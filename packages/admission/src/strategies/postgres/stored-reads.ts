@@ -5,7 +5,7 @@ import type { EventCache } from '../../store/event-cache.js';
 import type { EventInfo } from '../../store/events.js';
 import { seatCounts, type SeatCounts } from '../../store/seat-counts.js';
 import { seatIsFree } from '../../store/seat-writes.js';
-import type { Store } from '../../store/store.js';
+import type { Shards } from '../../store/shards.js';
 
 /** Seat-map bytes kept in memory, at most (a 1,000 × 1,000 map is 1 MB). */
 const MAP_CACHE_BYTES = 64 * 1024 * 1024;
@@ -34,7 +34,7 @@ function countersOf(event: EventInfo, counts: SeatCounts): EventCounters {
  * readers of one version share one build, and a map is rebuilt only after a seat changed or
  * once the next hold in it lapses (a lapsed hold shows as free at once, as everywhere).
  */
-export function createStoredReads(store: Store, events: EventCache): StoredReads {
+export function createStoredReads(shards: Shards, events: EventCache): StoredReads {
   interface Built {
     readonly states: string;
     /** The map holds until then (ms, this process's clock): the next held seat's hold lapses. */
@@ -46,6 +46,7 @@ export function createStoredReads(store: Store, events: EventCache): StoredReads
   });
 
   async function build(event: EventInfo): Promise<Built> {
+    const store = shards.at(event.shard);
     const { rows } = await sql<{ states: string | null; valid_for_ms: number | null }>`
       select string_agg(case when ${seatIsFree} then '.' when state = 'sold' then 'S' else 'H' end, '' order by seat_index) as states,
              (select extract(epoch from min(held_until) - now()) * 1000 from ${store.t.seats}
@@ -58,7 +59,7 @@ export function createStoredReads(store: Store, events: EventCache): StoredReads
   return {
     async seatMap(eventId) {
       const event = await events.get(eventId);
-      const counts = await seatCounts(store, event);
+      const counts = await seatCounts(shards.at(event.shard), event);
       let entry = maps.get(eventId);
       const fresh =
         entry !== undefined &&
@@ -77,7 +78,7 @@ export function createStoredReads(store: Store, events: EventCache): StoredReads
 
     async counters(eventId) {
       const event = await events.get(eventId);
-      return countersOf(event, await seatCounts(store, event));
+      return countersOf(event, await seatCounts(shards.at(event.shard), event));
     },
   };
 }
