@@ -7,7 +7,8 @@
     KEYS[11]    live meta (to refuse creating an event that exists)
 
     ARGV[1] token         the loader's own random id
-    ARGV[2] mode          'create' (refuse an existing event) or 'replace'
+    ARGV[2] mode          'create' (refuse an existing event), 'fill' (refused at the commit
+                          when the event is loaded by then) or 'replace'
     ARGV[3] rows          1..ARGV[6]
     ARGV[4] cols          1..ARGV[7]
     ARGV[5] maxPerUser    0 for no limit
@@ -31,7 +32,7 @@ local staging = eventKeys()
 local liveMeta = KEYS[EVENT_KEY_COUNT + 1]
 local token, mode = ARGV[1], ARGV[2]
 
-if mode ~= 'create' and mode ~= 'replace' then return { Code.INVALID_ARGUMENT, 'mode' } end
+if mode ~= 'create' and mode ~= 'fill' and mode ~= 'replace' then return { Code.INVALID_ARGUMENT, 'mode' } end
 local rows = wholeNumber(ARGV[3], 1, tonumber(ARGV[6]))
 if rows == nil then return { Code.INVALID_ARGUMENT, 'rows' } end
 local cols = wholeNumber(ARGV[4], 1, tonumber(ARGV[7]))

@@ -10,7 +10,9 @@
     KEYS[11..20] the live keys, in the same order
 
     ARGV[1] token  must match the one load-begin stored
-    ARGV[2] mode   'create' (refuse an existing event) or 'replace'
+    ARGV[2] mode   'create' (refuse an existing event), 'fill' (refuse an event that is
+                   loaded, unfenced, whole: another process loaded it since, and its copy may
+                   hold grants PostgreSQL does not have yet) or 'replace'
 
   Output:
     {OK, gen, version}   and the waitlist news, if any
@@ -25,7 +27,12 @@
 
 local staging, live = eventKeys(), eventKeys(EVENT_KEY_COUNT)
 if not stagingMatches(staging, ARGV[1]) then return { Code.LOAD_MISMATCH } end
-if ARGV[2] == 'create' and redis.call('EXISTS', live.meta) == 1 then return { Code.EVENT_EXISTS } end
+local function refuse()
+  for _, key in pairs(staging) do redis.call('UNLINK', key) end
+  return { Code.EVENT_EXISTS }
+end
+if ARGV[2] == 'create' and redis.call('EXISTS', live.meta) == 1 then return refuse() end
+if ARGV[2] == 'fill' and readMeta(live) ~= nil then return refuse() end
 
 local gen = tonumber(redis.call('HGET', live.meta, 'gen') or '0') + 1
 local last = redis.call('XREVRANGE', live.stream, '+', '-', 'COUNT', 1)[1]

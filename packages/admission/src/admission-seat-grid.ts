@@ -243,6 +243,7 @@ export class AdmissionSeatGrid extends GridCore {
     await this.#reconciler.stop();
     await Promise.all(this.#committers.map((committer) => committer.drainAll()));
     await this.#waitlistWriter.drainAll();
+    await this.#hydrator.settle();
     this.breaker.shutdown();
   }
 

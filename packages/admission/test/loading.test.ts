@@ -51,6 +51,23 @@ test('creating an event twice is refused; replacing it bumps the generation', as
   });
 });
 
+test("'fill' loads an event that is missing, fenced or partial, and leaves one that is loaded whole alone", async () => {
+  const eventId = uniqueEventId('fill');
+  const sold = (holdId: string, row: number): SnapshotHold => ({ holdId, userId: 'u', status: 'sold', seats: [{ row, col: 1 }] });
+  const fill = (holds: SnapshotHold[]) => gate.loadEvent({ eventId, rows: 3, cols: 1, holds }, 'fill');
+  await fill([sold('first', 1)]);
+  assert.equal((await gate.seatMap(eventId)).states, 'S..');
+  // Another process loaded it whole (and may have granted on it): a later fill must not overwrite it.
+  await assert.rejects(fill([]), EventExistsError);
+  assert.equal((await gate.seatMap(eventId)).states, 'S..');
+  await gate.fence(eventId);
+  await fill([sold('second', 2)]);
+  assert.equal((await gate.seatMap(eventId)).states, '.S.', 'a fenced copy is filled');
+  await redis.del(eventKeys('sg', eventId)[2] as string);
+  await fill([sold('third', 3)]);
+  assert.equal((await gate.seatMap(eventId)).states, '..S', 'a partial copy is filled');
+});
+
 test('a 1,000 x 1,000 event with 100,000 sold seats loads in bounded chunks, never half-loaded', async () => {
   const eventId = uniqueEventId('venue');
   await createEvent({ eventId, rows: 1000, cols: 1000 });

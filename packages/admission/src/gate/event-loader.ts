@@ -10,7 +10,7 @@ import { okOrThrow } from './replies.js';
 import type { RunScript } from './script-runner.js';
 import { checkEntryId } from './waitlist-ids.js';
 
-export type LoadMode = 'create' | 'replace';
+export type LoadMode = 'create' | 'fill' | 'replace';
 
 /** How long a waitlist offer is held when the snapshot does not say. */
 const DEFAULT_OFFER_MS = 5 * 60_000;

@@ -104,8 +104,10 @@ export class Gate {
 
   /**
    * Loads an event's whole state (its holds; none for a new event) in bounded steps, swapped in
-   * atomically. 'create' refuses an event Redis has already (EventExistsError); 'replace'
-   * (the hydrate path) overwrites it. Returns the new generation.
+   * atomically. 'create' refuses an event Redis has already (EventExistsError); 'fill' (a
+   * load after EventNotLoadedError) refuses one that another process loaded whole meanwhile,
+   * since its copy may hold grants not yet in the snapshot; 'replace' (a fenced re-load)
+   * overwrites it. Returns the new generation.
    */
   async loadEvent(snapshot: EventSnapshot, mode: LoadMode = 'create'): Promise<number> {
     const generation = await loadEvent(this.#runFor(snapshot.eventId), this.settings, snapshot, mode);

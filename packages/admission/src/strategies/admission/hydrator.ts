@@ -1,9 +1,14 @@
 import { performance } from 'node:perf_hooks';
-import { LoadConflictError } from '../../errors.js';
+import { EventExistsError, EventNotLoadedError, LoadConflictError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import { eventSnapshot, type EventInfo } from '../../store/events.js';
 import { storedAnswers } from '../../store/idempotency-records.js';
 import type { Shards } from '../../store/shards.js';
+
+/** Loads tried before a hydration that keeps losing to other processes' loads gives up. */
+const LOAD_ATTEMPTS = 3;
+/** How often a loader that lost to another process's load looks for that load's swap. */
+const LOADED_POLL_MS = 20;
 
 export type HydrationReason = 'not-loaded' | 'stale' | 'after-fallback' | 'drift';
 
@@ -17,9 +22,11 @@ export interface Hydration {
 /**
  * Rebuilds an event's Redis state from PostgreSQL: fence the event (the gate admits nobody
  * for it), let this process's pending writes for it land, snapshot PostgreSQL, put back the
- * answers stored under its idempotency keys, swap the snapshot in. One hydration per event at a time in this process, and callers of a running
- * one share it; a concurrent load by another process wins or loses cleanly
- * (LoadConflictError: theirs is as fresh as ours).
+ * answers stored under its idempotency keys, swap the snapshot in. One hydration per event
+ * at a time in this process, and callers of a running one share it. An event that is not
+ * loaded at all is filled, not fenced: when several processes find it missing at once, the
+ * first load wins and the others leave its copy alone, since grants made on it may not be in
+ * their snapshots yet. Any other concurrent load wins or loses cleanly (LoadConflictError).
  */
 export class Hydrator {
   readonly #gate: Gate;
@@ -34,6 +41,11 @@ export class Hydrator {
     this.#shards = shards;
     this.#landed = landed;
     this.#onHydrated = onHydrated;
+  }
+
+  /** Resolves once every hydration under way has ended (close() waits: they use the connections). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#running.values()]);
   }
 
   /** True while a hydration of the event runs in this process. */
@@ -51,20 +63,44 @@ export class Hydrator {
 
   async #run(event: EventInfo, reason: HydrationReason): Promise<void> {
     const started = performance.now();
-    await this.#gate.fence(event.eventId);
+    const mode = reason === 'not-loaded' ? 'fill' : 'replace';
+    if (mode === 'replace') await this.#gate.fence(event.eventId);
     await this.#landed(event);
-    const snapshot = await eventSnapshot(this.#shards.at(event.shard), event);
-    // The answers PostgreSQL keeps go back into Redis before the seats do: a retry must replay
-    // its answer (given on the fallback, or lost with Redis), not be refused for its own seats.
-    await this.#gate.rememberAnswers(
-      event.eventId,
-      await storedAnswers(this.#shards.at(event.shard), event.eventId, this.#gate.settings.idempotencyTtlMs),
-    );
-    try {
-      await this.#gate.loadEvent(snapshot, 'replace');
-    } catch (error) {
-      if (!(error instanceof LoadConflictError)) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#loadOnce(event, mode);
+        break;
+      } catch (error) {
+        if (error instanceof EventExistsError) break; // 'fill': another process loaded it whole
+        if (!(error instanceof LoadConflictError) || attempt === LOAD_ATTEMPTS) throw error;
+        // Another process's load took over the staging keys: its swap is as fresh as ours would
+        // be. Wait for it; should it never come (that loader died), load again.
+        if (await this.#loadedWithin(event.eventId, this.#gate.settings.stagingTtlMs)) break;
+      }
     }
     this.#onHydrated({ eventId: event.eventId, reason, durationMs: performance.now() - started });
+  }
+
+  async #loadOnce(event: EventInfo, mode: 'fill' | 'replace'): Promise<void> {
+    const shard = this.#shards.at(event.shard);
+    const snapshot = await eventSnapshot(shard, event);
+    // The answers PostgreSQL keeps go back into Redis before the seats do: a retry must replay
+    // its answer (given on the fallback, or lost with Redis), not be refused for its own seats.
+    await this.#gate.rememberAnswers(event.eventId, await storedAnswers(shard, event.eventId, this.#gate.settings.idempotencyTtlMs));
+    await this.#gate.loadEvent(snapshot, mode);
+  }
+
+  async #loadedWithin(eventId: string, ms: number): Promise<boolean> {
+    const deadline = performance.now() + ms;
+    while (performance.now() < deadline) {
+      try {
+        await this.#gate.counters(eventId);
+        return true;
+      } catch (error) {
+        if (!(error instanceof EventNotLoadedError)) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOADED_POLL_MS));
+    }
+    return false;
   }
 }
