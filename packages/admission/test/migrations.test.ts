@@ -30,3 +30,17 @@ test('migrations go up and down cleanly, and up is idempotent (in a throwaway da
   assert.deepEqual(await tables('seatgrid'), every);
   assert.deepEqual(await tables('public'), [], 'nothing in public');
 });
+
+test('processes that start together migrate one at a time: each succeeds, the schema is made once', async () => {
+  const url = await privateDatabase('migrate_together');
+  const grids = Array.from({ length: 6 }, () => {
+    const grid = createSeatGrid({ strategy: 'optimistic', database: { connectionString: url, max: 2 }, metrics: false, sweeper: false });
+    closeAtEnd(() => grid.close());
+    return grid;
+  });
+  const outcomes = await Promise.all(grids.map((grid) => grid.migrate()));
+  const applied = outcomes.map((outcome) => outcome.results?.length ?? 0);
+  assert.equal(applied.filter((n) => n > 0).length, 1, `exactly one process ran the migrations (${applied.join(', ')})`);
+  const event = await grids[3]?.createEvent({ name: 'after a crowded start', rows: 1, cols: 2, holdTtlMs: 60_000 });
+  assert.equal(event?.capacity, 2);
+});

@@ -47,16 +47,33 @@ function orThrow(result: MigrationResultSet): MigrationResultSet {
 }
 
 /**
- * Brings SeatGrid's tables in `schema` up to date (safe at every start: concurrent callers
- * wait). A deployment from before schemas, with its tables in `public`, is moved over first.
+ * Brings SeatGrid's tables in `schema` up to date (safe at every start). A deployment from
+ * before schemas, with its tables in `public`, is moved over first. Processes that start
+ * together take turns under one advisory lock: `create schema if not exists` and the
+ * migrator's own bookkeeping tables race otherwise.
  */
 export async function migrateToLatest(db: Kysely<Database>, schema: string): Promise<MigrationResultSet> {
-  await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-  await adoptPublicTables(db, schema);
-  return orThrow(await migrator(db, schema).migrateToLatest());
+  return underMigrationLock(db, schema, async (session) => {
+    await sql`create schema if not exists ${sql.id(schema)}`.execute(session);
+    await adoptPublicTables(session, schema);
+    return orThrow(await migrator(session, schema).migrateToLatest());
+  });
 }
 
 /** Undoes the newest migration. */
 export async function migrateDown(db: Kysely<Database>, schema: string): Promise<MigrationResultSet> {
-  return orThrow(await migrator(db, schema).migrateDown());
+  return underMigrationLock(db, schema, async (session) => orThrow(await migrator(session, schema).migrateDown()));
+}
+
+/** Runs `work` on one session holding the schema's migration lock; a dropped session frees it. */
+function underMigrationLock<T>(db: Kysely<Database>, schema: string, work: (session: Kysely<Database>) => Promise<T>): Promise<T> {
+  const lock = `seatgrid:migrate:${schema}`;
+  return db.connection().execute(async (session) => {
+    await sql`select pg_advisory_lock(hashtext(${lock}))`.execute(session);
+    try {
+      return await work(session);
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext(${lock}))`.execute(session);
+    }
+  });
 }
