@@ -12,3 +12,4 @@ export function createSeatGridForTesting(options: ComparisonOptions): SeatGrid {
   return buildSeatGrid(options);
 }
 export { openStoreView, type StoreView } from './store-view.js';
+export { createScratchDatabase, type ScratchDatabase } from './scratch-database.js';

@@ -17,7 +17,7 @@ import {
   type SeatGridOptions,
 } from '@seatgrid/admission';
 import { createGate, type Gate, type GateSettings } from '@seatgrid/admission/gate';
-import { createSeatGridForTesting, type ComparisonOptions } from '@seatgrid/admission/testing';
+import { createScratchDatabase, createSeatGridForTesting, type ComparisonOptions } from '@seatgrid/admission/testing';
 
 /** The real Redis the suite runs against (scripts/run.sh exports REDIS_URL). */
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -185,32 +185,9 @@ export async function eventually(probe: () => Promise<boolean> | boolean, timeou
  * must see no other process (a sweeper serves its whole schema) or an empty `public`.
  */
 export async function privateDatabase(label: string): Promise<string> {
-  const name = `sg_${label}_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  closeAtEnd(async () => {
-    const dropper = new pg.Client({ connectionString: databaseUrl });
-    await dropper.connect();
-    try {
-      // A pool's end() resolves before its backends have gone: wait for them, rather than
-      // terminate them (a client of the test's own would hear it as an uncaught error).
-      await eventually(async () => {
-        const { rows } = await dropper.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
-        return rows[0]?.n === 0;
-      }, 10_000);
-      await dropper.query(`drop database if exists ${name}`);
-    } finally {
-      await dropper.end();
-    }
-  });
-  const url = new URL(databaseUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const database = await createScratchDatabase(databaseUrl, label);
+  closeAtEnd(() => database.drop());
+  return database.url;
 }
 
 async function portIsFree(port: number): Promise<boolean> {
