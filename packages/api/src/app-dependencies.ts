@@ -14,8 +14,10 @@ export interface AppDependencies {
   readonly config: ApiConfig;
   /** The library: events, claims, holds, seat maps; its strategy is the one BOOKING_STRATEGY names. */
   readonly grid: SeatGrid;
-  /** Where /metrics reads from: the library's metrics and the API's own. */
+  /** Where the library and the API keep their metrics. */
   readonly registry: Registry;
+  /** What GET /metrics answers; by default the registry's text. Under WORKERS > 1, every worker's, summed. */
+  readonly metricsText?: () => Promise<string>;
   readonly logger: Logger;
   readonly rateLimiter: RateLimiter;
   readonly payment: PaymentGateway;

@@ -9,8 +9,21 @@ export interface ApiConfig {
   readonly host: string;
   /** REDIS_URL (redis://127.0.0.1:6379): the admission strategy's gate and the rate limiter's buckets. */
   readonly redisUrl: string;
+  /**
+   * REDIS_CLUSTER_NODES (none): `host:port,…`, some nodes of a Redis Cluster. When set, the
+   * API keeps everything it keeps in Redis in that cluster and REDIS_URL is not used.
+   */
+  readonly redisClusterNodes: readonly ClusterNode[] | undefined;
   /** DATABASE_URL (postgres://postgres@127.0.0.1:5432/seatgrid). */
   readonly databaseUrl: string;
+  /**
+   * DATABASE_SHARDS (none): `url1,url2,…`, PostgreSQL databases that share the events, each
+   * event wholly in one; the first also keeps the directory of which event lives where. Add
+   * shards only at the end: existing events stay where they are. Unset: DATABASE_URL alone.
+   */
+  readonly databaseShards: readonly string[];
+  /** WORKERS (1): API processes serving PORT together (node:cluster), 1 to 64. */
+  readonly workers: number;
   /** ADMIN_TOKEN (none: creating events is refused until it is set). */
   readonly adminToken: string | undefined;
   /** BOOKING_STRATEGY (admission): admission | optimistic | pessimistic | naive. */
@@ -52,6 +65,41 @@ export interface ApiConfig {
   readonly logLevel: string;
 }
 
+/** One Redis Cluster node to start from; the client discovers the rest. */
+export interface ClusterNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+const CLUSTER_NODE = /^([^\s:,]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/;
+
+/** An empty variable is an unset one: harnesses clear a variable by passing ''. */
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+/** `host:port,…` → nodes; a list that does not parse is a configuration error, not a guess. */
+const clusterNodes = z
+  .string()
+  .transform((text, ctx) => {
+    const nodes: ClusterNode[] = [];
+    for (const item of text.split(',').map((part) => part.trim())) {
+      const match = CLUSTER_NODE.exec(item);
+      const port = Number(match?.[2]);
+      if (match === null || port < 1 || port > 65_535) {
+        ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port` });
+        return z.NEVER;
+      }
+      nodes.push({ host: (match[1] as string).replace(/^\[|\]$/g, ''), port });
+    }
+    return nodes;
+  })
+  .optional();
+
+const databaseShards = z
+  .string()
+  .transform((text) => text.split(',').map((url) => url.trim()))
+  .pipe(z.array(z.string().regex(/^postgres(ql)?:\/\//, 'each shard is a postgres:// URL')).min(1))
+  .optional();
+
 const number = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
 
 const environment = z
@@ -59,7 +107,10 @@ const environment = z
     PORT: number(3000, 0, 65_535).pipe(z.number().int()),
     HOST: z.string().min(1).default('127.0.0.1'),
     REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+    REDIS_CLUSTER_NODES: z.preprocess(unsetIfEmpty, clusterNodes),
     DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/seatgrid'),
+    DATABASE_SHARDS: z.preprocess(unsetIfEmpty, databaseShards),
+    WORKERS: number(1, 1, 64).pipe(z.number().int()),
     ADMIN_TOKEN: z.string().min(16, 'ADMIN_TOKEN must be at least 16 characters').optional(),
     BOOKING_STRATEGY: z.enum(comparisonStrategyNames).default('admission'),
     PAYMENT_SUCCESS_RATE: number(1, 0, 1),
@@ -104,7 +155,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     databaseUrl: e.DATABASE_URL,
+    databaseShards: e.DATABASE_SHARDS ?? [e.DATABASE_URL],
+    workers: e.WORKERS,
     adminToken: e.ADMIN_TOKEN,
     strategy: e.BOOKING_STRATEGY,
     paymentSuccessRate: e.PAYMENT_SUCCESS_RATE,

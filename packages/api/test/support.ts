@@ -1,22 +1,25 @@
 // What the API tests need beyond the app itself: a view of SeatGrid's tables, and a
 // redis-server of a test file's own to pause or kill. Each is closed when its file ends.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { after } from 'node:test';
-import { openStoreView, type StoreView } from '@seatgrid/admission/testing';
+import { createScratchDatabase, openStoreView, type ScratchDatabase, type StoreView } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { sparePort, waitFor } from '../src/child/index.ts';
 import { testConfig } from './harness.ts';
 
 const views: StoreView[] = [];
+const scratch: ScratchDatabase[] = [];
 const redisServers: ChildProcess[] = [];
 after(async () => {
   for (const server of redisServers) server.kill('SIGKILL');
   await Promise.all(views.map((view) => view.close()));
+  await Promise.all(scratch.map((database) => database.drop()));
 });
 
-/** SeatGrid's tables in the test database (a Kysely bound to its schema, and a grid to read them). */
-export function openTestStore(): StoreView {
-  const view = openStoreView(testConfig().databaseUrl);
+/** SeatGrid's tables in the test database, or in these shards (a Kysely bound to its schema, and a grid to read them). */
+export function openTestStore(urls: string | readonly string[] = testConfig().databaseUrl): StoreView {
+  const view = openStoreView(urls);
   views.push(view);
   return view;
 }
@@ -46,4 +49,59 @@ export async function startPrivateRedis(extraArgs: readonly string[] = []): Prom
     probe.disconnect();
   }
   return { port, url: `redis://127.0.0.1:${port}`, stop: () => server.kill('SIGKILL') };
+}
+
+/** A database of this test file's own on the test server, dropped when the file ends (after every view closed). */
+export async function scratchDatabase(label: string): Promise<string> {
+  const database = await createScratchDatabase(testConfig().databaseUrl, label);
+  scratch.push(database);
+  return database.url;
+}
+
+/** The local 3-master Redis Cluster of scripts/redis-cluster-up.sh (started unless it runs): `host:port,…`. */
+export function localRedisCluster(): string {
+  const script = new URL('../../../scripts/redis-cluster-up.sh', import.meta.url).pathname;
+  const line = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const nodes = /REDIS_CLUSTER_NODES='([^']+)'/.exec(line)?.[1];
+  if (nodes === undefined) throw new Error(`redis-cluster-up.sh printed no nodes: ${line}`);
+  return nodes;
+}
+
+export interface FreshAnswer {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * One request on a connection of its own, closed after the answer: node:cluster hands out
+ * connections, not requests, so this is how requests reach every worker.
+ */
+export function freshRequest(
+  baseUrl: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: unknown,
+): Promise<FreshAnswer> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      new URL(path, baseUrl),
+      {
+        method,
+        agent: false,
+        headers: { connection: 'close', ...(payload === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : { text } }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
 }

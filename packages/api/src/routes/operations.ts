@@ -18,7 +18,7 @@ export function operationRoutes(deps: AppDependencies, document: (identity: Iden
   });
 
   router.get('/metrics', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
+    res.type(deps.registry.contentType).send(await (deps.metricsText ?? (() => deps.registry.metrics()))());
   });
 
   const openApi = document(identitySchemeOf(deps.config));
