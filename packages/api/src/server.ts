@@ -12,9 +12,13 @@ import { loadConfig, type ApiConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
 import { gridReadiness } from './readiness.ts';
+import { startTracing } from './tracing.ts';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
+// Before the grid exists: its claims make spans only while a tracer provider is registered.
+const tracing = config.otlpEndpoint === undefined ? undefined : startTracing();
+if (tracing !== undefined) logger.info({ endpoint: config.otlpEndpoint }, 'tracing: claim spans go to the OTLP endpoint');
 // Process memory, event-loop lag and GC beside seatgrid_*: what a soak (and an operator) watches.
 collectDefaultMetrics({ register });
 
@@ -88,6 +92,7 @@ async function shutdown(signal: string): Promise<void> {
   });
   await grid.close();
   await redis?.quit();
+  await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'tracing: the last spans were not exported'));
   logger.info('stopped');
   process.exit(0);
 }
