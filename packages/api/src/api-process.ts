@@ -10,6 +10,7 @@ import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
 import { gridReadiness } from './readiness.ts';
 import { connectRedis } from './redis-client.ts';
+import { startTracing } from './tracing.ts';
 import { workerMetrics } from './workers.ts';
 
 /**
@@ -18,6 +19,9 @@ import { workerMetrics } from './workers.ts';
  * on SIGTERM. Under WORKERS > 1 each worker is one of these.
  */
 export async function serveApi(config: ApiConfig, logger: Logger): Promise<void> {
+  // Before the grid exists: its claims make spans only while a tracer provider is registered.
+  const tracing = config.otlpEndpoint === undefined ? undefined : startTracing();
+  if (tracing !== undefined) logger.info({ endpoint: config.otlpEndpoint }, 'tracing: claim spans go to the OTLP endpoint');
   // Process memory, event-loop lag and GC beside seatgrid_*: what a soak (and an operator) watches.
   collectDefaultMetrics({ register });
 
@@ -77,6 +81,7 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
     });
     await grid.close();
     await redis?.quit();
+    await tracing?.shutdown().catch((err: unknown) => logger.warn({ err }, 'tracing: the last spans were not exported'));
     logger.info('stopped');
     process.exit(0);
   }

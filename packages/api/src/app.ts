@@ -5,6 +5,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { Logger } from 'pino';
 import type { AppDependencies } from './app-dependencies.ts';
 import { ProblemError, problemOf, sendProblem } from './http-problem.ts';
+import { apiMetrics } from './metrics/api-metrics.ts';
 import { apiDocument } from './openapi/api-document.ts';
 import { problemTypes, problemUri } from './problems.ts';
 import { claimRoutes } from './routes/claims.ts';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(apiMetrics(deps));
   app.use(requestLog(deps.logger));
   app.use((req, _res, next) => {
     // HTTP/1.1 requires Host; the server lets requests without it through so they get a problem answer.

@@ -63,6 +63,11 @@ export interface ApiConfig {
   readonly shutdownGraceMs: number;
   /** LOG_LEVEL (info). */
   readonly logLevel: string;
+  /**
+   * OTEL_EXPORTER_OTLP_ENDPOINT (none: no tracing, and the library makes no spans): where the
+   * OTLP/HTTP exporter sends the claim spans (the other OTEL_* variables apply too).
+   */
+  readonly otlpEndpoint: string | undefined;
 }
 
 /** One Redis Cluster node to start from; the client discovers the rest. */
@@ -131,6 +136,7 @@ const environment = z
     PG_POOL_SIZE: number(20, 1, 500),
     SHUTDOWN_GRACE_MS: number(10_000, 0, 600_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   })
   // An issuer or audience without a secret would look like JWT checks that are not happening.
   .refine((e) => e.AUTH_JWT_SECRET !== undefined || (e.AUTH_JWT_ISSUER === undefined && e.AUTH_JWT_AUDIENCE === undefined), {
@@ -178,5 +184,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     pgPoolSize: e.PG_POOL_SIZE,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
   });
 }

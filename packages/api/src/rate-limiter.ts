@@ -35,6 +35,12 @@ export function rateLimitSettings(config: ApiConfig): Pick<RateLimitSettings, 'u
   };
 }
 
+/** The two buckets a claim takes from. */
+export type RateLimitBucket = 'user' | 'address';
+
+/** res.locals key naming the bucket that refused a claim (429), for the request metrics. */
+export const RATE_LIMITED_BY = 'rateLimitedBy';
+
 /** Who a claim counts against. */
 export interface RateLimitedCaller {
   readonly userId: string;
@@ -86,17 +92,19 @@ export class RateLimiter {
   /** Takes one token from each bucket of the caller or throws the 429 problem; sets the headers either way. */
   async take(caller: RateLimitedCaller, res: Response): Promise<void> {
     const { user, address, keyPrefix } = this.#settings;
-    const buckets: { key: string; rate: BucketRate }[] = [];
-    if (user.perSecond > 0) buckets.push({ key: `${keyPrefix}user:${caller.userId}`, rate: user });
-    if (address.perSecond > 0) buckets.push({ key: `${keyPrefix}ip:${addressKey(caller.address)}`, rate: address });
+    const buckets: { key: string; rate: BucketRate; name: RateLimitBucket }[] = [];
+    if (user.perSecond > 0) buckets.push({ key: `${keyPrefix}user:${caller.userId}`, rate: user, name: 'user' });
+    if (address.perSecond > 0) buckets.push({ key: `${keyPrefix}ip:${addressKey(caller.address)}`, rate: address, name: 'address' });
     if (buckets.length === 0) return;
-    const verdict = binding(await this.#takeAll(buckets));
+    const verdicts = await this.#takeAll(buckets);
+    const verdict = binding(verdicts);
     res.set({
       'RateLimit-Limit': String(verdict.limit),
       'RateLimit-Remaining': String(verdict.remaining),
       'RateLimit-Reset': String(verdict.resetSeconds),
     });
     if (!verdict.allowed) {
+      res.locals[RATE_LIMITED_BY] = buckets[verdicts.indexOf(verdict)]?.name;
       throw new ProblemError('rate-limited', {}, { 'Retry-After': String(Math.max(1, verdict.retryAfterSeconds)) });
     }
   }

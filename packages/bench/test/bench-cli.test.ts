@@ -28,10 +28,20 @@ test('hot-path: 30,000 requests and 100 connections by default, --quick shorter,
     connections: 100,
     quick: false,
     cpuProf: false,
+    tracing: false,
     outDir: undefined,
   });
   const quick = parseHotPathOptions(['--quick', '--cpu-prof', '--connections', '50', '--out', '/tmp/x']);
-  assert.deepEqual(quick, { requests: 3_000, warmup: 1_000, connections: 50, quick: true, cpuProf: true, outDir: '/tmp/x' });
+  assert.deepEqual(quick, {
+    requests: 3_000,
+    warmup: 1_000,
+    connections: 50,
+    quick: true,
+    cpuProf: true,
+    tracing: false,
+    outDir: '/tmp/x',
+  });
+  assert.equal((parseHotPathOptions(['--tracing']) as { tracing: boolean }).tracing, true);
   const sized = parseHotPathOptions(['--quick', '--requests', '12000', '--warmup', '0']);
   assert.ok(sized !== 'help' && sized.requests === 12_000 && sized.warmup === 0);
   assert.equal(parseHotPathOptions(['--help']), 'help');

@@ -9,6 +9,8 @@ export interface HotPathOptions {
   readonly quick: boolean;
   /** Run each server with --cpu-prof and report its top frames. */
   readonly cpuProf: boolean;
+  /** Run the SeatGrid servers with OpenTelemetry tracing on, exporting to a local OTLP sink. */
+  readonly tracing: boolean;
   readonly outDir: string | undefined;
 }
 
@@ -24,6 +26,9 @@ export const USAGE = `usage: pnpm --filter @seatgrid/bench hot-path [options]
   --cpu-prof        run each server with --cpu-prof (one .cpuprofile a row in <out>/profiles) and print
                     its top 20 frames by self time over the measured phase; CPU figures then include
                     the profiler's own cost
+  --tracing         run the SeatGrid servers with tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set to an
+                    OTLP/HTTP sink in this process, which drops what it gets): compare its µs/req with a
+                    run without to see what tracing costs, on and off
   --out DIR         where to write report.md and results.json (default bench-results/hot-path-<time>)
 
   Exits 1 when an answer had another status than the row expects (or a granted hold is not
@@ -38,6 +43,7 @@ export function parseHotPathOptions(argv: readonly string[]): HotPathOptions | '
       connections: { type: 'string', default: '100' },
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
+      tracing: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -56,6 +62,7 @@ export function parseHotPathOptions(argv: readonly string[]): HotPathOptions | '
     connections: whole('connections', values.connections, 100, 1, 1_000),
     quick: values.quick,
     cpuProf: values['cpu-prof'],
+    tracing: values.tracing,
     outDir: values.out,
   };
 }

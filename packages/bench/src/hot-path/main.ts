@@ -14,6 +14,7 @@ import { checkQuiet } from '../quiet-check.ts';
 import { defaultOutDir, REPO_ROOT } from '../report.ts';
 import { parseHotPathOptions, USAGE, type HotPathOptions } from './cli.ts';
 import { measureRow, type RowMeasurement } from './measure-row.ts';
+import { startOtlpSink } from './otlp-sink.ts';
 import { readProfile, topFrames } from './profile-top-frames.ts';
 import { judgeRows, rowFailures, terminalReport, writeHotPathReport, type HotPathResults, type HotPathRowResult } from './report.ts';
 import { HOT_PATH_ROWS, type RowContext } from './rows.ts';
@@ -32,6 +33,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const profileDir = join(outDir, 'profiles');
   const store = openStoreView(databaseUrl);
   const redis = new Redis(redisUrl);
+  const sink = options.tracing ? await startOtlpSink() : undefined;
+  const tracingEnv: Record<string, string> = sink === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint };
   try {
     const quiet = await checkQuiet(redis);
     const load = loadavg()[0] ?? 0;
@@ -43,7 +46,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const ctx: RowContext = {
         store,
         redis,
-        env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl },
+        env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, ...tracingEnv },
         nodeArgs: options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${row.name}.cpuprofile`] : [],
         totalRequests: options.warmup + options.requests,
         tag,
@@ -78,7 +81,13 @@ async function main(argv: readonly string[]): Promise<number> {
     const results: HotPathResults = {
       startedAt: startedAt.toISOString(),
       runtimeSec: (performance.now() - t0) / 1_000,
-      parameters: { requests: options.requests, warmup: options.warmup, connections: options.connections, cpuProf: options.cpuProf },
+      parameters: {
+        requests: options.requests,
+        warmup: options.warmup,
+        connections: options.connections,
+        cpuProf: options.cpuProf,
+        tracing: options.tracing,
+      },
       environment: {
         node: process.version,
         cpus: availableParallelism(),
@@ -91,6 +100,12 @@ async function main(argv: readonly string[]): Promise<number> {
         `CPU is read in ticks of ${tick.toFixed(0)} µs: each µs/req figure is within ${(tick / options.requests).toFixed(2)} µs`,
         "the API's background jobs (hold sweeper every 1 s, reconciler every 5 s) run during the measured phase and are counted",
         "the load generator, the servers, Redis and PostgreSQL share the machine's cores (and Redis is shared with other clients)",
+        ...(sink === undefined
+          ? []
+          : [
+              `--tracing: the SeatGrid servers exported spans over OTLP/HTTP (the SDK's default batching) to a sink in the bench: ` +
+                `${sink.received().requests} exports, ${(sink.received().bytes / 1e6).toFixed(1)} MB`,
+            ]),
         ...(options.cpuProf
           ? ["--cpu-prof: every server ran under the sampling profiler; its CPU figures include the profiler's cost"]
           : []),
@@ -102,6 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
     progress(`wrote ${written.markdown} and ${written.json}`);
     return rowFailures(rows).length > 0 ? 1 : 0;
   } finally {
+    await sink?.close();
     await store.close();
     redis.disconnect();
   }

@@ -14,7 +14,13 @@ export interface HotPathRowResult extends RowMeasurement {
 export interface HotPathResults {
   readonly startedAt: string;
   readonly runtimeSec: number;
-  readonly parameters: { readonly requests: number; readonly warmup: number; readonly connections: number; readonly cpuProf: boolean };
+  readonly parameters: {
+    readonly requests: number;
+    readonly warmup: number;
+    readonly connections: number;
+    readonly cpuProf: boolean;
+    readonly tracing: boolean;
+  };
   readonly environment: Record<string, string | number>;
   readonly notes: readonly string[];
   readonly rows: readonly HotPathRowResult[];
@@ -120,7 +126,9 @@ export async function writeHotPathReport(
     `# SeatGrid hot path: CPU a request, ${results.startedAt}`,
     '',
     `${p.requests} measured requests a row after ${p.warmup} of warm-up, ${p.connections} connections, in ${results.runtimeSec.toFixed(0)} s. ` +
-      'Each row: its server as a child process (the API: admission strategy, rate limits off, LOG_LEVEL=warn), autocannon on loopback.',
+      'Each row: its server as a child process (the API: admission strategy, rate limits off, LOG_LEVEL=warn' +
+      (p.tracing ? ', tracing on: spans exported over OTLP/HTTP to a local sink' : ', tracing off') +
+      '), autocannon on loopback.',
     '',
     renderMarkdown(rowsTable(results.rows)),
     '',

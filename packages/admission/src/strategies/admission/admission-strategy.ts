@@ -8,6 +8,7 @@ import type { EventCache } from '../../store/event-cache.js';
 import type { EventInfo } from '../../store/events.js';
 import { withTimeout } from '../../with-timeout.js';
 import type { BookingStrategy } from '../strategy.js';
+import { activeTracer, endStep, noteDecisionPath, startStep, traceClaim } from '../../tracing.js';
 import { isInfrastructureError, type Breaker } from './breaker.js';
 import type { Hydrator } from './hydrator.js';
 import type { InTransit } from './in-transit.js';
@@ -48,7 +49,10 @@ export class AdmissionStrategy implements BookingStrategy {
   }
 
   claim(request: ClaimRequest): Promise<ClaimResult> {
-    return this.#options.inTransit.track(request.eventId, this.#claim(request));
+    const tracer = activeTracer();
+    const claiming =
+      tracer === undefined ? this.#claim(request) : traceClaim(tracer, this.name, request.eventId, () => this.#claim(request));
+    return this.#options.inTransit.track(request.eventId, claiming);
   }
 
   confirm(ref: HoldRef): Promise<ConfirmResult> {
@@ -142,13 +146,16 @@ export class AdmissionStrategy implements BookingStrategy {
     // A second pass only when a replayed grant turns out never written (see WinnerWriter.durableReplay).
     for (let pass = 1; ; pass++) {
       let result: ClaimResult;
+      const gateStep = startStep('seatgrid.gate', event.eventId);
       try {
         result = await this.viaGate(event, () => gate.claim(withTtl));
       } catch (error) {
+        endStep(gateStep, 'failed', error);
         if (!isInfrastructureError(error)) throw error;
         this.#writtenWhileOpen.add(event.eventId);
         return this.#record(await fallback.claim(withTtl), 'pg-fallback', started);
       }
+      endStep(gateStep, result.ok ? 'granted' : result.reason);
       if (!result.ok) return this.#record(result, result.reason === 'sold-out' && result.cached ? 'sold-out-cache' : 'redis', started);
       if (result.replayed) {
         const replay = await winners.durableReplay(event, result);
@@ -219,6 +226,7 @@ export class AdmissionStrategy implements BookingStrategy {
   }
 
   #record(result: ClaimResult, path: DecisionPath, started: number): ClaimResult {
+    noteDecisionPath(path);
     this.#options.onDecision(result.ok ? 'granted' : result.reason, path, (performance.now() - started) / 1_000);
     return result;
   }

@@ -6,6 +6,7 @@ import { seatIndex } from '../../seats.js';
 import type { EventInfo } from '../../store/events.js';
 import type { SeatTake } from '../../store/seat-writes.js';
 import type { Shards } from '../../store/shards.js';
+import { endStep, startStep } from '../../tracing.js';
 import type { GroupCommitter, WinnerWrite, WriteOutcome } from './group-commit.js';
 import type { Hydrator } from './hydrator.js';
 
@@ -51,10 +52,16 @@ export class WinnerWriter {
 
   /** `fingerprint`: the request's, as the gate stored it (fingerprintOf with the TTL it ran with). */
   async persist(event: EventInfo, request: ClaimRequest, granted: ClaimGranted, fingerprint: string): Promise<ClaimResult> {
+    const step = startStep('seatgrid.persist', event.eventId);
     const writing = this.#persist(event, request, granted, fingerprint);
     this.#writing.set(granted.holdId, writing);
     try {
-      return await writing;
+      const result = await writing;
+      endStep(step, result.ok ? 'written' : result.reason);
+      return result;
+    } catch (error) {
+      endStep(step, 'failed', error);
+      throw error;
     } finally {
       this.#writing.delete(granted.holdId);
     }
