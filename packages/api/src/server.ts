@@ -7,7 +7,7 @@ import { createSeatGridForTesting } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { collectDefaultMetrics, register } from 'prom-client';
-import { createApp, listen } from './app.ts';
+import { createApp, endSeatStreams, listen } from './app.ts';
 import { loadConfig, type ApiConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
@@ -85,6 +85,8 @@ async function shutdown(signal: string): Promise<void> {
   await new Promise<void>((resolve) => {
     server.close(() => resolve());
     server.closeIdleConnections();
+    // Their clients reconnect (to another process, or to this one restarted).
+    endSeatStreams(app);
   });
   await grid.close();
   await redis?.quit();
