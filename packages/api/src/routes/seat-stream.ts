@@ -14,7 +14,9 @@ const FULL_RETRY_AFTER_SECONDS = 5;
 /** Last-Event-ID: the version the client has, or undefined (none, or not one of ours). */
 function lastEventIdOf(req: Request): number | undefined {
   const value = req.headers['last-event-id'];
-  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+  if (typeof value !== 'string' || !/^\d{1,16}$/.test(value)) return undefined;
+  const version = Number(value);
+  return Number.isSafeInteger(version) ? version : undefined;
 }
 
 /**
