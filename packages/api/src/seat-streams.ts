@@ -19,6 +19,13 @@ export interface Snapshot {
   readonly message: string;
 }
 
+/**
+ * A stream is written to at most this often: a change after a quiet spell goes out at once,
+ * changes that follow within this time go out together. Under a flash sale that makes one
+ * write carry many changes (each write to a socket costs the process more than its bytes).
+ */
+const WRITE_INTERVAL_MS = 25;
+
 /** The metric, shared by every app on one registry (tests build several). */
 function gauge(registry: Registry): Gauge {
   const name = 'seatgrid_sse_clients';
@@ -56,6 +63,10 @@ export class SeatStreams {
   #heartbeat: NodeJS.Timeout | undefined;
   /** Snapshot reads under way, by event. */
   readonly #reading = new Map<string, Promise<Snapshot>>();
+  /** Streams with messages waiting, and the one timer that writes them. */
+  readonly #waiting = new Set<SseConnection>();
+  #flushTimer: NodeJS.Timeout | NodeJS.Immediate | undefined;
+  #lastFlush = 0;
 
   constructor(settings: SeatStreamSettings, registry: Registry) {
     this.settings = settings;
@@ -89,6 +100,22 @@ export class SeatStreams {
       clearInterval(this.#heartbeat);
       this.#heartbeat = undefined;
     }
+  }
+
+  /** A stream has messages to write: at the next flush of every waiting stream, paced by WRITE_INTERVAL_MS. */
+  readonly requestFlush = (connection: SseConnection): void => {
+    this.#waiting.add(connection);
+    if (this.#flushTimer !== undefined) return;
+    const wait = this.#lastFlush + WRITE_INTERVAL_MS - performance.now();
+    this.#flushTimer = wait <= 0 ? setImmediate(() => this.#flushAll()) : setTimeout(() => this.#flushAll(), wait);
+  };
+
+  #flushAll(): void {
+    this.#flushTimer = undefined;
+    this.#lastFlush = performance.now();
+    const waiting = [...this.#waiting];
+    this.#waiting.clear();
+    for (const connection of waiting) connection.flush();
   }
 
   /** Counts a client dropped for being too slow. */

@@ -20,11 +20,17 @@ export class SseConnection {
   readonly #onDrop: () => void;
   #snapshotBytes = 0;
   #done = false;
+  /** Messages sent since the last flush, written together. */
+  #pending: string[] = [];
+  #pendingBytes = 0;
+  readonly #requestFlush: (connection: SseConnection) => void;
 
-  constructor(res: Response, maxBufferBytes: number, onDrop: () => void) {
+  /** `requestFlush`: asks for flush() soon (SeatStreams paces the writes of every stream). */
+  constructor(res: Response, maxBufferBytes: number, onDrop: () => void, requestFlush: (connection: SseConnection) => void) {
     this.#res = res;
     this.#maxBufferBytes = maxBufferBytes;
     this.#onDrop = onDrop;
+    this.#requestFlush = requestFlush;
     res.once('close', () => {
       this.#done = true;
     });
@@ -48,30 +54,44 @@ export class SseConnection {
     this.#write(`retry: ${RECONNECT_MS}\n\n`);
   }
 
-  /** A message; false when the client is gone or was just dropped for being too slow. */
+  /**
+   * A message, written with the others sent before the next flush: one write for many under
+   * load, not one each. False when the client is gone or was just dropped for being too slow.
+   */
   send(message: string): boolean {
-    return this.#write(message);
+    if (this.closed) return false;
+    if (this.#pending.length === 0) this.#requestFlush(this);
+    this.#pending.push(message);
+    this.#pendingBytes += message.length;
+    if (this.exceeds(0)) {
+      this.drop();
+      return false;
+    }
+    return true;
   }
 
   /** A snapshot: the allowance of unsent bytes grows by its size while it is the latest. */
   sendSnapshot(message: string): boolean {
+    this.flush();
     this.#snapshotBytes = Buffer.byteLength(message);
     return this.#write(message);
   }
 
   /** A comment line: keeps proxies from closing an idle stream, and finds clients long gone. */
   heartbeat(): void {
+    this.flush();
     this.#write(': heartbeat\n\n');
   }
 
   /** Whether `extraBytes` more (held back for it) would put the client past its allowance. */
   exceeds(extraBytes: number): boolean {
-    return this.#res.writableLength + extraBytes > this.#maxBufferBytes + this.#snapshotBytes;
+    return this.#res.writableLength + this.#pendingBytes + extraBytes > this.#maxBufferBytes + this.#snapshotBytes;
   }
 
   /** Ends the stream and its connection (shutdown, or a failure the client should reconnect after). */
   end(): void {
     if (this.closed) return;
+    this.flush();
     this.#done = true;
     this.#res.end();
     // Not kept alive: a closing server would wait for the idle connection, and EventSource opens a new one anyway.
@@ -82,8 +102,18 @@ export class SseConnection {
   drop(): void {
     if (this.closed) return;
     this.#done = true;
+    this.#pending = [];
     this.#res.destroy();
     this.#onDrop();
+  }
+
+  /** Writes the messages sent since the last flush, in one write. */
+  flush(): void {
+    if (this.#pending.length === 0) return;
+    const chunk = this.#pending.length === 1 ? (this.#pending[0] as string) : this.#pending.join('');
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    this.#write(chunk);
   }
 
   #write(chunk: string): boolean {

@@ -58,7 +58,7 @@ export function seatStreamRoutes(deps: AppDependencies, streams: SeatStreams): R
         throw new ProblemError('unavailable', { detail: 'live changes are unavailable for a moment' }, { 'Retry-After': '2' });
       }
       if (req.socket.destroyed || res.closed) return;
-      const connection = new SseConnection(res, streams.settings.maxBufferBytes, () => streams.dropped());
+      const connection = new SseConnection(res, streams.settings.maxBufferBytes, () => streams.dropped(), streams.requestFlush);
       connection.open();
       if ('snapshot' in start) connection.sendSnapshot(start.snapshot.message);
       const subscription = feedStream(grid, eventId, connection, streams, start);
