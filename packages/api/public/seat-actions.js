@@ -22,6 +22,8 @@ function explain(error) {
       return problem.detail ?? 'You hold as many seats as one buyer may.';
     case 'rate-limited':
       return 'Too many tries at once: wait a moment and try again.';
+    case 'unauthenticated':
+      return 'This server wants a signed-in user (a JWT); this page only speaks the X-User-Id demo identity.';
     default:
       return error.message;
   }

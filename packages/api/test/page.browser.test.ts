@@ -233,6 +233,26 @@ describe('the buyer page in Chromium', () => {
     });
   });
 
+  test('the page reconnects by itself when the API restarts, and goes on showing changes', async () => {
+    const eventId = await createEvent({ name: 'Restart', rows: 2, cols: 5 });
+    const watcher = await buyer('restart-watcher');
+    await withScreenshots('reconnect', async () => {
+      await watcher.goto(`${api.baseUrl}/?event=${eventId}`);
+      await untilLive(watcher);
+      await untilCounts(watcher, { free: '10' });
+      // Killed outright and started again on the same port: EventSource retries, with Last-Event-ID.
+      await api.restart();
+      const bought = await fetch(`${api.baseUrl}/events/${eventId}/bookings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-user-id': 'after-restart' },
+        body: JSON.stringify({ quantity: 3 }),
+      });
+      assert.equal(bought.status, 201);
+      await untilCounts(watcher, { sold: '3', free: '7' });
+      await untilLive(watcher);
+    });
+  });
+
   test('sold out: the waitlist button asks the API and shows its answer', async () => {
     const eventId = await createEvent({ name: 'Tiny', rows: 1, cols: 2 });
     const late = await buyer('late');

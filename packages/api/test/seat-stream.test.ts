@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createSeatGrid } from '@seatgrid/admission';
-import { startApi, testConfig, type RunningApi } from './harness.ts';
+import { startApiChild } from '../src/child/index.ts';
+import { ADMIN_TOKEN, startApi, testConfig, type RunningApi } from './harness.ts';
 import { expectJson, expectProblem, hold, seat, seatMap, until, user } from './http-assertions.ts';
 import { dataOf, openStream, type SseMessage, type SseStream } from './sse-client.ts';
 
@@ -243,5 +244,26 @@ describe('on a PostgreSQL strategy', () => {
     const body = await expectProblem(await api.request('GET', `/events/${event.id}/seats/stream`), 'stream-needs-admission');
     assert.match(body.detail ?? '', /BOOKING_STRATEGY=admission/);
     assert.equal((await seatMap(api, event.id)).grid.join(''), '..');
+  });
+});
+
+describe('the server process', () => {
+  test('SIGTERM ends the open streams, so the server drains and exits 0; the clients see the end', async () => {
+    const server = await startApiChild({ ADMIN_TOKEN, LOG_LEVEL: 'warn', SHUTDOWN_GRACE_MS: '60000' });
+    try {
+      const created = await fetch(`${server.baseUrl}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ name: 'Shutdown', rows: 1, cols: 3 }),
+      });
+      const { id } = (await created.json()) as { id: string };
+      const open = await Promise.all([1, 2, 3].map(() => openStream(`${server.baseUrl}/events/${id}/seats/stream`)));
+      for (const live of open) assertSnapshot(await live.next());
+      // Held up by its streams, it would still be draining when SIGKILL comes (exit code null).
+      assert.equal(await server.stop('SIGTERM', 10_000), 0);
+      await Promise.all(open.map((live) => live.ended));
+    } finally {
+      await server.kill();
+    }
   });
 });
