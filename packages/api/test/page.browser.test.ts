@@ -179,6 +179,7 @@ describe('the buyer page in Chromium', () => {
       assert.equal(response.status(), 201);
       const committed = Date.now();
       await untilCounts(watcher, { held: '2', free: '78' }, SEEN_WITHIN_MS - (Date.now() - committed));
+      console.log(`the watcher saw the hold ${Date.now() - committed} ms after its 201 reached the holder's page`);
       await untilCounts(holder, { held: '2', mine: '2' });
 
       // The hold and its countdown survive a reload: read back from the API by its stored id.
