@@ -254,6 +254,54 @@ describe('the buyer page in Chromium', () => {
     });
   });
 
+  test('a 1,000 × 1,000 map: one pixel a seat from the snapshot, and a sale repaints its seats', async () => {
+    const eventId = await createEvent({ name: 'Arena', rows: 1_000, cols: 1_000 });
+    const watcher = await buyer('arena-watcher');
+    await withScreenshots('arena', async () => {
+      const started = Date.now();
+      await watcher.goto(`${api.baseUrl}/?event=${eventId}`);
+      await untilCounts(watcher, { free: '1000000', held: '0', sold: '0' }, 60_000);
+      console.log(`the 1,000 × 1,000 map was drawn ${Date.now() - started} ms after the page was asked for`);
+      const canvas = await watcher.locator('#seat-map').evaluate((element) => {
+        const c = element as unknown as { width: number; height: number; className: string };
+        return { width: c.width, height: c.height, pixels: c.className.includes('pixels') };
+      });
+      assert.deepEqual(canvas, { width: 1_000, height: 1_000, pixels: true });
+      // Row 500, seats 1-3 (0-based pixels (0..2, 499)).
+      const bought = await fetch(`${api.baseUrl}/events/${eventId}/bookings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-user-id': 'arena-buyer' },
+        body: JSON.stringify({ seats: [1, 2, 3].map((col) => ({ row: 500, col })) }),
+      });
+      assert.equal(bought.status, 201);
+      await untilCounts(watcher, { sold: '3', free: '999997' });
+      const pixel = (x: number, y: number) =>
+        watcher.locator('#seat-map').evaluate(
+          (element, [px, py]) => {
+            const c = element as unknown as {
+              getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+            };
+            return [...Array.from(c.getContext('2d').getImageData(px as number, py as number, 1, 1).data).slice(0, 3)];
+          },
+          [x, y],
+        );
+      // Repainted by the next frame: poll until the sold colour shows, then check its neighbours kept theirs.
+      await watcher.waitForFunction(
+        () => {
+          const c = document.getElementById('seat-map') as unknown as {
+            getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } };
+          };
+          return c.getContext('2d').getImageData(2, 499, 1, 1).data[0] === 58;
+        },
+        null,
+        { timeout: DEADLINE_MS },
+      );
+      for (const x of [0, 1, 2]) assert.deepEqual(await pixel(x, 499), [58, 63, 69], `seat (500, ${x + 1}) drawn sold`);
+      assert.deepEqual(await pixel(3, 499), [215, 239, 224], 'the seat beside it still free');
+      assert.deepEqual(await pixel(0, 498), [215, 239, 224], 'the row before still free');
+    });
+  });
+
   test('sold out: the waitlist button asks the API and shows its answer', async () => {
     const eventId = await createEvent({ name: 'Tiny', rows: 1, cols: 2 });
     const late = await buyer('late');
