@@ -27,6 +27,8 @@ case "$job" in
     node scripts/lint-lua.ts
     biome check .
     turbo run build typecheck --output-logs=errors-only
+    # The API's page is tested in a real browser: Debian's Chromium (installed when missing).
+    bash scripts/browser-up.sh
     # One runner over every package's tests: one summary at the end.
     node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts examples/test/*.test.ts
     # The short stress run: exits 1 when a correct strategy breaks an invariant or owes goodput.

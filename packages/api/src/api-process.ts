@@ -4,7 +4,7 @@ import { createSeatGridForTesting } from '@seatgrid/admission/testing';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, register } from 'prom-client';
-import { createApp, listen } from './app.ts';
+import { createApp, endSeatStreams, listen } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
@@ -78,6 +78,8 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
+      // Their clients reconnect (to another process, or to this one restarted).
+      endSeatStreams(app);
     });
     await grid.close();
     await redis?.quit();

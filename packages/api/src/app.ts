@@ -6,12 +6,25 @@ import type { Logger } from 'pino';
 import type { AppDependencies } from './app-dependencies.ts';
 import { ProblemError, problemOf, sendProblem } from './http-problem.ts';
 import { apiMetrics } from './metrics/api-metrics.ts';
+import { cors } from './cors.ts';
 import { apiDocument } from './openapi/api-document.ts';
+import { pageRoutes } from './pages.ts';
 import { problemTypes, problemUri } from './problems.ts';
 import { claimRoutes } from './routes/claims.ts';
 import { eventRoutes } from './routes/events.ts';
 import { holdRoutes } from './routes/holds.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { eventListRoutes } from './routes/event-list.ts';
+import { readBackRoutes } from './routes/read-backs.ts';
+import { seatStreamRoutes } from './routes/seat-stream.ts';
+import { SeatStreams } from './seat-streams.ts';
+
+const seatStreamsOf = new WeakMap<Express, SeatStreams>();
+
+/** Ends the app's open seat streams: they never finish by themselves, and a closing server waits for them. */
+export function endSeatStreams(app: Express): void {
+  seatStreamsOf.get(app)?.closeAll();
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -31,13 +44,22 @@ function requestLog(logger: Logger) {
   };
 }
 
-/** The Express app: JSON in, JSON or application/problem+json out. */
+/**
+ * The Express app: JSON in, JSON or application/problem+json out; the buyer's page at / and the
+ * API's documentation at /docs.
+ */
 export function createApp(deps: AppDependencies): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(apiMetrics(deps));
+  const streams = new SeatStreams(
+    { maxClients: deps.config.sseMaxClients, heartbeatMs: deps.config.sseHeartbeatMs, maxBufferBytes: deps.config.sseMaxBufferBytes },
+    deps.registry,
+  );
+  seatStreamsOf.set(app, streams);
   app.use(requestLog(deps.logger));
+  app.use(cors(deps.config.corsOrigins));
   app.use((req, _res, next) => {
     // HTTP/1.1 requires Host; the server lets requests without it through so they get a problem answer.
     if (req.headers.host === undefined) throw new ProblemError('invalid-input', { field: 'Host', detail: 'send a Host header' });
@@ -48,6 +70,10 @@ export function createApp(deps: AppDependencies): Express {
   app.use(eventRoutes(deps));
   app.use(claimRoutes(deps));
   app.use(holdRoutes(deps));
+  app.use(eventListRoutes(deps));
+  app.use(readBackRoutes(deps));
+  app.use(seatStreamRoutes(deps, streams));
+  app.use(pageRoutes());
   app.use(() => {
     throw new ProblemError('not-found');
   });

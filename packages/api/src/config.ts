@@ -68,6 +68,14 @@ export interface ApiConfig {
    * OTLP/HTTP exporter sends the claim spans (the other OTEL_* variables apply too).
    */
   readonly otlpEndpoint: string | undefined;
+  /** CORS_ORIGINS (none): comma-separated origins (scheme://host[:port]) that may call the API from a browser. */
+  readonly corsOrigins: readonly string[];
+  /** SSE_MAX_CLIENTS (1000): open seat streams this process serves at most; past it, 503 with Retry-After. */
+  readonly sseMaxClients: number;
+  /** SSE_HEARTBEAT_MS (15000): a comment line on every open seat stream this often. */
+  readonly sseHeartbeatMs: number;
+  /** SSE_MAX_BUFFER_BYTES (1048576): a seat stream with more unsent bytes than this (beyond its last snapshot) is dropped. */
+  readonly sseMaxBufferBytes: number;
 }
 
 /** One Redis Cluster node to start from; the client discovers the rest. */
@@ -107,6 +115,21 @@ const databaseShards = z
 
 const number = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
 
+/** An origin as browsers send it: scheme://host[:port], nothing after. */
+const origin = z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, {
+  message: 'each origin is scheme://host[:port], as a browser sends it in Origin',
+});
+const corsOrigins = z
+  .string()
+  .default('')
+  .transform((list) =>
+    list
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .pipe(z.array(origin));
+
 const environment = z
   .object({
     PORT: number(3000, 0, 65_535).pipe(z.number().int()),
@@ -137,6 +160,10 @@ const environment = z
     SHUTDOWN_GRACE_MS: number(10_000, 0, 600_000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    CORS_ORIGINS: corsOrigins,
+    SSE_MAX_CLIENTS: number(1_000, 0, 1_000_000).pipe(z.number().int()),
+    SSE_HEARTBEAT_MS: number(15_000, 10, 3_600_000),
+    SSE_MAX_BUFFER_BYTES: number(1_048_576, 1_024, 1_073_741_824).pipe(z.number().int()),
   })
   // An issuer or audience without a secret would look like JWT checks that are not happening.
   .refine((e) => e.AUTH_JWT_SECRET !== undefined || (e.AUTH_JWT_ISSUER === undefined && e.AUTH_JWT_AUDIENCE === undefined), {
@@ -185,5 +212,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     logLevel: e.LOG_LEVEL,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    corsOrigins: Object.freeze(e.CORS_ORIGINS),
+    sseMaxClients: e.SSE_MAX_CLIENTS,
+    sseHeartbeatMs: e.SSE_HEARTBEAT_MS,
+    sseMaxBufferBytes: e.SSE_MAX_BUFFER_BYTES,
   });
 }

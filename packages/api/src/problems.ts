@@ -25,6 +25,8 @@ export const problemTypes = Object.freeze({
   'unsupported-media-type': { status: 415, title: 'Send application/json' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'The service is temporarily unavailable' },
+  'too-many-streams': { status: 503, title: 'Too many seat streams are open' },
+  'stream-needs-admission': { status: 501, title: 'Live seat streams need the admission strategy' },
   internal: { status: 500, title: 'Something went wrong on our side' },
 } as const);
 

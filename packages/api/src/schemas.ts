@@ -48,6 +48,8 @@ export const seatMapResponse = z.object({
   rows: z.number().int(),
   cols: z.number().int(),
   available: z.number().int(),
+  /** Grows with every change of the event's seats: two maps at one version are the same map. */
+  version: z.number().int().min(0),
   /** One string a row, one character a seat: '.' free, 'H' held, 'S' sold. */
   grid: z.array(z.string()),
 });
@@ -95,4 +97,37 @@ export const readinessResponse = z.object({
   breaker: z.enum(['closed', 'open', 'half-open', 'unused']),
   redisEvictionPolicy: z.string(),
   redisEvictionSafe: z.boolean(),
+});
+
+/** GET /events: ?limit (1-100, default 50) and ?cursor (the nextCursor of the page before). */
+export const eventListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: id.optional(),
+});
+
+/** An event in a list: without `available`, which would cost a counters read per event. */
+export const eventSummary = eventResponse.omit({ available: true });
+
+export const eventPageResponse = z.object({
+  events: z.array(eventSummary),
+  /** Pass it as ?cursor= for the next page; null on the last page. */
+  nextCursor: id.nullable(),
+});
+
+/** A hold read back by its owner: `status` says what became of it. */
+export const holdRecordResponse = z.object({
+  holdId: id,
+  eventId: id,
+  seats: z.array(seatSchema),
+  status: z.enum(['held', 'confirmed', 'released', 'expired', 'cancelled']),
+  /** When a hold's seats go back (null for a booking bought in one step). */
+  expiresAt: z.iso.datetime().nullable(),
+});
+
+/** A booking read back by its owner. */
+export const bookingRecordResponse = z.object({
+  bookingId: id,
+  eventId: id,
+  seats: z.array(seatSchema),
+  status: z.enum(['confirmed', 'cancelled']),
 });

@@ -44,10 +44,12 @@ describe('endpoints', () => {
       const event = await api.createEvent({ name: 'Map', rows: 2, cols: 3 });
       const empty = await seatMap(api, event.id);
       assert.ok(seatMapResponse.safeParse(empty).success);
-      assert.deepEqual(empty, { rows: 2, cols: 3, available: 6, grid: ['...', '...'] });
+      assert.deepEqual(empty, { rows: 2, cols: 3, available: 6, version: empty.version, grid: ['...', '...'] });
       await hold(api, event.id, user('a'), { seats: [seat(1, 2)] });
       await book(api, event.id, user('b'), { seats: [seat(2, 3)] });
-      assert.deepEqual(await seatMap(api, event.id), { rows: 2, cols: 3, available: 4, grid: ['.H.', '..S'] });
+      const taken = await seatMap(api, event.id);
+      assert.deepEqual(taken, { rows: 2, cols: 3, available: 4, version: taken.version, grid: ['.H.', '..S'] });
+      assert.ok(taken.version > empty.version, 'every change moves the version');
       const read = await expectJson<{ available: number }>(await api.request('GET', `/events/${event.id}`), 200);
       assert.equal(read.available, 4);
     });
@@ -85,7 +87,8 @@ describe('endpoints', () => {
       const released = await api.request('DELETE', `/holds/${held.holdId}`, { headers: bob });
       assert.equal(released.status, 204);
       assert.equal(await released.text(), '');
-      assert.deepEqual(await seatMap(api, event.id), { rows: 2, cols: 4, available: 8, grid: ['....', '....'] });
+      const freed = await seatMap(api, event.id);
+      assert.deepEqual(freed, { rows: 2, cols: 4, available: 8, version: freed.version, grid: ['....', '....'] });
     });
 
     test('POST /events/:id/bookings (201) → DELETE /bookings/:id (204) frees the seats', async () => {

@@ -242,9 +242,20 @@ const expectedProblems: Readonly<Record<string, readonly ProblemType[]>> = {
   'get /healthz': [],
   'get /readyz': [],
   'get /openapi.json': [],
+  'get /events': ['invalid-input', 'unavailable'],
+  'get /holds/{holdId}': ['invalid-input', 'hold-not-found', 'unavailable'],
+  'get /bookings/{bookingId}': ['invalid-input', 'hold-not-found', 'unavailable'],
+  'get /events/{eventId}/seats/stream': ['invalid-input', 'event-not-found', 'stream-needs-admission', 'too-many-streams', 'unavailable'],
 };
 const claimOperations = ['post /events/{eventId}/holds', 'post /events/{eventId}/bookings'];
-const userOperations = [...claimOperations, 'post /holds/{holdId}/confirm', 'delete /holds/{holdId}', 'delete /bookings/{bookingId}'];
+const readBackOperations = ['get /holds/{holdId}', 'get /bookings/{bookingId}'];
+const userOperations = [
+  ...claimOperations,
+  'post /holds/{holdId}/confirm',
+  'delete /holds/{holdId}',
+  'delete /bookings/{bookingId}',
+  ...readBackOperations,
+];
 
 describe('a) the document is well formed', () => {
   test('it is OpenAPI 3.1.0, built once and deeply frozen', () => {
@@ -665,11 +676,48 @@ describe('b) the app serves what the document says', () => {
       ['post', '/holds/{holdId}/confirm', '/holds/h-1/confirm'],
       ['delete', '/holds/{holdId}', '/holds/h-1'],
       ['delete', '/bookings/{bookingId}', '/bookings/b-1'],
+      ['get', '/holds/{holdId}', '/holds/h-1'],
+      ['get', '/bookings/{bookingId}', '/bookings/b-1'],
     ] as const) {
       const noUser = await answers(method, template, url, { headers: json, body: method === 'post' ? '{"quantity":1}' : null });
       assert.equal(noUser.status, 400, `${method} ${url} without X-User-Id`);
       assert.equal((noUser.body as { field?: string }).field, 'X-User-Id');
     }
+    assert.equal((await answers('get', '/holds/{holdId}', '/holds/bad!id', { headers: { 'x-user-id': 'alice' } })).status, 400);
+    for (const query of ['limit=0', 'limit=101', 'limit=two', 'limit=1&limit=2', 'cursor=bad!id', 'cursor=']) {
+      const page = await answers('get', '/events', `/events?${query}`);
+      assert.equal(page.status, 400, query);
+    }
+    assert.equal((await answers('get', '/events/{eventId}/seats/stream', '/events/bad!id/seats/stream')).status, 400);
+  });
+
+  test('GET /events/{eventId}/seats/stream on a grid that is not the admission strategy: the documented 501', async () => {
+    const stream = await answers('get', '/events/{eventId}/seats/stream', '/events/gig-1/seats/stream');
+    assert.equal(stream.status, 501);
+    assert.equal((stream.body as { type: string }).type, problemUri('stream-needs-admission'));
+  });
+
+  test('the seat map documents its ETag, Cache-Control, If-None-Match and 304; the stream its Last-Event-ID', () => {
+    const seats = op('get', '/events/{eventId}/seats');
+    for (const status of ['200', '304']) {
+      const headers = Object.keys(must(seats.responses[status], `seats ${status}`).headers ?? {});
+      assert.deepEqual(headers.sort(), ['Cache-Control', 'ETag'], status);
+    }
+    assert.equal(seats.responses['304']?.content, undefined);
+    assert.deepEqual(
+      parametersOf(seats).map((p) => `${p.in} ${p.name}`),
+      ['path eventId', 'header If-None-Match'],
+    );
+    const stream = op('get', '/events/{eventId}/seats/stream');
+    assert.deepEqual(Object.keys(must(stream.responses['200'], 'stream 200').content ?? {}), ['text/event-stream']);
+    assert.deepEqual(
+      parametersOf(stream).map((p) => `${p.in} ${p.name}`),
+      ['path eventId', 'header Last-Event-ID'],
+    );
+    assert.deepEqual(
+      parametersOf(op('get', '/events')).map((p) => `${p.in} ${p.name} ${JSON.stringify(p.schema)}`),
+      ['query limit {"type":"integer","minimum":1,"maximum":100}', 'query cursor {"type":"string","pattern":"^[A-Za-z0-9_-]{1,64}$"}'],
+    );
   });
 
   test('an unknown path answers the not-found problem', async () => {
@@ -767,10 +815,44 @@ const examples: Readonly<Record<string, Examples>> = {
     bad: [{ ...event, id: 'bad id' }, { ...event, rows: 1.5 }, (({ available: _, ...rest }) => rest)(event)],
   },
   SeatMap: {
-    good: [{ rows: 2, cols: 3, available: 4, grid: ['...', '.HS'] }],
+    good: [{ rows: 2, cols: 3, available: 4, version: 7, grid: ['...', '.HS'] }],
     bad: [
-      { rows: 2, cols: 3, available: 4, grid: '....HS' },
-      { rows: 2, cols: 3, available: 4 },
+      { rows: 2, cols: 3, available: 4, version: 7, grid: '....HS' },
+      { rows: 2, cols: 3, available: 4, version: 7 },
+      { rows: 2, cols: 3, available: 4, grid: ['...', '.HS'] },
+      { rows: 2, cols: 3, available: 4, version: -1, grid: ['...', '.HS'] },
+    ],
+  },
+  EventSummary: {
+    good: [(({ available: _, ...rest }) => rest)(event)],
+    bad: [{ ...(({ available: _, ...rest }) => rest)(event), id: 'bad id' }, (({ available: _, capacity: __, ...rest }) => rest)(event)],
+  },
+  EventPage: {
+    good: [
+      { events: [(({ available: _, ...rest }) => rest)(event)], nextCursor: 'gig-1' },
+      { events: [], nextCursor: null },
+    ],
+    bad: [{ events: [] }, { events: [{ ...event, rows: 1.5 }], nextCursor: null }, { events: [], nextCursor: 'bad id' }],
+  },
+  HoldRecord: {
+    good: [
+      { holdId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'held', expiresAt: '2026-11-25T04:20:00.000Z' },
+      { holdId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'confirmed', expiresAt: null },
+    ],
+    bad: [
+      { holdId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'pending', expiresAt: null },
+      { holdId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'held' },
+      { holdId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'held', expiresAt: 'soon' },
+    ],
+  },
+  BookingRecord: {
+    good: [
+      { bookingId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'confirmed' },
+      { bookingId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'cancelled' },
+    ],
+    bad: [
+      { bookingId: 'h-1', eventId: 'gig-1', seats: [seat], status: 'held' },
+      { bookingId: 'h-1', eventId: 'gig-1', seats: [seat] },
     ],
   },
   Hold: {
@@ -981,6 +1063,8 @@ describe('d) with JWT identity (AUTH_JWT_SECRET) the document says bearer JWT', 
         ['post /holds/{holdId}/confirm', '/holds/h-1/confirm'],
         ['delete /holds/{holdId}', '/holds/h-1'],
         ['delete /bookings/{bookingId}', '/bookings/b-1'],
+        ['get /holds/{holdId}', '/holds/h-1'],
+        ['get /bookings/{bookingId}', '/bookings/b-1'],
       ] as const) {
         const [method = ''] = key.split(' ');
         for (const headers of [{ 'x-user-id': 'alice' }, { authorization: 'Bearer not.a.jwt' }]) {

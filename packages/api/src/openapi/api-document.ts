@@ -3,6 +3,9 @@ import { claimOperations } from '../routes/claims.ts';
 import { eventOperations } from '../routes/events.ts';
 import { holdOperations } from '../routes/holds.ts';
 import { operationsOperations } from '../routes/operations.ts';
+import { eventListOperations } from '../routes/event-list.ts';
+import { readBackOperations } from '../routes/read-backs.ts';
+import { seatStreamOperations } from '../routes/seat-stream.ts';
 import { openApiDocument } from './document.ts';
 import type { OperationSpec } from './operation-spec.ts';
 
@@ -12,6 +15,9 @@ export const apiOperations: readonly OperationSpec[] = Object.freeze([
   ...claimOperations,
   ...holdOperations,
   ...operationsOperations,
+  ...eventListOperations,
+  ...readBackOperations,
+  ...seatStreamOperations,
 ]);
 
 /** The API's OpenAPI document for one identity scheme (built once). */

@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import type { IdentityScheme } from '../caller-identity.ts';
 import {
+  bookingRecordResponse,
   bookingResponse,
   claimBody,
   confirmResponse,
   createEventBody,
   eventIdParam,
+  eventListQuery,
+  eventPageResponse,
   eventResponse,
+  eventSummary,
   healthResponse,
   holdIdParam,
+  holdRecordResponse,
   holdResponse,
   idempotencyKeyHeader,
   problemResponse,
@@ -46,6 +51,10 @@ const responseBodySchemas = {
   Problem: problemResponse,
   Health: healthResponse,
   Readiness: readinessResponse,
+  EventSummary: eventSummary,
+  EventPage: eventPageResponse,
+  HoldRecord: holdRecordResponse,
+  BookingRecord: bookingRecordResponse,
 } as const;
 
 /** Parts of both: one component, referenced from either side (their input and output shapes must agree). */
@@ -81,6 +90,14 @@ const descriptions = new Map<z.ZodType, string>([
   [problemResponse.shape.limit, 'The per-user seat limit (user-limit).'],
   [healthResponse, 'The process is alive.'],
   [readinessResponse, 'Whether the API can serve claims, and the state of what it depends on.'],
+  [seatMapResponse.shape.version, "Grows with every change of the event's seats: two maps at one version are the same map."],
+  [eventSummary, 'An event in a list (GET /events/{eventId} adds how many seats are free).'],
+  [eventPageResponse, 'A page of events, ordered by id.'],
+  [eventPageResponse.shape.nextCursor, 'Pass it as ?cursor= for the next page; null on the last page.'],
+  [holdRecordResponse, "A hold read back by its owner, whatever became of it (a booking's id reads back here too)."],
+  [holdRecordResponse.shape.status, 'held (until expiresAt), confirmed (bought), released, expired or cancelled (a booking given back).'],
+  [holdRecordResponse.shape.expiresAt, "When a hold's seats go back; null for seats bought in one step."],
+  [bookingRecordResponse, 'A booking read back by its owner.'],
 ]);
 
 /** Strips what each generated root carries of its own: the dialect is the document's, and `$id` would re-base its refs. */
@@ -132,7 +149,16 @@ function scalar(schema: z.ZodType): JsonSchema {
 /** The headers request-input.ts accepts (headers, not bodies, so schemas.ts has no schema for them). */
 const seconds = z.number().int().min(0);
 
-export type ParameterName = 'EventId' | 'HoldId' | 'BookingId' | 'UserId' | 'IdempotencyKey';
+export type ParameterName =
+  | 'EventId'
+  | 'HoldId'
+  | 'BookingId'
+  | 'UserId'
+  | 'IdempotencyKey'
+  | 'Limit'
+  | 'Cursor'
+  | 'IfNoneMatch'
+  | 'LastEventId';
 
 export function parameterComponents(identity: IdentityScheme): Partial<Record<ParameterName, object>> {
   const inPath = (name: string, description: string, schema: z.ZodType) => ({
@@ -168,6 +194,36 @@ export function parameterComponents(identity: IdentityScheme): Partial<Record<Pa
         'the same key with another request is refused (idempotency-mismatch). 1-255 printable ASCII characters, no spaces.',
       schema: scalar(idempotencyKeyHeader),
     },
+    Limit: {
+      name: 'limit',
+      in: 'query',
+      required: false,
+      description: 'Events a page, 1-100 (default 50).',
+      schema: scalar(eventListQuery.shape.limit.unwrap()),
+    },
+    Cursor: {
+      name: 'cursor',
+      in: 'query',
+      required: false,
+      description: 'The nextCursor of the page before; none for the first page.',
+      schema: scalar(eventListQuery.shape.cursor.unwrap()),
+    },
+    IfNoneMatch: {
+      name: 'If-None-Match',
+      in: 'header',
+      required: false,
+      description: 'An ETag of this map: 304 while the map is still that one.',
+      schema: { type: 'string' },
+    },
+    LastEventId: {
+      name: 'Last-Event-ID',
+      in: 'header',
+      required: false,
+      description:
+        'The id of the last message received (a version): the stream resumes after it, with no snapshot, when the ' +
+        'changes since are still at hand; otherwise it starts with a snapshot. EventSource sends it when it reconnects.',
+      schema: { type: 'string' },
+    },
   };
 }
 
@@ -178,7 +234,15 @@ export const pathParameters: Readonly<Record<string, ParameterName>> = {
   bookingId: 'BookingId',
 };
 
-export type HeaderName = 'RetryAfter' | 'RateLimitLimit' | 'RateLimitRemaining' | 'RateLimitReset' | 'Location' | 'WwwAuthenticate';
+export type HeaderName =
+  | 'RetryAfter'
+  | 'RateLimitLimit'
+  | 'RateLimitRemaining'
+  | 'RateLimitReset'
+  | 'Location'
+  | 'WwwAuthenticate'
+  | 'ETag'
+  | 'CacheControl';
 
 export function headerComponents(): Record<HeaderName, object> {
   return {
@@ -196,6 +260,14 @@ export function headerComponents(): Record<HeaderName, object> {
       description: 'The scheme to authenticate with: Bearer; with error="invalid_token" when a user token was sent and refused (RFC 6750).',
       schema: { type: 'string' },
     },
+    ETag: {
+      description: "A strong ETag of the seat map: it changes whenever the map does (it is derived from the map's version).",
+      schema: { type: 'string' },
+    },
+    CacheControl: {
+      description: 'no-cache: keep the map if you like, but revalidate it (If-None-Match) before each use.',
+      schema: { type: 'string' },
+    },
   };
 }
 
@@ -206,5 +278,7 @@ export const rateLimitHeaders = {
   'RateLimit-Remaining': headerRef('RateLimitRemaining'),
   'RateLimit-Reset': headerRef('RateLimitReset'),
 };
+
+export const seatMapHeaders = { ETag: headerRef('ETag'), 'Cache-Control': headerRef('CacheControl') };
 
 export const json = (schema: object) => ({ 'application/json': { schema } });

@@ -64,6 +64,7 @@ function operation(spec: OperationSpec, identity: IdentityScheme): object {
     ...pathParams,
     ...(spec.user === true && identity === 'x-user-id' ? [{ $ref: '#/components/parameters/UserId' }] : []),
     ...(spec.claim === true ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+    ...(spec.parameters ?? []).map((name) => ({ $ref: `#/components/parameters/${name}` })),
   ];
   return {
     operationId: spec.operationId,

@@ -1,5 +1,5 @@
 import type { ProblemType } from '../problems.ts';
-import type { requestBodySchemas } from './components.ts';
+import type { ParameterName, requestBodySchemas } from './components.ts';
 
 /**
  * An operation of the API as the OpenAPI document describes it. Each routes file exports the
@@ -22,6 +22,8 @@ export interface OperationSpec {
   /** A claim: accepts Idempotency-Key and is rate limited per user and per client address. */
   readonly claim?: boolean;
   readonly body?: { readonly schema: keyof typeof requestBodySchemas; readonly description: string };
+  /** Query and header parameters it reads, besides the path's and the caller's (components of that name). */
+  readonly parameters?: readonly ParameterName[];
   /** The answers that are not problems. */
   readonly responses: Readonly<Record<string, object>>;
   /** The problem types it can answer with, besides `internal`, which any operation can. */

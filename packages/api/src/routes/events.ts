@@ -5,7 +5,8 @@ import type { AppDependencies } from '../app-dependencies.ts';
 import { ProblemError } from '../http-problem.ts';
 import { bodyOf, paramOf } from '../request-input.ts';
 import { createEventBody, eventIdParam } from '../schemas.ts';
-import { headerRef, json, ref } from '../openapi/components.ts';
+import { headerRef, json, ref, seatMapHeaders } from '../openapi/components.ts';
+import { ifNoneMatchHits, SEAT_MAP_CACHE_CONTROL, seatMapEtag } from '../seat-map-etag.ts';
 import type { OperationSpec } from '../openapi/operation-spec.ts';
 
 const DEFAULT_HOLD_TTL_SECONDS = 600;
@@ -46,10 +47,22 @@ export function eventRoutes(deps: AppDependencies): Router {
     res.json(eventBody(event, (await deps.grid.counters(eventId)).available));
   });
 
-  // On the admission strategy the map comes from Redis, not PostgreSQL.
+  // On the admission strategy the map comes from Redis, not PostgreSQL. A revalidation that
+  // still matches is answered from the counters, without building the map.
   router.get('/events/:eventId/seats', async (req, res) => {
-    const map = await deps.grid.seatMap(paramOf(eventIdParam, req, 'eventId'));
-    res.json({ rows: map.rows, cols: map.cols, available: map.available, grid: seatMapRows(map) });
+    const eventId = paramOf(eventIdParam, req, 'eventId');
+    res.set('Cache-Control', SEAT_MAP_CACHE_CONTROL);
+    if (req.headers['if-none-match'] !== undefined) {
+      const etag = seatMapEtag(await deps.grid.counters(eventId));
+      if (ifNoneMatchHits(req, etag)) {
+        res.status(304).set('ETag', etag).end();
+        return;
+      }
+    }
+    const map = await deps.grid.seatMap(eventId);
+    res
+      .set('ETag', seatMapEtag(map))
+      .json({ rows: map.rows, cols: map.cols, available: map.available, version: map.version, grid: seatMapRows(map) });
   });
 
   return router;
@@ -95,7 +108,14 @@ export const eventOperations: readonly OperationSpec[] = [
     operationId: 'getSeatMap',
     tag: 'events',
     summary: "An event's seat map",
-    responses: { 200: { description: 'The seat map.', content: json(ref('SeatMap')) } },
+    description:
+      'The map with its version. The strong ETag changes whenever the map does; send it back in If-None-Match to get ' +
+      '304 (answered from the counters, without the map) while nothing changed. Cache-Control: no-cache.',
+    parameters: ['IfNoneMatch'],
+    responses: {
+      200: { description: 'The seat map.', headers: seatMapHeaders, content: json(ref('SeatMap')) },
+      304: { description: 'Unchanged since the ETag sent in If-None-Match.', headers: seatMapHeaders },
+    },
     problems: ['invalid-input', 'event-not-found', 'unavailable'],
     notes: { 'invalid-input': 'a malformed event id' },
   },

@@ -10,8 +10,10 @@ import { parseStressOptions, USAGE, type StressOptions } from './cli.ts';
 import { keepApiUp } from './kept-api.ts';
 import { defaultStressOutDir, writeStressReport } from './report.ts';
 import { computeRatios, type StressResults } from './results.ts';
+import { runLiveMap } from './live-map.ts';
 import { runScenario, type RunResult } from './run-scenario.ts';
 import { scenarios } from './scenarios.ts';
+import { liveMapLines } from './live-map-report.ts';
 import { baselineLines, runsTable } from './summary-table.ts';
 
 /**
@@ -48,6 +50,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const baselines = await measureBaselines(options, redisUrl);
     for (const scenario of selected) {
       for (const strategy of options.strategies) {
+        if (scenario.strategies !== undefined && !scenario.strategies.includes(strategy)) continue;
         const context = {
           store,
           redis,
@@ -56,7 +59,8 @@ async function main(argv: readonly string[]): Promise<number> {
           keepEvents: options.keepEvents,
           progress,
         };
-        const run = await runScenario(context, scenario, strategy);
+        const run =
+          scenario.streams === undefined ? await runScenario(context, scenario, strategy) : await runLiveMap(context, scenario, strategy);
         runs.push(run);
         if (run.mustBeCorrect && run.violations.length > 0) failures.push(`${scenario.name}/${strategy}: ${run.violations.join(', ')}`);
       }
@@ -94,7 +98,11 @@ async function main(argv: readonly string[]): Promise<number> {
       failures,
     };
     const written = await writeStressReport(options.outDir ?? defaultStressOutDir(startedAt), results);
-    process.stdout.write(`\n${renderText(runsTable(runs, ratios))}\n\n${baselineLines(baselines, ratios).join('\n')}\n\n`);
+    const streamLines = liveMapLines(runs);
+    process.stdout.write(
+      `\n${renderText(runsTable(runs, ratios))}\n\n${baselineLines(baselines, ratios).join('\n')}\n\n` +
+        (streamLines.length > 0 ? `${streamLines.join('\n')}\n\n` : ''),
+    );
     progress(`wrote ${written.markdown} and ${written.json} in ${results.runtimeSec.toFixed(0)} s`);
     if (options.keepApiPort !== undefined) {
       await keepApiUp(

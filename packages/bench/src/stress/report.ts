@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { defaultOutDir } from '../report.ts';
 import { renderMarkdown } from '../text-table.ts';
 import { buildCharts } from './charts.ts';
+import { LIVE_MAP_NOTES, liveMapLines } from './live-map-report.ts';
 import type { StressResults } from './results.ts';
 import { baselineLines, runsTable } from './summary-table.ts';
 
@@ -78,6 +79,18 @@ export function renderStressMarkdown(results: StressResults, charts: readonly { 
         `${r.pgTransactions} | ${r.pgServer.transactions} / ${r.pgServer.tuplesRead} / ${r.pgServer.tuplesWritten} |`,
     ),
     '',
+    ...(liveMapLines(results.runs).length > 0
+      ? [
+          '## Live seat map (Server-Sent Events)',
+          '',
+          '```',
+          ...liveMapLines(results.runs),
+          '```',
+          '',
+          ...LIVE_MAP_NOTES.map((n) => `- ${n}`),
+          '',
+        ]
+      : []),
     '## Scaling and caveats',
     '',
     ...results.scaling.map((s) => `- ${s}`),

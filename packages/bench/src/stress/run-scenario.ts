@@ -12,6 +12,7 @@ import { warmUp } from './warm-up.ts';
 import { pgStatsDelta, readPgDatabaseStats, type PgDatabaseStats } from './pg-stats.ts';
 import type { Scenario } from './scenarios.ts';
 import type { Percentiles } from './stats.ts';
+import type { StreamFigures } from './stream-figures.ts';
 
 const QUERIES = 'seatgrid_pg_queries_total';
 const TRANSACTIONS = 'seatgrid_pg_transactions_total';
@@ -46,6 +47,8 @@ export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' |
   readonly apiCpuUsPerRequest: number | null;
   /** CPU µs the Redis server spent a request over the same phases (INFO cpu; other clients' work included). */
   readonly redisCpuUsPerRequest: number | null;
+  /** The live-map scenario's seat streams (SSE) figures. */
+  readonly streams?: StreamFigures;
 }
 
 export interface RunContext {

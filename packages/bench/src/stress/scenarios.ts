@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 
 /** What one scenario asks of the API; the sizes are chosen per mode (full or --quick). */
 export interface Scenario {
@@ -27,6 +28,10 @@ export interface Scenario {
   readonly timeLimitSec?: number;
   /** Set when the sizes are scaled down from the issue's; said in the report. */
   readonly scaledFrom?: string;
+  /** SSE clients watching the event's seat stream through the load (the live-map scenario). */
+  readonly streams?: number;
+  /** The strategies it runs on, when not every one (seat streams need the admission strategy). */
+  readonly strategies?: readonly ComparisonStrategyName[];
 }
 
 export interface ScenarioSizes {
@@ -152,6 +157,22 @@ export function scenarios({ quick }: ScenarioSizes): Scenario[] {
       // Winners dominate: the PostgreSQL write path sets the pace, so it gets longer.
       timeLimitSec: q(30, 8),
       ...(quick ? { scaledFrom: '60,000 buyers -> 50,000 seats' } : {}),
+    },
+    {
+      name: 'live-map',
+      description: q(
+        '500 SSE clients watch a flash sale: 5,000 buyers -> 500 seats (20x25), 1-2 random seats each',
+        '100 SSE clients watch a flash sale: 1,500 buyers -> 200 seats (10x20), 1-2 random seats each',
+      ),
+      rows: q(20, 10),
+      cols: q(25, 20),
+      buyers: q(5_000, 1_500),
+      connections: 100,
+      endpoint: 'bookings',
+      body: randomSeats,
+      streams: q(500, 100),
+      strategies: ['admission'],
+      ...(quick ? { scaledFrom: '500 clients, 5,000 buyers -> 500 seats' } : {}),
     },
   ];
 }
