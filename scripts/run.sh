@@ -29,10 +29,25 @@ case "$job" in
     turbo run build typecheck --output-logs=errors-only
     # The API's page is tested in a real browser: Debian's Chromium (installed when missing).
     bash scripts/browser-up.sh
-    # One runner over every package's tests: one summary at the end.
-    node --test --test-concurrency=1 --test-timeout=180000 packages/*/test/*.test.ts examples/test/*.test.ts
+    # Each package's tests in turn, timed; every suite runs even after a failure, and the
+    # times and verdicts are printed together at the end.
+    failed=0
+    timings=()
+    for dir in packages/admission/test packages/api/test packages/chaos/test packages/bench/test examples/test; do
+      started=$SECONDS
+      verdict=ok
+      node --test --test-concurrency=1 --test-timeout=180000 "$dir"/*.test.ts || { verdict=FAILED; failed=1; }
+      timings+=("$(printf '%-26s %4d s  %s' "${dir%/test}" $((SECONDS - started)) "$verdict")")
+    done
     # The short stress run: exits 1 when a correct strategy breaks an invariant or owes goodput.
-    pnpm --filter @seatgrid/bench --silent run stress --quick --out "$root/bench-results/ci-quick"
+    started=$SECONDS
+    verdict=ok
+    pnpm --filter @seatgrid/bench --silent run stress --quick --out "$root/bench-results/ci-quick" || { verdict=FAILED; failed=1; }
+    timings+=("$(printf '%-26s %4d s  %s' 'stress --quick' $((SECONDS - started)) "$verdict")")
+    printf '\n[test] time per suite\n' >&2
+    printf '  %s\n' "${timings[@]}" >&2
+    printf '  %-26s %4d s\n' 'whole run' "$SECONDS" >&2
+    exit "$failed"
     ;;
   stress)
     turbo run build --output-logs=errors-only

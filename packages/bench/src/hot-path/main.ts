@@ -61,7 +61,7 @@ async function main(argv: readonly string[]): Promise<number> {
       } finally {
         // The profile is written as the server exits: stop it before reading.
         const exit = await prepared.server.stop();
-        if (exit !== 0) progress(`${row.name}: warning: the server exited with ${exit}`);
+        if (exit !== 0) progress(`${row.name}: warning: the server exited with ${exit}; its last lines:\n${prepared.server.tail(10)}`);
         await prepared.cleanUp();
       }
       progress(
