@@ -200,4 +200,7 @@ serveWaitlist = function(ev)
       noteOffer({ kind = 'closed', entryId = served, holdId = '', status = 'E' })
     end
   end
+  -- The call made its last offer and waiters remain: what is free is theirs, kept in the pool
+  -- for the next call (reapDue goes on serving it), never left for anyone else to take.
+  if #waitingEntries(ev, 1) > 0 then poolFreeSeats(ev, meta) end
 end
