@@ -11,6 +11,9 @@ import { claimRoutes } from './routes/claims.ts';
 import { eventRoutes } from './routes/events.ts';
 import { holdRoutes } from './routes/holds.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { queueRoutes } from './routes/queue.ts';
+import { waitlistRoutes } from './routes/waitlist.ts';
+import { WaitingRoomMetrics } from './waiting-room-metrics.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -46,6 +49,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(eventRoutes(deps));
   app.use(claimRoutes(deps));
   app.use(holdRoutes(deps));
+  app.use(waitlistRoutes(deps));
+  app.use(queueRoutes(deps, new WaitingRoomMetrics(deps.registry, deps.waitingRoomProbe)));
   app.use(() => {
     throw new ProblemError('not-found');
   });

@@ -12,6 +12,7 @@ import { loadConfig, type ApiConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
 import { gridReadiness } from './readiness.ts';
+import { redisWaitingRoomProbe } from './waiting-room-metrics.ts';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel });
@@ -64,6 +65,9 @@ const app = createApp({
   rateLimiter,
   payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
   readiness: gridReadiness(grid),
+  ...(grid.strategy === 'admission' && redis !== undefined
+    ? { waitingRoomProbe: redisWaitingRoomProbe(redis, grid.settings.gate.keyPrefix) }
+    : {}),
 });
 const server = await listen(app, config.port, config.host);
 const address = server.address();

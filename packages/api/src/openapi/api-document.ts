@@ -3,6 +3,8 @@ import { claimOperations } from '../routes/claims.ts';
 import { eventOperations } from '../routes/events.ts';
 import { holdOperations } from '../routes/holds.ts';
 import { operationsOperations } from '../routes/operations.ts';
+import { queueOperations } from '../routes/queue.ts';
+import { waitlistOperations } from '../routes/waitlist.ts';
 import { openApiDocument } from './document.ts';
 import type { OperationSpec } from './operation-spec.ts';
 
@@ -11,6 +13,8 @@ export const apiOperations: readonly OperationSpec[] = Object.freeze([
   ...eventOperations,
   ...claimOperations,
   ...holdOperations,
+  ...waitlistOperations,
+  ...queueOperations,
   ...operationsOperations,
 ]);
 

@@ -1,21 +1,28 @@
 import { z } from 'zod';
 import type { IdentityScheme } from '../caller-identity.ts';
 import {
+  admissionTokenHeader,
   bookingResponse,
   claimBody,
   confirmResponse,
   createEventBody,
+  entryIdParam,
   eventIdParam,
   eventResponse,
   healthResponse,
+  holdExtensionResponse,
   holdIdParam,
   holdResponse,
   idempotencyKeyHeader,
   problemResponse,
+  queueTicketResponse,
   readinessResponse,
   seatMapResponse,
   seatSchema,
+  ticketParam,
   userIdHeader,
+  waitlistEntryResponse,
+  waitlistJoinBody,
 } from '../schemas.ts';
 
 /**
@@ -34,6 +41,7 @@ export const ref = (name: string) => ({ $ref: componentRef(name) });
 export const requestBodySchemas = {
   CreateEventRequest: createEventBody,
   ClaimRequest: claimBody,
+  WaitlistJoinRequest: waitlistJoinBody,
 } as const;
 
 /** Response bodies (what the server sends: the output shape). */
@@ -43,6 +51,9 @@ const responseBodySchemas = {
   Hold: holdResponse,
   Confirmation: confirmResponse,
   Booking: bookingResponse,
+  HoldExtension: holdExtensionResponse,
+  WaitlistEntry: waitlistEntryResponse,
+  QueueTicket: queueTicketResponse,
   Problem: problemResponse,
   Health: healthResponse,
   Readiness: readinessResponse,
@@ -67,6 +78,25 @@ const descriptions = new Map<z.ZodType, string>([
   [createEventBody.shape.name, 'Leading and trailing white space is trimmed; it must not be blank.'],
   [createEventBody.shape.maxSeatsPerUser, 'Seats one user may hold or buy at once, at most rows × cols; 0 (the default) means no limit.'],
   [createEventBody.shape.holdTtlSeconds, 'How long a hold keeps its seats (default 600).'],
+  [createEventBody.shape.waitlistOfferSeconds, 'How long a waitlist offer keeps its seats for the waiter (default 300).'],
+  [
+    createEventBody.shape.waitingRoom,
+    'A waiting room in front of the event (admission strategy only): buyers queue, are admitted first come first served ' +
+      'at admitPerSecond while the free seats can serve them, and their claims need the Admission-Token; an admission ' +
+      'unused for admissionTtlSeconds expires.',
+  ],
+  [waitlistJoinBody, 'How many seats the caller waits for: 1 to the per-user limit (100 without one).'],
+  [holdExtensionResponse, 'The hold lives until expiresAt now.'],
+  [
+    waitlistEntryResponse,
+    "A waitlist entry. Freed seats are offered in arrival order: an offer is a hold (holdId) in the waiter's name until " +
+      'offerExpiresAt, confirmed like any hold. position (1 = next) only while waiting.',
+  ],
+  [
+    queueTicketResponse,
+    'A waiting-room ticket. Admitted, it carries the admissionToken that claims on the event send as Admission-Token ' +
+      'until expiresAt; after a granted claim the ticket stays admitted (without the token again) while the admission lasts.',
+  ],
   [claimBody, 'Either listed seats (all or none) or a best-available quantity, never both.'],
   [eventResponse, 'An event and how many of its seats are free.'],
   [seatMapResponse, 'The seat map of an event.'],
@@ -79,6 +109,8 @@ const descriptions = new Map<z.ZodType, string>([
   [problemResponse.shape.takenSeats, 'The seats already taken (seats-taken).'],
   [problemResponse.shape.available, 'The seats still free (not-enough-seats).'],
   [problemResponse.shape.limit, 'The per-user seat limit (user-limit).'],
+  [problemResponse.shape.waitlist, "Where to join the event's waitlist for freed seats (sold-out, not-enough-seats; admission strategy)."],
+  [problemResponse.shape.entryId, "The caller's active waitlist entry (already-waiting)."],
   [healthResponse, 'The process is alive.'],
   [readinessResponse, 'Whether the API can serve claims, and the state of what it depends on.'],
 ]);
@@ -132,7 +164,7 @@ function scalar(schema: z.ZodType): JsonSchema {
 /** The headers request-input.ts accepts (headers, not bodies, so schemas.ts has no schema for them). */
 const seconds = z.number().int().min(0);
 
-export type ParameterName = 'EventId' | 'HoldId' | 'BookingId' | 'UserId' | 'IdempotencyKey';
+export type ParameterName = 'EventId' | 'HoldId' | 'BookingId' | 'EntryId' | 'Ticket' | 'UserId' | 'IdempotencyKey' | 'AdmissionToken';
 
 export function parameterComponents(identity: IdentityScheme): Partial<Record<ParameterName, object>> {
   const inPath = (name: string, description: string, schema: z.ZodType) => ({
@@ -147,6 +179,8 @@ export function parameterComponents(identity: IdentityScheme): Partial<Record<Pa
     HoldId: inPath('holdId', 'The hold id.', holdIdParam),
     // A booking's id is the id of the claim that made it (schemas.ts: bookingResponse.bookingId).
     BookingId: inPath('bookingId', 'The booking id.', bookingResponse.shape.bookingId),
+    EntryId: inPath('entryId', 'The waitlist entry id.', entryIdParam),
+    Ticket: inPath('ticket', 'The waiting-room ticket.', ticketParam),
     // With JWT identity the header is ignored, so it is not a parameter at all.
     ...(identity === 'x-user-id'
       ? {
@@ -168,6 +202,15 @@ export function parameterComponents(identity: IdentityScheme): Partial<Record<Pa
         'the same key with another request is refused (idempotency-mismatch). 1-255 printable ASCII characters, no spaces.',
       schema: scalar(idempotencyKeyHeader),
     },
+    AdmissionToken: {
+      name: 'Admission-Token',
+      in: 'header',
+      required: false,
+      description:
+        "On an event with a waiting room, required: the admissionToken of the caller's own admitted ticket " +
+        '(GET /queue/{ticket}); otherwise ignored. 1-200 printable ASCII characters.',
+      schema: scalar(admissionTokenHeader),
+    },
   };
 }
 
@@ -176,6 +219,8 @@ export const pathParameters: Readonly<Record<string, ParameterName>> = {
   eventId: 'EventId',
   holdId: 'HoldId',
   bookingId: 'BookingId',
+  entryId: 'EntryId',
+  ticket: 'Ticket',
 };
 
 export type HeaderName = 'RetryAfter' | 'RateLimitLimit' | 'RateLimitRemaining' | 'RateLimitReset' | 'Location' | 'WwwAuthenticate';
