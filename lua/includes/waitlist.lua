@@ -182,6 +182,8 @@ serveWaitlist = function(ev)
       if served then
         head.skips = head.skips + 1
         writeEntry(ev, headId, head)
+        -- The store of record keeps the count, so a reload never passes the head over again.
+        noteOffer({ kind = 'skip', entryId = headId, skips = head.skips })
       end
     end
     if not served then
