@@ -48,6 +48,11 @@ async function main(argv: readonly string[]): Promise<number> {
     const baselines = await measureBaselines(options, redisUrl);
     for (const scenario of selected) {
       for (const strategy of options.strategies) {
+        // The waitlist and the waiting room live in the gate: the PostgreSQL strategies have neither.
+        if (scenario.driver !== undefined && strategy !== 'admission') {
+          progress(`${scenario.name}/${strategy}: skipped (the admission strategy only)`);
+          continue;
+        }
         const context = {
           store,
           redis,
@@ -95,6 +100,8 @@ async function main(argv: readonly string[]): Promise<number> {
     };
     const written = await writeStressReport(options.outDir ?? defaultStressOutDir(startedAt), results);
     process.stdout.write(`\n${renderText(runsTable(runs, ratios))}\n\n${baselineLines(baselines, ratios).join('\n')}\n\n`);
+    const notes = runs.flatMap((run) => (run.notes ?? []).map((note) => `${run.scenario}/${run.strategy}: ${note}`));
+    if (notes.length > 0) process.stdout.write(`${notes.join('\n')}\n\n`);
     progress(`wrote ${written.markdown} and ${written.json} in ${results.runtimeSec.toFixed(0)} s`);
     if (options.keepApiPort !== undefined) {
       await keepApiUp(
