@@ -20,7 +20,7 @@
     ARGV[3] withSeats    '1' to include the seat states, '0' for the counters only
 
   Output:
-    {OK, rows, cols, available, gen, maxPerUser, seatStates or '', version}
+    {OK, rows, cols, available, gen, maxPerUser, seatStates or '', version}   and the waitlist news, if any
     {NOT_LOADED}
 ]]
 --- @include "event-keys"
@@ -33,8 +33,10 @@ local meta = readMeta(ev)
 if not meta then return { Code.NOT_LOADED } end
 
 reapDue(ev, nowMs(), tonumber(ARGV[1]), tonumber(ARGV[2]))
+-- Committed before the version is read; then finish, as the reap may have expired an offer
+-- and made the next one: the store of record must hear that news from a read too.
 commitChanges(ev)
-return {
+return finish(ev, {
   Code.OK, meta.rows, meta.cols, availableSeats(ev), meta.gen, meta.maxPerUser,
   ARGV[3] == '1' and redis.call('GET', ev.seats) or '', redis.call('HGET', ev.meta, 'version'),
-}
+})

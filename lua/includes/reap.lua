@@ -29,6 +29,9 @@ local function reapDue(ev, now, limit, tombstoneMs)
       redis.call('ZREM', ev.expiry, holdId)
     end
   end
+  -- Seats pooled for the waitlist (its head's, or left when a call reached its offer bound)
+  -- go on to the waiters before this call decides anything else.
+  if redis.call('HEXISTS', ev.holds, POOL) == 1 then serveWaitlist(ev) end
   return expired
 end
 

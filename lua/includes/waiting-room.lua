@@ -55,7 +55,9 @@ local function admitDue(rk, now)
   local m = redis.call('HMGET', rk.meta, 'available', 'maxPerUser')
   local perUser = tonumber(m[2] or '0')
   if perUser <= 0 then perUser = PER_USER_WITHOUT_LIMIT end
-  local room = math.floor(tonumber(m[1] or '0') / perUser) - redis.call('ZCARD', rk.admitted)
+  -- Admit while those admitted could not take every free seat between them: ceil, so a last
+  -- seat or two (fewer than one user's limit) still admits a buyer.
+  local room = math.ceil(tonumber(m[1] or '0') / perUser) - redis.call('ZCARD', rk.admitted)
   local admit = math.min(math.floor(budget), math.max(0, room))
   if admit > 0 then
     for _, ticket in ipairs(redis.call('ZRANGE', rk.queue, 0, admit - 1)) do

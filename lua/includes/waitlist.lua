@@ -182,6 +182,8 @@ serveWaitlist = function(ev)
       if served then
         head.skips = head.skips + 1
         writeEntry(ev, headId, head)
+        -- The store of record keeps the count, so a reload never passes the head over again.
+        noteOffer({ kind = 'skip', entryId = headId, skips = head.skips })
       end
     end
     if not served then
@@ -200,4 +202,7 @@ serveWaitlist = function(ev)
       noteOffer({ kind = 'closed', entryId = served, holdId = '', status = 'E' })
     end
   end
+  -- The call made its last offer and waiters remain: what is free is theirs, kept in the pool
+  -- for the next call (reapDue goes on serving it), never left for anyone else to take.
+  if #waitingEntries(ev, 1) > 0 then poolFreeSeats(ev, meta) end
 end

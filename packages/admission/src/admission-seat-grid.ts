@@ -75,6 +75,7 @@ export class AdmissionSeatGrid extends GridCore {
       onConflict: (eventId) => void this.hydrate(eventId).catch(onBackgroundError),
       onError: (error) => this.reportBackgroundError(error, 'waitlist'),
       onWritten: (eventId, news) => {
+        if (news.kind === 'skip') return;
         metrics.waitlistNews(news.kind === 'offer' ? 'offered' : closedNames[news.status]);
         void this.gate.waitlistLength(eventId).then(
           (waiting) => metrics.waitlistWaiting(eventId, waiting),

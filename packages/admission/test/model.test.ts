@@ -12,8 +12,18 @@
  * listed twice), claimBestAvailable (mostly 1-4, allowSplit true/false/default), hold or
  * book, some with an idempotency key or an explicit (sometimes reused) hold id; retries of
  * earlier claims; confirm, release and cancel by the owner, by another user or on unknown
- * ids; reapExpired, seatMap, counters; a mid-run loadEvent('replace'). Hand-picked
- * scenarios (EXAMPLES) run first.
+ * ids; reapExpired, seatMap, counters; a mid-run loadEvent('replace'); and the waitlist:
+ * joinWaitlist (mostly 1-3 seats, sometimes more than the limit allows) and leaveWaitlist by the
+ * owner, another user or on unknown entries, whose offers (made wherever seats are freed) are
+ * holds that the hold commands then confirm, release (decline) or let expire. Besides every
+ * answer, the waitlist news each command reports (offers with their seats, entries closed, heads
+ * passed over) must be the model's, in order, and at the end so must the line, the entries and
+ * the pool. Hand-picked scenarios (EXAMPLES) run first.
+ *
+ * Offers expire SHORT or LONG like holds: the gate takes offer times of 1 s and more, so for
+ * SHORT offers (1-2 ms) the driver sets the event's offer time in its meta hash after each load
+ * (the scripts take any); the Redis time each offer was made at is read off its news and checked
+ * to lie within the command's [t0, t1].
  *
  * Expiry without sleeping and without timing races: a hold is either SHORT (holdTtlMs 1-2,
  * grace 0-1 ms) or LONG (a deadline of 10 min or more). After a SHORT hold is granted, the
@@ -33,6 +43,7 @@ import fc from 'fast-check';
 import {
   IdempotencyMismatchError,
   InvalidInputError,
+  createGate,
   eventKeys,
   idempotencyRecordKey,
   limits,
@@ -41,7 +52,8 @@ import {
   type Seat,
   type SnapshotHold,
 } from '@seatgrid/admission/gate';
-import { connectRedis, newGate, uniqueEventId } from './support.ts';
+import { connectRedis, uniqueEventId } from './support.ts';
+import { statusName, type Letter, type ModelNews } from './reference-waitlist.ts';
 import {
   LONG_DEADLINE_MS,
   ReferenceModel,
@@ -66,6 +78,8 @@ const MAX_RUN_MS = 60_000;
 type TtlChoice = 'short1' | 'short2' | 'long' | 'default' | 'book' | 'book-with-ttl';
 type HoldIdChoice = { readonly kind: 'auto' } | { readonly kind: 'fresh' } | { readonly kind: 'reuse'; readonly pick: number };
 type HoldPick = { readonly kind: 'known'; readonly pick: number } | { readonly kind: 'unknown' };
+/** A waitlist entry of the run (any status), or an id the engine never saw. */
+type EntryPick = HoldPick;
 /** Who sends a hold command: the hold's owner, or USERS[i] (who may be the owner too). */
 type Actor = 'owner' | number;
 
@@ -84,7 +98,9 @@ type Command =
   | { readonly op: 'retry'; readonly pick: number }
   /** loadEvent('replace') from a new snapshot: the hydrate path, mid-run. */
   | { readonly op: 'reload'; readonly snapshot: readonly SnapshotHoldSpec[] }
-  | { readonly op: 'reapExpired' | 'seatMap' | 'counters' };
+  | { readonly op: 'reapExpired' | 'seatMap' | 'counters' }
+  | { readonly op: 'join'; readonly user: number; readonly quantity: number }
+  | { readonly op: 'leave'; readonly entry: EntryPick; readonly actor: Actor };
 
 /** A claim as the driver sends it: every choice resolved. */
 type ClaimCall = {
@@ -108,6 +124,8 @@ interface RunConfig {
   readonly soldOutCache: boolean;
   readonly profile: Profile;
   readonly reapBatchSize: number;
+  /** The event's waitlist offer time: 1-2 ms (SHORT offers) or LONG_TTL_MS. */
+  readonly offerMs: number;
 }
 
 /** A hold of the snapshot a run may start from; 'due' holds expired before the run began. */
@@ -214,6 +232,20 @@ function commandArb(config: RunConfig): fc.Arbitrary<Command> {
     { weight: config.profile === 'bounded-reap' ? 3 : 1, arbitrary: fc.constant({ op: 'reapExpired' } as const) },
     { weight: 1, arbitrary: fc.constantFrom({ op: 'seatMap' } as const, { op: 'counters' } as const) },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('reload' as const), snapshot: snapshotArb(config) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        op: fc.constant('join' as const),
+        user: userArb,
+        // Mostly what fits a small grid; sometimes more than the limit (or any claim) allows.
+        quantity: fc.oneof(
+          { weight: 10, arbitrary: fc.integer({ min: 1, max: 3 }) },
+          { weight: 2, arbitrary: fc.integer({ min: 4, max: 8 }) },
+          { weight: 1, arbitrary: fc.constantFrom(0, 101) },
+        ),
+      }),
+    },
+    { weight: 2, arbitrary: fc.record({ op: fc.constant('leave' as const), entry: holdPickArb, actor: actorArb }) },
   );
 }
 
@@ -225,6 +257,7 @@ const configArb: fc.Arbitrary<RunConfig> = fc
     soldOutCache: fc.boolean(),
     profile: fc.constantFrom<Profile>('plain', 'plain', 'bounded-reap', 'short-tombstones'),
     smallBatch: fc.constantFrom(1, 2),
+    offerMs: fc.constantFrom(1, 2, LONG_TTL_MS),
   })
   .map(({ grid, profile, smallBatch, soldOutCache, ...rest }) => ({
     rows: grid[0] as number,
@@ -364,8 +397,17 @@ class Run {
   #unknownIds = 0;
   /** The Redis-clock ms the next command must not start before. */
   #settleAt = 0;
+  /** Where the gate reports its waitlist news (onWaitlistNews), and what the current command's engine call reported. */
+  readonly #newsFeed: ModelNews[];
+  #engineNews: ModelNews[] = [];
+  /** The Redis clock when the current command began. */
+  #startedAt = 0;
+  /** Every waitlist entry id the engine accepted, with its user: leave picks from these. */
+  readonly #entries: { entryId: string; userId: string }[] = [];
+  #entryIds = 0;
 
-  constructor(admission: Gate, model: ReferenceModel, eventId: string, config: RunConfig, stats: RunStats) {
+  constructor(admission: Gate, model: ReferenceModel, eventId: string, config: RunConfig, stats: RunStats, newsFeed: ModelNews[]) {
+    this.#newsFeed = newsFeed;
     this.#admission = admission;
     this.#model = model;
     this.#eventId = eventId;
@@ -460,7 +502,7 @@ class Run {
               ...(call.allowSplit === undefined ? {} : { allowSplit: call.allowSplit }),
             }),
           );
-    const t1 = await redisNowMs();
+    const t1 = await this.#engineAnswered(index);
     this.#trace.push(`#${index} ${label} ${JSON.stringify(call)} -> ${JSON.stringify(engine)}`);
     this.#count(label, engine);
 
@@ -525,12 +567,14 @@ class Run {
       case 'cancel': {
         const ref = this.#holdRef(cmd.hold, cmd.actor);
         const engine = await this.#admission[cmd.op]({ eventId: this.#eventId, ...ref });
+        await this.#engineAnswered(index);
         this.#trace.push(`#${index} ${cmd.op} ${JSON.stringify(ref)} -> ${JSON.stringify(engine)}`);
         this.#count(cmd.op, { result: engine });
         return this.#same(`command #${index} (${cmd.op})`, engine, this.#model[cmd.op](ref));
       }
       case 'reapExpired': {
         const engine = await this.#admission.reapExpired(this.#eventId);
+        await this.#engineAnswered(index);
         this.#trace.push(`#${index} reapExpired -> ${JSON.stringify(engine)}`);
         bump(
           this.#stats.outcomes,
@@ -546,6 +590,8 @@ class Run {
           { ...eventDefinition(this.#eventId, this.#config), holds: holds.map((hold) => toSnapshotHold(hold, grace)) },
           'replace',
         );
+        await setOfferTime(this.#admission, this.#eventId, this.#config);
+        await this.#engineAnswered(index);
         this.#trace.push(`#${index} reload ${JSON.stringify(holds)} -> generation ${engine}`);
         bump(this.#stats.outcomes, `reload: ${holds.length > 0 ? 'holds' : 'empty'}`);
         this.#same(`command #${index} (reload: the generation)`, engine, this.#model.reload(holds, loadedAt));
@@ -554,6 +600,7 @@ class Run {
       }
       case 'seatMap': {
         const { version, ...engine } = await this.#admission.seatMap(this.#eventId);
+        await this.#engineAnswered(index);
         this.#trace.push(`#${index} seatMap -> ${JSON.stringify(engine)} at version ${version}`);
         const { version: _none, ...expected } = this.#model.seatMap();
         this.#sameVersionSameMap(`command #${index} (seatMap)`, version, expected.states);
@@ -561,19 +608,82 @@ class Run {
       }
       case 'counters': {
         const { version, ...engine } = await this.#admission.counters(this.#eventId);
+        await this.#engineAnswered(index);
         const { states, version: _none, ...expected } = this.#model.seatMap();
         this.#trace.push(`#${index} counters -> ${JSON.stringify(engine)} at version ${version}`);
         this.#sameVersionSameMap(`command #${index} (counters)`, version, states);
         return this.#same(`command #${index} (counters)`, engine, expected);
       }
+      case 'join': {
+        const userId = USERS[cmd.user] as string;
+        const request = { userId, entryId: `wl${++this.#entryIds}`, quantity: cmd.quantity };
+        const engine = await capture(() => this.#admission.joinWaitlist({ eventId: this.#eventId, ...request }));
+        await this.#engineAnswered(index);
+        this.#trace.push(`#${index} join ${JSON.stringify(request)} -> ${JSON.stringify(engine)}`);
+        this.#count('join', engine);
+        if ('result' in engine && engine.result.ok) this.#entries.push({ entryId: request.entryId, userId });
+        return this.#same(`command #${index} (join)`, engine, this.#model.joinWaitlist(request));
+      }
+      case 'leave': {
+        const known =
+          cmd.entry.kind === 'known' && this.#entries.length > 0 ? this.#entries[cmd.entry.pick % this.#entries.length] : undefined;
+        const entryId = known?.entryId ?? `no-such-entry-${++this.#unknownIds}`;
+        const userId = cmd.actor === 'owner' ? (known?.userId ?? (USERS[0] as string)) : (USERS[cmd.actor] as string);
+        const engine = await this.#admission.leaveWaitlist({ eventId: this.#eventId, entryId, userId });
+        await this.#engineAnswered(index);
+        this.#trace.push(`#${index} leave ${JSON.stringify({ entryId, userId })} -> ${JSON.stringify(engine)}`);
+        this.#count('leave', { result: engine });
+        return this.#same(`command #${index} (leave)`, engine, this.#model.leaveWaitlist({ entryId, userId }));
+      }
     }
+  }
+
+  /**
+   * Right after the engine's call: takes the waitlist news it reported, checks each offer was
+   * made within the command (its expiry less the offer time lies in [start, now]) and gives the
+   * model those times, the one thing it cannot know. Returns the Redis clock now.
+   */
+  async #engineAnswered(index: number): Promise<number> {
+    const now = await redisNowMs();
+    this.#engineNews = this.#newsFeed.splice(0);
+    const times = new Map<string, number>();
+    for (const item of this.#engineNews) {
+      if (item.kind !== 'offer') continue;
+      const madeAt = item.expiresAt - this.#config.offerMs;
+      if (madeAt < this.#startedAt || madeAt > now)
+        this.#fail(`command #${index}'s offer time`, madeAt, `within [${this.#startedAt}, ${now}]`);
+      times.set(item.holdId, item.expiresAt);
+    }
+    this.#model.setOfferClock(times, this.#startedAt + this.#config.offerMs);
+    return now;
+  }
+
+  /** The command's waitlist news must be the model's; its offers become holds the hold commands may pick. */
+  #sameNews(index: number): void {
+    const expected = this.#model.takeNews();
+    this.#trace.push(`#${index} news ${JSON.stringify(this.#engineNews)}`);
+    this.#same(`command #${index}'s waitlist news`, this.#engineNews, expected);
+    for (const item of this.#engineNews) {
+      bump(this.#stats.outcomes, `news: ${item.kind === 'closed' ? `closed ${item.status}` : item.kind}`);
+      if (item.kind !== 'offer') continue;
+      this.#known.push({ holdId: item.holdId, userId: item.userId });
+      // A SHORT offer: the next command must find it past its reap deadline.
+      if (this.#config.offerMs + this.#config.expiryGraceMs <= SHORT_DEADLINE_MS) {
+        this.#settleAt = Math.max(this.#settleAt, item.expiresAt + this.#config.expiryGraceMs);
+      }
+    }
+    this.#engineNews = [];
   }
 
   async step(cmd: Command, index: number): Promise<void> {
     this.#stats.commands++;
     await untilRedisClockReaches(this.#settleAt);
     this.#model.tick();
+    this.#newsFeed.length = 0;
+    this.#engineNews = [];
+    this.#startedAt = await redisNowMs();
     await this.#command(cmd, index);
+    this.#sameNews(index);
     if (this.#config.profile === 'short-tombstones') {
       // Tombstones this command made (forget time = its Redis time + 1 ms) are due next.
       this.#settleAt = Math.max(this.#settleAt, (await redisNowMs()) + 1);
@@ -584,14 +694,24 @@ class Run {
   async finish(): Promise<void> {
     await untilRedisClockReaches(this.#settleAt);
     this.#model.tick();
+    this.#newsFeed.length = 0;
+    this.#startedAt = await redisNowMs();
     const { version, ...finalMap } = await this.#admission.seatMap(this.#eventId);
+    await this.#engineAnswered(-1);
     const { version: _none, ...expectedMap } = this.#model.seatMap();
     this.#sameVersionSameMap('the final seat map', version, expectedMap.states);
     this.#same('the final seat map', finalMap, expectedMap);
-    const { states, version: _also, ...counters } = this.#model.seatMap();
+    this.#sameNews(-1);
+    // That read may have made SHORT offers: past their deadlines before the next one, as between commands.
+    await untilRedisClockReaches(this.#settleAt);
+    this.#model.tick();
+    this.#startedAt = await redisNowMs();
     const { version: countersVersion, ...finalCounters } = await this.#admission.counters(this.#eventId);
+    await this.#engineAnswered(-2);
+    const { states, version: _also, ...counters } = this.#model.seatMap();
     this.#sameVersionSameMap('the final counters', countersVersion, states);
     this.#same('the final counters', finalCounters, counters);
+    this.#sameNews(-2);
     // The users hash (the documented layout, keys from eventKeys) is what the limit counts.
     const usersKey = eventKeys(this.#admission.settings.keyPrefix, this.#eventId)[5] as string;
     // Fields starting with a control character are the engine's own (the key's sentinel, lists
@@ -602,11 +722,51 @@ class Run {
         .map(([user, n]) => [user, Number(n)]),
     );
     this.#same('the final per-user seat counts', perUser, this.#model.userCounts());
+    await this.#sameWaitlist();
+  }
+
+  /** The line, every entry's record and the pool, as the engine keeps them (the keys from eventKeys). */
+  async #sameWaitlist(): Promise<void> {
+    const keys = eventKeys(this.#admission.settings.keyPrefix, this.#eventId);
+    // Members and fields starting with a control character are the engine's own (sentinels, offer links).
+    const ours = (name: string) => name.charCodeAt(0) >= 0x20;
+    const line = (await redis.zrange(keys[8] as string, '0', '-1')).filter(ours);
+    this.#same('the final waitlist', line, this.#model.waitlist.waitingIds());
+    const records = Object.entries(await redis.hgetall(keys[9] as string))
+      .filter(([field]) => ours(field))
+      .map(([entryId, record]) => {
+        const [status, quantity, seq, offers, skips, offerExpiresAt, holdId, ...user] = record.split(':');
+        return {
+          entryId,
+          userId: user.join(':'),
+          quantity: Number(quantity),
+          seq: Number(seq),
+          status: statusName[status as Letter],
+          offers: Number(offers),
+          skips: Number(skips),
+          holdId,
+          offerExpiresAt: Number(offerExpiresAt),
+        };
+      })
+      .sort((a, b) => a.seq - b.seq);
+    const expected = this.#model.waitlist
+      .entries()
+      .map((e) => ({ ...e, status: statusName[e.status] }))
+      .sort((a, b) => a.seq - b.seq);
+    this.#same('the final waitlist entries', records, expected);
+    this.#same('the final pool', await this.#admission.waitlistPool(this.#eventId), [...this.#model.waitlist.pool]);
   }
 }
 
-function eventDefinition(eventId: string, config: RunConfig): EventDefinition {
-  return { eventId, rows: config.rows, cols: config.cols, maxSeatsPerUser: config.maxSeatsPerUser };
+/** The event's offer time as the run wants it: the gate loads 1 s at least, the scripts read any from the meta hash. */
+async function setOfferTime(gate: Gate, eventId: string, config: RunConfig): Promise<void> {
+  if (config.offerMs !== LONG_TTL_MS)
+    await redis.hset(eventKeys(gate.settings.keyPrefix, eventId)[0] as string, 'offerMs', String(config.offerMs));
+}
+
+/** The event as every load gives it; the offer time is LONG here (see setOfferTime). */
+function eventDefinition(eventId: string, config: RunConfig): EventDefinition & { readonly waitlistOfferMs: number } {
+  return { eventId, rows: config.rows, cols: config.cols, maxSeatsPerUser: config.maxSeatsPerUser, waitlistOfferMs: LONG_TTL_MS };
 }
 
 /** Due holds expired a second before `now` (a backlog to reap); long ones outlive the run. */
@@ -630,16 +790,16 @@ function toSnapshotHold(hold: LoadedHold, graceMs: number): SnapshotHold {
 
 async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
   const { config } = scenario;
-  const admission = newGate(
-    {
-      expiryGraceMs: config.expiryGraceMs,
-      soldOutCacheMs: config.soldOutCache ? SOLD_OUT_CACHE_MS : 0,
-      reapBatchSize: config.reapBatchSize,
-      tombstoneMs: config.profile === 'short-tombstones' ? 1 : 60 * 60_000,
-      holdTtlMs: LONG_TTL_MS,
-    },
+  const newsFeed: ModelNews[] = [];
+  const admission = createGate({
     redis,
-  );
+    expiryGraceMs: config.expiryGraceMs,
+    soldOutCacheMs: config.soldOutCache ? SOLD_OUT_CACHE_MS : 0,
+    reapBatchSize: config.reapBatchSize,
+    tombstoneMs: config.profile === 'short-tombstones' ? 1 : 60 * 60_000,
+    holdTtlMs: LONG_TTL_MS,
+    onWaitlistNews: (_eventId, news) => newsFeed.push(...(news as readonly ModelNews[])),
+  });
   const eventId = uniqueEventId('model');
   const started = performance.now();
   stats.runs++;
@@ -672,10 +832,12 @@ async function runScenario(scenario: Scenario, stats: RunStats): Promise<void> {
       shortTombstones: config.profile === 'short-tombstones',
       maxRows: limits.maxRows,
       maxCols: limits.maxCols,
+      offerMs: config.offerMs,
     });
     assert.equal(generation, 1, 'a new event starts at generation 1');
+    await setOfferTime(admission, eventId, config);
     model.loadHolds(loaded, loadedAt);
-    const run = new Run(admission, model, eventId, config, stats);
+    const run = new Run(admission, model, eventId, config, stats, newsFeed);
     for (const hold of loaded) run.remember(hold.holdId, hold.userId);
     for (const [index, command] of scenario.commands.entries()) await run.step(command, index);
     await run.finish();
@@ -702,7 +864,16 @@ const EXAMPLES: Scenario[] = [
     // The per-user limit counts held and sold seats, and "an expired hold blocks nobody":
     // u1's only hold expired a second ago, so u1 may claim a seat under a limit of 1, even
     // when that hold lies beyond this call's reap batch (here: 1, after u2's expired hold).
-    config: { rows: 1, cols: 3, maxSeatsPerUser: 1, expiryGraceMs: 0, soldOutCache: false, profile: 'bounded-reap', reapBatchSize: 1 },
+    config: {
+      rows: 1,
+      cols: 3,
+      maxSeatsPerUser: 1,
+      expiryGraceMs: 0,
+      soldOutCache: false,
+      profile: 'bounded-reap',
+      reapBatchSize: 1,
+      offerMs: LONG_TTL_MS,
+    },
     snapshot: [
       { seats: [{ row: 1, col: 1 }], user: 1, kind: 'due', tie: 0 },
       { seats: [{ row: 1, col: 2 }], user: 0, kind: 'due', tie: 0 },
@@ -715,14 +886,32 @@ const EXAMPLES: Scenario[] = [
     // 24 due holds, one deadline (Redis orders them by id: snap-0, snap-1, snap-10, ...), a
     // batch of 1: best-available reaps 1 + 16 more rounds, then gives up; a specific claim
     // frees the seat it touches; reapExpired takes one more and says more are due.
-    config: { rows: 2, cols: 12, maxSeatsPerUser: 0, expiryGraceMs: 0, soldOutCache: false, profile: 'bounded-reap', reapBatchSize: 1 },
+    config: {
+      rows: 2,
+      cols: 12,
+      maxSeatsPerUser: 0,
+      expiryGraceMs: 0,
+      soldOutCache: false,
+      profile: 'bounded-reap',
+      reapBatchSize: 1,
+      offerMs: LONG_TTL_MS,
+    },
     snapshot: grid(2, 12).map((seat, i) => ({ seats: [seat], user: i % 4, kind: 'due', tie: 0 })),
     commands: [best(24), specific({ row: 2, col: 12 }), { op: 'reapExpired' }, { op: 'seatMap' }, best(20, false), { op: 'counters' }],
   },
   {
     // Best-available preferences: a tidy block in the front-most such row beats a stranding
     // run further forward and an exact run further back; an exact run wins within its row.
-    config: { rows: 3, cols: 4, maxSeatsPerUser: 0, expiryGraceMs: 0, soldOutCache: false, profile: 'plain', reapBatchSize: 100 },
+    config: {
+      rows: 3,
+      cols: 4,
+      maxSeatsPerUser: 0,
+      expiryGraceMs: 0,
+      soldOutCache: false,
+      profile: 'plain',
+      reapBatchSize: 100,
+      offerMs: LONG_TTL_MS,
+    },
     snapshot: [
       { seats: [{ row: 1, col: 1 }], user: 1, kind: 'sold', tie: 0 },
       {
@@ -740,7 +929,16 @@ const EXAMPLES: Scenario[] = [
   {
     // The sold-out cache answers before the script sees the request (an off-grid seat too),
     // and this process's own release clears it.
-    config: { rows: 1, cols: 2, maxSeatsPerUser: 0, expiryGraceMs: 0, soldOutCache: true, profile: 'plain', reapBatchSize: 100 },
+    config: {
+      rows: 1,
+      cols: 2,
+      maxSeatsPerUser: 0,
+      expiryGraceMs: 0,
+      soldOutCache: true,
+      profile: 'plain',
+      reapBatchSize: 100,
+      offerMs: LONG_TTL_MS,
+    },
     snapshot: undefined,
     commands: [
       { op: 'claimBest', quantity: 2, allowSplit: undefined, user: 1, ttl: 'long', holdId: { kind: 'auto' }, idempotencyKey: undefined },
@@ -749,6 +947,66 @@ const EXAMPLES: Scenario[] = [
       { op: 'release', hold: { kind: 'known', pick: 0 }, actor: 'owner' },
       specific({ row: 1, col: 3 }),
       best(1),
+    ],
+  },
+  {
+    // The waitlist's skip rule: a head of 3 that does not fit is passed over for later entries
+    // of 1 three times; the next seat (a declined offer) gathers for it, and so do the next two,
+    // until it fits; its offer, confirmed, fulfils it. The seats belong to u4 (one hold each).
+    config: {
+      rows: 1,
+      cols: 6,
+      maxSeatsPerUser: 0,
+      expiryGraceMs: 0,
+      soldOutCache: false,
+      profile: 'plain',
+      reapBatchSize: 100,
+      offerMs: LONG_TTL_MS,
+    },
+    snapshot: grid(1, 6).map((seat) => ({ seats: [seat], user: 3, kind: 'long', tie: 0 })),
+    commands: [
+      { op: 'join', user: 0, quantity: 3 },
+      { op: 'join', user: 1, quantity: 1 },
+      { op: 'join', user: 2, quantity: 1 },
+      { op: 'join', user: 3, quantity: 1 },
+      ...[0, 1, 2, 6, 3].map((pick): Command => ({ op: 'release', hold: { kind: 'known', pick }, actor: 'owner' })),
+      { op: 'seatMap' },
+      best(1),
+      { op: 'release', hold: { kind: 'known', pick: 4 }, actor: 'owner' },
+      { op: 'confirm', hold: { kind: 'known', pick: 9 }, actor: 'owner' },
+      { op: 'leave', entry: { kind: 'known', pick: 0 }, actor: 'owner' },
+      { op: 'counters' },
+    ],
+  },
+  {
+    // SHORT offers: each expires by the next command and passes on (a read is enough); an
+    // entry whose offer expired is closed; the last offer, confirmed late, is refused.
+    config: {
+      rows: 1,
+      cols: 2,
+      maxSeatsPerUser: 1,
+      expiryGraceMs: 0,
+      soldOutCache: true,
+      profile: 'plain',
+      reapBatchSize: 100,
+      offerMs: 1,
+    },
+    snapshot: [
+      { seats: [{ row: 1, col: 1 }], user: 2, kind: 'long', tie: 0 },
+      { seats: [{ row: 1, col: 2 }], user: 3, kind: 'sold', tie: 0 },
+    ],
+    commands: [
+      { op: 'join', user: 0, quantity: 1 },
+      { op: 'join', user: 1, quantity: 2 },
+      { op: 'join', user: 1, quantity: 1 },
+      best(1),
+      { op: 'release', hold: { kind: 'known', pick: 0 }, actor: 'owner' },
+      { op: 'seatMap' },
+      { op: 'leave', entry: { kind: 'known', pick: 0 }, actor: 'owner' },
+      { op: 'confirm', hold: { kind: 'known', pick: 3 }, actor: 'owner' },
+      { op: 'join', user: 0, quantity: 1 },
+      { op: 'cancel', hold: { kind: 'known', pick: 1 }, actor: 'owner' },
+      { op: 'reapExpired' },
     ],
   },
 ];

@@ -17,8 +17,24 @@
  * With `shortTombstones` (tombstoneMs = 1), a tombstone made by one command is due to be
  * forgotten from the next command on. The driver makes both true by polling the Redis clock
  * (the one that decides expiry) past the deadlines before it sends the next command.
+ *
+ * The waitlist (reference-waitlist.ts) is served wherever the engine frees seats: an expiry,
+ * a release, a cancel, a declined offer, and every reap while seats are pooled. Its offers are
+ * holds like any, SHORT or LONG by the offer time; the time each offer was made is read off the
+ * engine's news by the driver (setOfferClock), like a claim's.
  */
-import type { ClaimResult, ConfirmResult, ExpiredHold, ReapResult, ReleaseResult, Seat, SeatMap } from '@seatgrid/admission';
+import type {
+  ClaimResult,
+  ConfirmResult,
+  ExpiredHold,
+  ReapResult,
+  ReleaseResult,
+  Seat,
+  SeatMap,
+  WaitlistJoinResult,
+  WaitlistLeaveResult,
+} from '@seatgrid/admission';
+import { ReferenceWaitlist, statusName, type ModelEntry, type ModelNews } from './reference-waitlist.ts';
 
 export const SHORT_DEADLINE_MS = 50;
 export const LONG_DEADLINE_MS = 10 * 60_000;
@@ -43,6 +59,8 @@ export interface ModelConfig {
   readonly shortTombstones: boolean;
   readonly maxRows: number;
   readonly maxCols: number;
+  /** How long a waitlist offer is held (the event's offer time). */
+  readonly offerMs: number;
 }
 
 /** What the engine throws, comparable with deepEqual. */
@@ -105,6 +123,8 @@ interface ModelHold {
   readonly deadline: number;
   /** In the expiry set and due: a held hold past its deadline, or a tombstone to forget. */
   due: boolean;
+  /** A SHORT hold: its deadline falls within the run. */
+  readonly short: boolean;
 }
 
 interface FreeRun {
@@ -118,6 +138,9 @@ interface IdempotencyRecord {
   readonly fingerprint: string;
   readonly result: ClaimResult;
 }
+
+/** The gate's bound on a claim's (and a waitlist entry's) seats. */
+const MAX_SEATS_PER_CLAIM = 100;
 
 /** How many extra reap rounds best-available makes while it cannot be met. */
 const EXTRA_REAP_ROUNDS = 16;
@@ -173,6 +196,9 @@ export class ReferenceModel {
   #soldOutCached = false;
   #generation: number;
   readonly #idempotency = new Map<string, IdempotencyRecord>();
+  readonly #waitlist: ReferenceWaitlist;
+  /** When each offer of the current command expires, by hold id (the engine's news). */
+  #offerClock: { times: ReadonlyMap<string, number>; fallback: number } = { times: new Map(), fallback: 0 };
 
   constructor(config: ModelConfig) {
     if (config.shortTombstones && (config.reapBatchSize < 100 || config.soldOutCache)) {
@@ -183,6 +209,51 @@ export class ReferenceModel {
     this.config = config;
     this.#generation = config.generation;
     this.#seats = Array.from({ length: config.rows * config.cols }, () => '.');
+    this.#classifyDeadline(config.offerMs + config.expiryGraceMs);
+    this.#waitlist = new ReferenceWaitlist({
+      maxSeatsPerUser: config.maxSeatsPerUser,
+      available: () => this.available,
+      freeSeats: () => this.#seats.flatMap((state, i) => (state === '.' ? [i] : [])),
+      bestSeats: (quantity) => {
+        const seats = this.bestSeats(quantity, true);
+        if (seats === undefined) throw new Error('the waitlist served more seats than are free');
+        return seats;
+      },
+      markSeats: (seats, state) => {
+        for (const seat of seats) this.#seats[seat] = state;
+      },
+      userSeats: (userId) => this.userCounts()[userId] ?? 0,
+      takeOffer: (holdId, userId, seats, expiresAt) => this.#takeOffer(holdId, userId, seats, expiresAt),
+      offerExpiresAt: (holdId) => this.#offerClock.times.get(holdId) ?? this.#offerClock.fallback,
+    });
+  }
+
+  /** The engine's time for each offer the next command makes (from its news); others get `fallback`. */
+  setOfferClock(times: ReadonlyMap<string, number>, fallback: number): void {
+    this.#offerClock = { times, fallback };
+  }
+
+  /** What the commands since the last call did to the waitlist, as the engine reports it. */
+  takeNews(): ModelNews[] {
+    return this.#waitlist.takeNews();
+  }
+
+  get waitlist(): ReferenceWaitlist {
+    return this.#waitlist;
+  }
+
+  #classifyDeadline(deadlineMs: number): 'short' | 'long' {
+    if (deadlineMs <= SHORT_DEADLINE_MS) return 'short';
+    if (deadlineMs >= LONG_DEADLINE_MS) return 'long';
+    throw new Error(`the model cannot tell whether a hold with a ${deadlineMs} ms deadline expires within a run`);
+  }
+
+  #takeOffer(holdId: string, userId: string, seats: readonly number[], expiresAt: number): void {
+    const short = this.#classifyDeadline(this.config.offerMs + this.config.expiryGraceMs) === 'short';
+    const hold: ModelHold = { holdId, userId, status: 'held', seats, deadline: expiresAt + this.config.expiryGraceMs, due: false, short };
+    for (const seat of seats) this.#seats[seat] = 'H';
+    this.#holds.set(holdId, hold);
+    if (short) this.#dueNext.push(hold);
   }
 
   /**
@@ -203,6 +274,7 @@ export class ReferenceModel {
         seats: loaded.seats.map((seat) => this.#indexOf(seat)),
         deadline: loaded.status === 'held' ? loaded.deadline : Infinity,
         due,
+        short: due,
       };
       for (const seat of hold.seats) this.#seats[seat] = hold.status === 'sold' ? 'S' : 'H';
       this.#holds.set(hold.holdId, hold);
@@ -220,6 +292,7 @@ export class ReferenceModel {
     this.#dueNext = [];
     this.#soldOutCached = false;
     this.#generation++;
+    this.#waitlist.reset();
     this.loadHolds(holds, now);
     return this.#generation;
   }
@@ -238,10 +311,7 @@ export class ReferenceModel {
   /** SHORT, LONG, or a sale; refuses durations whose expiry within a run is a matter of timing. */
   #classify(request: ClaimCommon): 'short' | 'long' | 'sale' {
     if (request.mode === 'book') return 'sale';
-    const deadline = this.#ttl(request) + this.config.expiryGraceMs;
-    if (deadline <= SHORT_DEADLINE_MS) return 'short';
-    if (deadline >= LONG_DEADLINE_MS) return 'long';
-    throw new Error(`the model cannot tell whether a hold with a ${deadline} ms deadline expires within a run`);
+    return this.#classifyDeadline(this.#ttl(request) + this.config.expiryGraceMs);
   }
 
   #ttl(request: ClaimCommon): number {
@@ -253,11 +323,14 @@ export class ReferenceModel {
     return [...this.#holds.values()].filter((hold) => hold.due).sort(byDeadlineThenId);
   }
 
+  /** An expired offer ends its entry; the seats go to the waitlist first. */
   #expire(hold: ModelHold): void {
-    this.#freeSeats(hold);
+    this.#waitlist.closeOffer(hold.holdId, 'E');
     hold.status = 'expired';
     hold.due = false;
+    this.#freeSeats(hold);
     if (this.config.shortTombstones) this.#dueNext.push(hold);
+    this.#waitlist.serve();
   }
 
   /** One reap batch: expires due held holds, forgets due tombstones; returns the expired. */
@@ -271,6 +344,8 @@ export class ReferenceModel {
         this.#holds.delete(hold.holdId);
       }
     }
+    // Seats pooled for the waitlist go on to the waiters before anything else is decided.
+    if (this.#waitlist.pool.length > 0) this.#waitlist.serve();
     return expired;
   }
 
@@ -368,8 +443,10 @@ export class ReferenceModel {
 
   #soldOut(): ClaimResult {
     // The cache keeps the answer until the next expiry Redis knows of: not at all while a
-    // due hold is still unreaped; for the rest of the run otherwise (LONG holds only).
-    if (this.config.soldOutCache && this.#dueEntries().length === 0) this.#soldOutCached = true;
+    // due hold is still unreaped, or a SHORT one (an offer this call made) is about to be due;
+    // for the rest of the run otherwise (LONG holds only).
+    const shortHeld = [...this.#holds.values()].some((hold) => hold.status === 'held' && hold.short);
+    if (this.config.soldOutCache && this.#dueEntries().length === 0 && !shortHeld) this.#soldOutCached = true;
     return { ok: false, reason: 'sold-out', replayed: false, cached: false };
   }
 
@@ -400,6 +477,7 @@ export class ReferenceModel {
       seats,
       deadline: expiresAt === null ? Infinity : expiresAt + this.config.expiryGraceMs,
       due: false,
+      short: kind === 'short',
     };
     for (const seat of seats) this.#seats[seat] = kind === 'sale' ? 'S' : 'H';
     this.#holds.set(hold.holdId, hold);
@@ -585,6 +663,7 @@ export class ReferenceModel {
     if (!alreadyConfirmed) {
       hold.status = 'sold';
       for (const seat of hold.seats) this.#seats[seat] = 'S';
+      this.#waitlist.closeOffer(hold.holdId, 'F');
     }
     return { ok: true, alreadyConfirmed, seats: hold.seats.map((seat) => this.#seatOf(seat)) };
   }
@@ -596,8 +675,11 @@ export class ReferenceModel {
     if (hold.status !== expected) {
       return { ok: false, reason: 'wrong-state', status: hold.status === 'sold' ? 'sold' : 'held' };
     }
-    this.#freeSeats(hold);
+    // A released offer is a declined one; the seats go to the waitlist first.
+    if (expected === 'held') this.#waitlist.closeOffer(hold.holdId, 'L');
     this.#holds.delete(hold.holdId);
+    this.#freeSeats(hold);
+    this.#waitlist.serve();
     this.#soldOutCached = false;
     return { ok: true, seats: hold.seats.map((seat) => this.#seatOf(seat)) };
   }
@@ -608,6 +690,56 @@ export class ReferenceModel {
 
   cancel(ref: HoldRefArgs): ReleaseResult {
     return this.#free(ref, 'sold');
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The waitlist
+
+  /** joinWaitlist with an explicit (fresh) entry id. */
+  joinWaitlist(request: { userId: string; entryId: string; quantity: number }): Outcome<WaitlistJoinResult> {
+    const { userId, entryId, quantity } = request;
+    if (!isWhole(quantity, 1, MAX_SEATS_PER_CLAIM))
+      return inputError('quantity', `must be a whole number from 1 to ${MAX_SEATS_PER_CLAIM}`);
+    const limit = this.config.maxSeatsPerUser;
+    if (quantity > (limit > 0 ? limit : MAX_SEATS_PER_CLAIM)) return inputError('quantity', 'rejected by the engine');
+    const active = this.#waitlist.activeEntryOf(userId);
+    if (active !== undefined) return { result: { ok: false, reason: 'already-waiting', entryId: active } };
+    const current = this.userCounts()[userId] ?? 0;
+    if (limit > 0 && current + quantity > limit) return { result: { ok: false, reason: 'user-limit', limit, current } };
+    this.#reapBatch();
+    const seq = this.#waitlist.add(entryId, userId, quantity);
+    this.#waitlist.serve();
+    const entry = this.#waitlist.entry(entryId) as ModelEntry;
+    const offered = entry.status === 'O';
+    return {
+      result: {
+        ok: true,
+        entryId,
+        status: offered ? 'offered' : 'waiting',
+        position: this.#waitlist.position(entryId),
+        seq,
+        ...(offered ? { holdId: entry.holdId, offerExpiresAt: new Date(entry.offerExpiresAt) } : {}),
+      },
+    };
+  }
+
+  /** A waiting entry leaves its place; an offered one declines its offer (the seats go to the next). */
+  leaveWaitlist(ref: { userId: string; entryId: string }): WaitlistLeaveResult {
+    const found = this.#waitlist.entry(ref.entryId);
+    if (found === undefined || found.userId !== ref.userId) return { ok: false, reason: 'entry-not-found' };
+    this.#reapBatch();
+    if (found.status !== 'W' && found.status !== 'O') return { ok: false, reason: 'entry-closed', status: statusName[found.status] };
+    const previous = found.status === 'O' ? 'offered' : 'waiting';
+    if (found.status === 'O') {
+      const hold = this.#holds.get(found.holdId) as ModelHold;
+      this.#waitlist.closeOffer(hold.holdId, 'L');
+      this.#holds.delete(hold.holdId);
+      this.#freeSeats(hold);
+    } else {
+      this.#waitlist.leaveWaiting(found);
+    }
+    this.#waitlist.serve();
+    return { ok: true, previous };
   }
 
   /** One reap batch, in the order Redis reaps; moreDue when due entries remain. */

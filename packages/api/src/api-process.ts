@@ -11,6 +11,7 @@ import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
 import { gridReadiness } from './readiness.ts';
 import { connectRedis } from './redis-client.ts';
 import { startTracing } from './tracing.ts';
+import { redisWaitingRoomProbe } from './waiting-room-metrics.ts';
 import { workerMetrics } from './workers.ts';
 
 /**
@@ -57,6 +58,9 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
     rateLimiter,
     payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
     readiness: gridReadiness(grid),
+    ...(grid.strategy === 'admission' && redis !== undefined
+      ? { waitingRoomProbe: redisWaitingRoomProbe(redis, grid.settings.gate.keyPrefix) }
+      : {}),
   });
   const server = await listen(app, config.port, config.host);
   const address = server.address();

@@ -6,6 +6,7 @@ import type { ApiConfig } from './config.ts';
 import type { PaymentGateway } from './payment.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { readinessResponse } from './schemas.ts';
+import type { WaitingRoomProbe } from './waiting-room-metrics.ts';
 
 export type Readiness = z.infer<typeof readinessResponse>;
 
@@ -22,4 +23,6 @@ export interface AppDependencies {
   readonly rateLimiter: RateLimiter;
   readonly payment: PaymentGateway;
   readonly readiness: () => Promise<Readiness>;
+  /** Reads waiting rooms for their metrics (admission strategy); none: no waiting-room metrics. */
+  readonly waitingRoomProbe?: WaitingRoomProbe;
 }

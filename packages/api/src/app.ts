@@ -25,6 +25,9 @@ const seatStreamsOf = new WeakMap<Express, SeatStreams>();
 export function endSeatStreams(app: Express): void {
   seatStreamsOf.get(app)?.closeAll();
 }
+import { queueRoutes } from './routes/queue.ts';
+import { waitlistRoutes } from './routes/waitlist.ts';
+import { WaitingRoomMetrics } from './waiting-room-metrics.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
@@ -74,6 +77,8 @@ export function createApp(deps: AppDependencies): Express {
   app.use(readBackRoutes(deps));
   app.use(seatStreamRoutes(deps, streams));
   app.use(pageRoutes());
+  app.use(waitlistRoutes(deps));
+  app.use(queueRoutes(deps, new WaitingRoomMetrics(deps.registry, deps.waitingRoomProbe)));
   app.use(() => {
     throw new ProblemError('not-found');
   });

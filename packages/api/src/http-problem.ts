@@ -1,5 +1,6 @@
 import {
   AdmissionError,
+  AdmissionRequiredError,
   ClosedError,
   EventLoadingError,
   EventNotFoundError,
@@ -7,6 +8,7 @@ import {
   IdempotencyInFlightError,
   IdempotencyMismatchError,
   InvalidInputError,
+  NoWaitingRoomError,
   type ClaimRefusal,
   type HoldRefusal,
   type Seat,
@@ -20,6 +22,10 @@ export interface ProblemExtras {
   readonly takenSeats?: readonly Seat[];
   readonly available?: number;
   readonly limit?: number;
+  /** Where the caller can join the event's waitlist (sold-out, not-enough-seats on the admission strategy). */
+  readonly waitlist?: string;
+  /** The caller's active waitlist entry (already-waiting). */
+  readonly entryId?: string;
 }
 
 /** An error that is an answer: it becomes one application/problem+json response. */
@@ -45,12 +51,16 @@ export function invalid(field: string, detail: string): ProblemError {
   return new ProblemError('invalid-input', { field, detail });
 }
 
-export function claimRefusalProblem(refusal: ClaimRefusal): ProblemError {
+/** A claim's refusal as its problem; `waitlist`: where the caller may wait for freed seats instead. */
+export function claimRefusalProblem(refusal: ClaimRefusal, waitlist?: string): ProblemError {
+  const link = waitlist === undefined ? {} : { waitlist };
   switch (refusal.reason) {
     case 'seats-taken':
       return new ProblemError('seats-taken', { takenSeats: refusal.takenSeats });
     case 'not-enough-seats':
-      return new ProblemError('not-enough-seats', { available: refusal.available });
+      return new ProblemError('not-enough-seats', { available: refusal.available, ...link });
+    case 'sold-out':
+      return new ProblemError('sold-out', link);
     case 'user-limit':
       return new ProblemError('user-limit', {
         limit: refusal.limit,
@@ -94,6 +104,12 @@ export function problemOf(error: unknown): ProblemError | undefined {
   if (error instanceof EventNotFoundError) return new ProblemError('event-not-found');
   if (error instanceof InvalidInputError) return invalid(error.field, error.message);
   if (error instanceof IdempotencyMismatchError) return new ProblemError('idempotency-mismatch');
+  if (error instanceof AdmissionRequiredError) {
+    return new ProblemError('admission-required', {
+      detail: 'claims on this event need the Admission-Token its waiting room gave the caller; join its queue',
+    });
+  }
+  if (error instanceof NoWaitingRoomError) return new ProblemError('no-waiting-room');
   if (error instanceof IdempotencyInFlightError) return new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
   if (error instanceof EventNotLoadedError || error instanceof ClosedError)
     return new ProblemError('unavailable', {}, { 'Retry-After': '1' });

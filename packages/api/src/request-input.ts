@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { invalid, ProblemError } from './http-problem.ts';
-import { idempotencyKeyHeader, userIdHeader } from './schemas.ts';
+import { admissionTokenHeader, idempotencyKeyHeader, userIdHeader } from './schemas.ts';
 
 /** One value of a header, or undefined when it is missing or sent more than once (Node joins repeats with ', '). */
 function singleHeader(req: Request, name: string): string | undefined {
@@ -38,6 +38,14 @@ export function idempotencyKeyOf(req: Request): string | undefined {
   if (req.headersDistinct['idempotency-key'] === undefined) return undefined;
   const parsed = idempotencyKeyHeader.safeParse(singleHeader(req, 'idempotency-key'));
   if (!parsed.success) throw invalid('Idempotency-Key', 'send at most one Idempotency-Key of 1-255 printable ASCII characters');
+  return parsed.data;
+}
+
+/** The optional Admission-Token header (1-200 printable ASCII characters): a waiting room's admission. */
+export function admissionTokenOf(req: Request): string | undefined {
+  if (req.headersDistinct['admission-token'] === undefined) return undefined;
+  const parsed = admissionTokenHeader.safeParse(singleHeader(req, 'admission-token'));
+  if (!parsed.success) throw invalid('Admission-Token', 'send at most one Admission-Token of 1-200 printable ASCII characters');
   return parsed.data;
 }
 

@@ -9,6 +9,9 @@ import { z } from 'zod';
 const id = z.string().regex(idPattern, `ids are 1-${limits.maxIdLength} characters of A-Z, a-z, 0-9, _ or -`);
 const whole = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/** The library's bound on a waiting room's pace. */
+const MAX_ADMIT_PER_SECOND = 100_000;
+
 export const seatSchema = z.strictObject({ row: whole(1, limits.maxRows), col: whole(1, limits.maxCols) });
 
 export const createEventBody = z.strictObject({
@@ -17,6 +20,13 @@ export const createEventBody = z.strictObject({
   cols: whole(1, limits.maxCols),
   maxSeatsPerUser: whole(0, limits.maxRows * limits.maxCols).optional(),
   holdTtlSeconds: whole(limits.minHoldTtlMs / 1_000, limits.maxHoldTtlMs / 1_000).optional(),
+  waitlistOfferSeconds: whole(limits.minHoldTtlMs / 1_000, limits.maxHoldTtlMs / 1_000).optional(),
+  waitingRoom: z
+    .strictObject({
+      admitPerSecond: z.number().positive().max(MAX_ADMIT_PER_SECOND),
+      admissionTtlSeconds: whole(limits.minHoldTtlMs / 1_000, limits.maxHoldTtlMs / 1_000),
+    })
+    .optional(),
 });
 
 /** Either listed seats or a best-available quantity, never both. */
@@ -27,11 +37,18 @@ export const claimBody = z.union([
 
 export const eventIdParam = id;
 export const holdIdParam = id;
+export const entryIdParam = id;
+export const ticketParam = id;
+
+/** POST /events/:eventId/waitlist: how many seats the caller waits for. */
+export const waitlistJoinBody = z.strictObject({ quantity: whole(1, limits.maxSeatsPerClaim) });
 
 /** X-User-Id: who the caller is (1-128 characters, no control characters: C0, DEL or C1). */
 export const userIdHeader = z.string().regex(userIdPattern);
 /** Idempotency-Key (IETF draft): 1-255 printable ASCII characters. */
 export const idempotencyKeyHeader = z.string().regex(idempotencyKeyPattern);
+/** Admission-Token: what the waiting room gave the caller, 1-200 printable ASCII characters. */
+export const admissionTokenHeader = z.string().regex(/^[\x21-\x7e]{1,200}$/);
 
 export const eventResponse = z.object({
   id,
@@ -42,6 +59,8 @@ export const eventResponse = z.object({
   available: z.number().int(),
   maxSeatsPerUser: z.number().int(),
   holdTtlSeconds: z.number().int(),
+  waitlistOfferSeconds: z.number().int(),
+  waitingRoom: z.object({ admitPerSecond: z.number(), admissionTtlSeconds: z.number().int() }).optional(),
 });
 
 export const seatMapResponse = z.object({
@@ -67,6 +86,31 @@ export const confirmResponse = z.object({
   seats: z.array(seatSchema),
 });
 
+export const holdExtensionResponse = z.object({
+  holdId: id,
+  expiresAt: z.iso.datetime(),
+});
+
+export const waitlistEntryResponse = z.object({
+  entryId: id,
+  eventId: id,
+  quantity: z.number().int(),
+  status: z.enum(['waiting', 'offered', 'fulfilled', 'expired', 'left']),
+  position: z.number().int().min(1).optional(),
+  holdId: id.optional(),
+  offerExpiresAt: z.iso.datetime().optional(),
+});
+
+export const queueTicketResponse = z.object({
+  ticket: id,
+  eventId: id,
+  status: z.enum(['waiting', 'admitted', 'expired']),
+  position: z.number().int().min(1).optional(),
+  admissionToken: admissionTokenHeader.optional(),
+  expiresAt: z.iso.datetime().optional(),
+  estimatedWaitSeconds: z.number().int().min(0).optional(),
+});
+
 export const bookingResponse = z.object({
   bookingId: id,
   eventId: id,
@@ -85,6 +129,8 @@ export const problemResponse = z.object({
   takenSeats: z.array(seatSchema).optional(),
   available: z.number().int().optional(),
   limit: z.number().int().optional(),
+  waitlist: z.string().optional(),
+  entryId: id.optional(),
 });
 
 export const healthResponse = z.object({ status: z.literal('ok') });

@@ -30,7 +30,17 @@ describe('endpoints', () => {
       assert.equal(response.headers.get('location'), `/events/${event.id}`);
       assert.deepEqual(
         { ...event, id: 'x' },
-        { id: 'x', name: 'Gig', rows: 3, cols: 4, capacity: 12, available: 12, maxSeatsPerUser: 0, holdTtlSeconds: 600 },
+        {
+          id: 'x',
+          name: 'Gig',
+          rows: 3,
+          cols: 4,
+          capacity: 12,
+          available: 12,
+          maxSeatsPerUser: 0,
+          holdTtlSeconds: 600,
+          waitlistOfferSeconds: 300,
+        },
       );
       const read = await expectJson<Record<string, unknown>>(await api.request('GET', `/events/${event.id}`), 200);
       assert.deepEqual(read, event);

@@ -12,6 +12,7 @@ import { loadConfig, type ApiConfig } from '../src/config.ts';
 import { mockPayment } from '../src/payment.ts';
 import { RateLimiter, rateLimitSettings } from '../src/rate-limiter.ts';
 import { gridReadiness } from '../src/readiness.ts';
+import { redisWaitingRoomProbe } from '../src/waiting-room-metrics.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -90,6 +91,9 @@ export async function startApi(
       rateLimiter,
       payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),
       readiness: gridReadiness(grid),
+      ...(grid.strategy === 'admission' && redis !== undefined
+        ? { waitingRoomProbe: redisWaitingRoomProbe(redis, grid.settings.gate.keyPrefix) }
+        : {}),
       ...overrides,
     },
     release,

@@ -13,7 +13,7 @@ import { loadConfig } from '../src/config.ts';
 import { apiDocument } from '../src/openapi/api-document.ts';
 import { componentSources } from '../src/openapi/components.ts';
 import { problemTypes, problemUri, type ProblemType } from '../src/problems.ts';
-import { idempotencyKeyOf, userIdOf } from '../src/request-input.ts';
+import { admissionTokenOf, idempotencyKeyOf, userIdOf } from '../src/request-input.ts';
 import { JWT_ENV } from './jwt-tokens.ts';
 
 // The document, read through just enough types to walk it.
@@ -173,6 +173,9 @@ function schemaErrors(schema: unknown, value: unknown, at = '$'): string[] {
       case 'maximum':
         if (typeof value === 'number' && value > (arg as number)) errors.push(`${at}: above ${arg}`);
         break;
+      case 'exclusiveMinimum':
+        if (typeof value === 'number' && value <= (arg as number)) errors.push(`${at}: not above ${arg}`);
+        break;
       case 'minLength':
         if (typeof value === 'string' && [...value].length < (arg as number)) errors.push(`${at}: shorter than ${arg}`);
         break;
@@ -221,6 +224,7 @@ const claimProblems: ProblemType[] = [
   'not-enough-seats',
   'no-adjacent-block',
   'user-limit',
+  'admission-required',
   'idempotency-in-flight',
   'payload-too-large',
   'unsupported-media-type',
@@ -229,8 +233,17 @@ const claimProblems: ProblemType[] = [
   'rate-limited',
   'unavailable',
 ];
+const entryProblems: ProblemType[] = ['invalid-input', 'waitlist-entry-not-found', 'admission-strategy-required', 'unavailable'];
 const expectedProblems: Readonly<Record<string, readonly ProblemType[]>> = {
-  'post /events': ['invalid-input', 'unauthorized', 'payload-too-large', 'unsupported-media-type', 'unprocessable-input', 'unavailable'],
+  'post /events': [
+    'invalid-input',
+    'unauthorized',
+    'payload-too-large',
+    'unsupported-media-type',
+    'unprocessable-input',
+    'admission-strategy-required',
+    'unavailable',
+  ],
   'get /events/{eventId}': ['invalid-input', 'event-not-found', 'unavailable'],
   'get /events/{eventId}/seats': ['invalid-input', 'event-not-found', 'unavailable'],
   'post /events/{eventId}/holds': claimProblems,
@@ -238,6 +251,22 @@ const expectedProblems: Readonly<Record<string, readonly ProblemType[]>> = {
   'delete /holds/{holdId}': ['invalid-input', 'hold-not-found', 'wrong-state', 'hold-expired', 'unavailable'],
   'post /events/{eventId}/bookings': claimProblems,
   'delete /bookings/{bookingId}': ['invalid-input', 'hold-not-found', 'wrong-state', 'hold-expired', 'unavailable'],
+  'post /holds/{holdId}/extend': ['invalid-input', 'hold-not-found', 'extension-limit', 'wrong-state', 'hold-expired', 'unavailable'],
+  'post /events/{eventId}/waitlist': [
+    'invalid-input',
+    'event-not-found',
+    'already-waiting',
+    'user-limit',
+    'admission-strategy-required',
+    'payload-too-large',
+    'unsupported-media-type',
+    'unprocessable-input',
+    'unavailable',
+  ],
+  'get /waitlist/{entryId}': entryProblems,
+  'delete /waitlist/{entryId}': [...entryProblems, 'waitlist-entry-closed'],
+  'post /events/{eventId}/queue': ['invalid-input', 'event-not-found', 'no-waiting-room', 'admission-strategy-required', 'unavailable'],
+  'get /queue/{ticket}': ['invalid-input', 'ticket-not-found', 'admission-strategy-required', 'unavailable'],
   'get /metrics': [],
   'get /healthz': [],
   'get /readyz': [],
@@ -252,8 +281,14 @@ const readBackOperations = ['get /holds/{holdId}', 'get /bookings/{bookingId}'];
 const userOperations = [
   ...claimOperations,
   'post /holds/{holdId}/confirm',
+  'post /holds/{holdId}/extend',
   'delete /holds/{holdId}',
   'delete /bookings/{bookingId}',
+  'post /events/{eventId}/waitlist',
+  'get /waitlist/{entryId}',
+  'delete /waitlist/{entryId}',
+  'post /events/{eventId}/queue',
+  'get /queue/{ticket}',
   ...readBackOperations,
 ];
 
@@ -383,7 +418,7 @@ describe('a) the document is well formed', () => {
     }
   });
 
-  test('request bodies: CreateEventRequest and ClaimRequest, required JSON', () => {
+  test('request bodies: CreateEventRequest, ClaimRequest and WaitlistJoinRequest, required JSON', () => {
     const bodies = Object.fromEntries(
       operations()
         .filter(({ op: operation }) => operation.requestBody !== undefined)
@@ -395,17 +430,20 @@ describe('a) the document is well formed', () => {
     });
     for (const [key, requestBody] of Object.entries(bodies)) {
       const { description: _description, ...rest } = requestBody as { description?: string };
-      assert.deepEqual(rest, body(key === 'post /events' ? 'CreateEventRequest' : 'ClaimRequest'), key);
+      const expected =
+        key === 'post /events' ? 'CreateEventRequest' : key === 'post /events/{eventId}/waitlist' ? 'WaitlistJoinRequest' : 'ClaimRequest';
+      assert.deepEqual(rest, body(expected), key);
     }
-    assert.deepEqual(Object.keys(bodies).sort(), ['post /events', ...claimOperations].sort());
+    assert.deepEqual(Object.keys(bodies).sort(), ['post /events', 'post /events/{eventId}/waitlist', ...claimOperations].sort());
   });
 
-  test('X-User-Id is required on claim, hold and booking endpoints; Idempotency-Key optional on claims', () => {
+  test('X-User-Id is required on user endpoints; Idempotency-Key and Admission-Token optional on claims', () => {
     for (const { method, path, op: operation } of operations()) {
       const key = `${method} ${path}`;
       const headers = parametersOf(operation).filter((p) => p.in === 'header');
       const userId = headers.find((p) => p.name === 'X-User-Id');
       const idempotencyKey = headers.find((p) => p.name === 'Idempotency-Key');
+      const admissionToken = headers.find((p) => p.name === 'Admission-Token');
       if (userOperations.includes(key)) {
         assert.equal(must(userId, `${key}: X-User-Id`).required, true);
         // 1-128 characters, none of them a control character (C0, DEL or C1).
@@ -416,8 +454,11 @@ describe('a) the document is well formed', () => {
       if (claimOperations.includes(key)) {
         assert.equal(must(idempotencyKey, `${key}: Idempotency-Key`).required, false);
         assert.deepEqual(idempotencyKey?.schema, { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' });
+        assert.equal(must(admissionToken, `${key}: Admission-Token`).required, false);
+        assert.deepEqual(admissionToken?.schema, { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' });
       } else {
         assert.equal(idempotencyKey, undefined, key);
+        assert.equal(admissionToken, undefined, key);
       }
     }
   });
@@ -467,6 +508,17 @@ describe('a) the document is well formed', () => {
         accepts(userIdSchema, value),
         verdict(() => userIdOf(request({ 'x-user-id': value }))),
         `X-User-Id ${JSON.stringify(value)}`,
+      );
+    }
+    const tokenSchema = must(
+      parametersOf(op('post', '/events/{eventId}/holds')).find((p) => p.name === 'Admission-Token'),
+      'Admission-Token',
+    ).schema;
+    for (const value of ['t-1.abc', 'x'.repeat(200), 'x'.repeat(201), '', 'a b', 'é', 'tab\t']) {
+      assert.equal(
+        accepts(tokenSchema, value),
+        verdict(() => admissionTokenOf(request({ 'admission-token': value }))),
+        `Admission-Token ${JSON.stringify(value)}`,
       );
     }
     const keys = ['order-7f3a', 'x', 'x'.repeat(255), 'x'.repeat(256), '', 'has space', 'tab\t', 'é', '~!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}'];
@@ -678,6 +730,12 @@ describe('b) the app serves what the document says', () => {
       ['delete', '/bookings/{bookingId}', '/bookings/b-1'],
       ['get', '/holds/{holdId}', '/holds/h-1'],
       ['get', '/bookings/{bookingId}', '/bookings/b-1'],
+      ['post', '/holds/{holdId}/extend', '/holds/h-1/extend'],
+      ['post', '/events/{eventId}/waitlist', '/events/gig-1/waitlist'],
+      ['get', '/waitlist/{entryId}', '/waitlist/e-1'],
+      ['delete', '/waitlist/{entryId}', '/waitlist/e-1'],
+      ['post', '/events/{eventId}/queue', '/events/gig-1/queue'],
+      ['get', '/queue/{ticket}', '/queue/t-1'],
     ] as const) {
       const noUser = await answers(method, template, url, { headers: json, body: method === 'post' ? '{"quantity":1}' : null });
       assert.equal(noUser.status, 400, `${method} ${url} without X-User-Id`);
@@ -750,7 +808,17 @@ interface Examples {
 
 const seat = { row: 1, col: 1 };
 const seats = (n: number) => Array.from({ length: n }, (_, i) => ({ row: 1 + Math.floor(i / 10), col: 1 + (i % 10) }));
-const event = { id: 'gig-1', name: 'Gig', rows: 10, cols: 10, capacity: 100, available: 100, maxSeatsPerUser: 0, holdTtlSeconds: 600 };
+const event = {
+  id: 'gig-1',
+  name: 'Gig',
+  rows: 10,
+  cols: 10,
+  capacity: 100,
+  available: 100,
+  maxSeatsPerUser: 0,
+  holdTtlSeconds: 600,
+  waitlistOfferSeconds: 300,
+};
 const ready = {
   ready: true,
   strategy: 'admission',
@@ -780,6 +848,7 @@ const examples: Readonly<Record<string, Examples>> = {
     good: [
       { name: 'Gig', rows: 10, cols: 20 },
       { name: ' Gig ', rows: 1000, cols: 1000, maxSeatsPerUser: 0, holdTtlSeconds: 86_400 },
+      { name: 'Gig', rows: 1, cols: 1, waitlistOfferSeconds: 60, waitingRoom: { admitPerSecond: 0.5, admissionTtlSeconds: 120 } },
     ],
     bad: [
       { rows: 10, cols: 10 },
@@ -793,6 +862,11 @@ const examples: Readonly<Record<string, Examples>> = {
       { name: 'Gig', rows: 1, cols: 1, holdTtlSeconds: 0 },
       { name: 'Gig', rows: 1, cols: 1, holdTtlSeconds: 86_401 },
       { name: 'Gig', rows: 1, cols: 1, id: 'mine' },
+      { name: 'Gig', rows: 1, cols: 1, waitlistOfferSeconds: 0 },
+      { name: 'Gig', rows: 1, cols: 1, waitingRoom: { admitPerSecond: 0, admissionTtlSeconds: 60 } },
+      { name: 'Gig', rows: 1, cols: 1, waitingRoom: { admitPerSecond: 100_001, admissionTtlSeconds: 60 } },
+      { name: 'Gig', rows: 1, cols: 1, waitingRoom: { admitPerSecond: 5 } },
+      { name: 'Gig', rows: 1, cols: 1, waitingRoom: { admitPerSecond: 5, admissionTtlSeconds: 60, burst: 9 } },
     ],
   },
   ClaimRequest: {
@@ -811,7 +885,7 @@ const examples: Readonly<Record<string, Examples>> = {
     ],
   },
   Event: {
-    good: [event],
+    good: [event, { ...event, waitingRoom: { admitPerSecond: 2.5, admissionTtlSeconds: 60 } }],
     bad: [{ ...event, id: 'bad id' }, { ...event, rows: 1.5 }, (({ available: _, ...rest }) => rest)(event)],
   },
   SeatMap: {
@@ -871,6 +945,38 @@ const examples: Readonly<Record<string, Examples>> = {
       { bookingId: 'h-1', seats: [seat] },
     ],
   },
+  WaitlistJoinRequest: {
+    good: [{ quantity: 1 }, { quantity: 100 }],
+    bad: [{}, { quantity: 0 }, { quantity: 101 }, { quantity: 1.5 }, { quantity: '2' }, { quantity: 1, seats: [seat] }],
+  },
+  HoldExtension: {
+    good: [{ holdId: 'h-1', expiresAt: '2026-11-25T04:20:00.000Z' }],
+    bad: [{ holdId: 'h-1' }, { holdId: 'h-1', expiresAt: 'later' }],
+  },
+  WaitlistEntry: {
+    good: [
+      { entryId: 'e-1', eventId: 'gig-1', quantity: 2, status: 'waiting', position: 1 },
+      { entryId: 'e-1', eventId: 'gig-1', quantity: 2, status: 'offered', holdId: 'e-1-1', offerExpiresAt: '2026-11-25T04:20:00.000Z' },
+      { entryId: 'e-1', eventId: 'gig-1', quantity: 2, status: 'left' },
+    ],
+    bad: [
+      { entryId: 'e-1', eventId: 'gig-1', quantity: 2, status: 'pending' },
+      { entryId: 'e-1', eventId: 'gig-1', quantity: 2, status: 'waiting', position: 0 },
+      { entryId: 'e-1', eventId: 'gig-1', status: 'waiting' },
+    ],
+  },
+  QueueTicket: {
+    good: [
+      { ticket: 't-1', eventId: 'gig-1', status: 'waiting', position: 3, estimatedWaitSeconds: 2 },
+      { ticket: 't-1', eventId: 'gig-1', status: 'admitted', admissionToken: 't-1.abc', expiresAt: '2026-11-25T04:20:00.000Z' },
+      { ticket: 't-1', eventId: 'gig-1', status: 'expired' },
+    ],
+    bad: [
+      { ticket: 't-1', eventId: 'gig-1', status: 'done' },
+      { ticket: 't-1', eventId: 'gig-1', status: 'admitted', admissionToken: 'has space' },
+      { ticket: 't-1', status: 'waiting' },
+    ],
+  },
   Booking: {
     good: [{ bookingId: 'h-1', eventId: 'gig-1', seats: [seat, { row: 1, col: 2 }] }],
     bad: [
@@ -882,12 +988,14 @@ const examples: Readonly<Record<string, Examples>> = {
     good: [
       problem,
       { ...problem, detail: 'd', instance: '/events/gig-1/holds', field: 'seats', takenSeats: [seat], available: 3, limit: 4 },
+      { ...problem, waitlist: '/events/gig-1/waitlist', entryId: 'e-1' },
     ],
     bad: [
       { title: 't', status: 409 },
       { ...problem, status: '409' },
       { ...problem, takenSeats: [{ row: 0, col: 1 }] },
       { ...problem, limit: 1.5 },
+      { ...problem, entryId: 'e 1' },
     ],
   },
   Health: { good: [{ status: 'ok' }], bad: [{ status: 'down' }, {}] },
@@ -1065,6 +1173,12 @@ describe('d) with JWT identity (AUTH_JWT_SECRET) the document says bearer JWT', 
         ['delete /bookings/{bookingId}', '/bookings/b-1'],
         ['get /holds/{holdId}', '/holds/h-1'],
         ['get /bookings/{bookingId}', '/bookings/b-1'],
+        ['post /holds/{holdId}/extend', '/holds/h-1/extend'],
+        ['post /events/{eventId}/waitlist', '/events/gig-1/waitlist'],
+        ['get /waitlist/{entryId}', '/waitlist/e-1'],
+        ['delete /waitlist/{entryId}', '/waitlist/e-1'],
+        ['post /events/{eventId}/queue', '/events/gig-1/queue'],
+        ['get /queue/{ticket}', '/queue/t-1'],
       ] as const) {
         const [method = ''] = key.split(' ');
         for (const headers of [{ 'x-user-id': 'alice' }, { authorization: 'Bearer not.a.jwt' }]) {

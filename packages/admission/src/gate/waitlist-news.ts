@@ -23,6 +23,12 @@ export type WaitlistNews =
       readonly holdId: string;
       /** 'F' fulfilled (its offer confirmed), 'E' expired, 'L' left (or its offer declined). */
       readonly status: 'F' | 'E' | 'L';
+    }
+  | {
+      /** The head was passed over for a later entry: `skips` times now. */
+      readonly kind: 'skip';
+      readonly entryId: string;
+      readonly skips: number;
     };
 
 /** The marker a reply carrying news ends with, before the news as JSON (lua/includes/change-log.lua). */

@@ -90,6 +90,11 @@ export async function recordOffer({ db }: StoreTx, entryId: string, holdId: stri
     .execute();
 }
 
+/** How many times the entry, at the head, was passed over for a later one (the gate counts; a reload reads it back). */
+export async function recordSkips({ db }: Executor, entryId: string, skips: number): Promise<void> {
+  await db.updateTable('waitlist_entries').set({ skips }).where('id', '=', entryId).execute();
+}
+
 export async function findEntry({ db }: Executor, entryId: string): Promise<WaitlistEntryRecord | undefined> {
   const row = await db.selectFrom('waitlist_entries').selectAll().where('id', '=', entryId).executeTakeFirst();
   if (row === undefined) return undefined;

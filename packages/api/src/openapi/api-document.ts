@@ -6,6 +6,8 @@ import { operationsOperations } from '../routes/operations.ts';
 import { eventListOperations } from '../routes/event-list.ts';
 import { readBackOperations } from '../routes/read-backs.ts';
 import { seatStreamOperations } from '../routes/seat-stream.ts';
+import { queueOperations } from '../routes/queue.ts';
+import { waitlistOperations } from '../routes/waitlist.ts';
 import { openApiDocument } from './document.ts';
 import type { OperationSpec } from './operation-spec.ts';
 
@@ -14,6 +16,8 @@ export const apiOperations: readonly OperationSpec[] = Object.freeze([
   ...eventOperations,
   ...claimOperations,
   ...holdOperations,
+  ...waitlistOperations,
+  ...queueOperations,
   ...operationsOperations,
   ...eventListOperations,
   ...readBackOperations,

@@ -2,25 +2,32 @@ import { z } from 'zod';
 import type { IdentityScheme } from '../caller-identity.ts';
 import {
   bookingRecordResponse,
+  admissionTokenHeader,
   bookingResponse,
   claimBody,
   confirmResponse,
   createEventBody,
+  entryIdParam,
   eventIdParam,
   eventListQuery,
   eventPageResponse,
   eventResponse,
   eventSummary,
   healthResponse,
+  holdExtensionResponse,
   holdIdParam,
   holdRecordResponse,
   holdResponse,
   idempotencyKeyHeader,
   problemResponse,
+  queueTicketResponse,
   readinessResponse,
   seatMapResponse,
   seatSchema,
+  ticketParam,
   userIdHeader,
+  waitlistEntryResponse,
+  waitlistJoinBody,
 } from '../schemas.ts';
 
 /**
@@ -39,6 +46,7 @@ export const ref = (name: string) => ({ $ref: componentRef(name) });
 export const requestBodySchemas = {
   CreateEventRequest: createEventBody,
   ClaimRequest: claimBody,
+  WaitlistJoinRequest: waitlistJoinBody,
 } as const;
 
 /** Response bodies (what the server sends: the output shape). */
@@ -48,6 +56,9 @@ const responseBodySchemas = {
   Hold: holdResponse,
   Confirmation: confirmResponse,
   Booking: bookingResponse,
+  HoldExtension: holdExtensionResponse,
+  WaitlistEntry: waitlistEntryResponse,
+  QueueTicket: queueTicketResponse,
   Problem: problemResponse,
   Health: healthResponse,
   Readiness: readinessResponse,
@@ -76,6 +87,25 @@ const descriptions = new Map<z.ZodType, string>([
   [createEventBody.shape.name, 'Leading and trailing white space is trimmed; it must not be blank.'],
   [createEventBody.shape.maxSeatsPerUser, 'Seats one user may hold or buy at once, at most rows × cols; 0 (the default) means no limit.'],
   [createEventBody.shape.holdTtlSeconds, 'How long a hold keeps its seats (default 600).'],
+  [createEventBody.shape.waitlistOfferSeconds, 'How long a waitlist offer keeps its seats for the waiter (default 300).'],
+  [
+    createEventBody.shape.waitingRoom,
+    'A waiting room in front of the event (admission strategy only): buyers queue, are admitted first come first served ' +
+      'at admitPerSecond while the free seats can serve them, and their claims need the Admission-Token; an admission ' +
+      'unused for admissionTtlSeconds expires.',
+  ],
+  [waitlistJoinBody, 'How many seats the caller waits for: 1 to the per-user limit (100 without one).'],
+  [holdExtensionResponse, 'The hold lives until expiresAt now.'],
+  [
+    waitlistEntryResponse,
+    "A waitlist entry. Freed seats are offered in arrival order: an offer is a hold (holdId) in the waiter's name until " +
+      'offerExpiresAt, confirmed like any hold. position (1 = next) only while waiting.',
+  ],
+  [
+    queueTicketResponse,
+    'A waiting-room ticket. Admitted, it carries the admissionToken that claims on the event send as Admission-Token ' +
+      'until expiresAt; after a granted claim the ticket stays admitted (without the token again) while the admission lasts.',
+  ],
   [claimBody, 'Either listed seats (all or none) or a best-available quantity, never both.'],
   [eventResponse, 'An event and how many of its seats are free.'],
   [seatMapResponse, 'The seat map of an event.'],
@@ -88,6 +118,8 @@ const descriptions = new Map<z.ZodType, string>([
   [problemResponse.shape.takenSeats, 'The seats already taken (seats-taken).'],
   [problemResponse.shape.available, 'The seats still free (not-enough-seats).'],
   [problemResponse.shape.limit, 'The per-user seat limit (user-limit).'],
+  [problemResponse.shape.waitlist, "Where to join the event's waitlist for freed seats (sold-out, not-enough-seats; admission strategy)."],
+  [problemResponse.shape.entryId, "The caller's active waitlist entry (already-waiting)."],
   [healthResponse, 'The process is alive.'],
   [readinessResponse, 'Whether the API can serve claims, and the state of what it depends on.'],
   [seatMapResponse.shape.version, "Grows with every change of the event's seats: two maps at one version are the same map."],
@@ -153,8 +185,11 @@ export type ParameterName =
   | 'EventId'
   | 'HoldId'
   | 'BookingId'
+  | 'EntryId'
+  | 'Ticket'
   | 'UserId'
   | 'IdempotencyKey'
+  | 'AdmissionToken'
   | 'Limit'
   | 'Cursor'
   | 'IfNoneMatch'
@@ -173,6 +208,8 @@ export function parameterComponents(identity: IdentityScheme): Partial<Record<Pa
     HoldId: inPath('holdId', 'The hold id.', holdIdParam),
     // A booking's id is the id of the claim that made it (schemas.ts: bookingResponse.bookingId).
     BookingId: inPath('bookingId', 'The booking id.', bookingResponse.shape.bookingId),
+    EntryId: inPath('entryId', 'The waitlist entry id.', entryIdParam),
+    Ticket: inPath('ticket', 'The waiting-room ticket.', ticketParam),
     // With JWT identity the header is ignored, so it is not a parameter at all.
     ...(identity === 'x-user-id'
       ? {
@@ -224,6 +261,15 @@ export function parameterComponents(identity: IdentityScheme): Partial<Record<Pa
         'changes since are still at hand; otherwise it starts with a snapshot. EventSource sends it when it reconnects.',
       schema: { type: 'string' },
     },
+    AdmissionToken: {
+      name: 'Admission-Token',
+      in: 'header',
+      required: false,
+      description:
+        "On an event with a waiting room, required: the admissionToken of the caller's own admitted ticket " +
+        '(GET /queue/{ticket}); otherwise ignored. 1-200 printable ASCII characters.',
+      schema: scalar(admissionTokenHeader),
+    },
   };
 }
 
@@ -232,6 +278,8 @@ export const pathParameters: Readonly<Record<string, ParameterName>> = {
   eventId: 'EventId',
   holdId: 'HoldId',
   bookingId: 'BookingId',
+  entryId: 'EntryId',
+  ticket: 'Ticket',
 };
 
 export type HeaderName =

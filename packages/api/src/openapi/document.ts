@@ -63,7 +63,9 @@ function operation(spec: OperationSpec, identity: IdentityScheme): object {
   const params = [
     ...pathParams,
     ...(spec.user === true && identity === 'x-user-id' ? [{ $ref: '#/components/parameters/UserId' }] : []),
-    ...(spec.claim === true ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+    ...(spec.claim === true
+      ? [{ $ref: '#/components/parameters/IdempotencyKey' }, { $ref: '#/components/parameters/AdmissionToken' }]
+      : []),
     ...(spec.parameters ?? []).map((name) => ({ $ref: `#/components/parameters/${name}` })),
   ];
   return {
@@ -107,6 +109,8 @@ function build(identity: IdentityScheme, operations: readonly OperationSpec[]): 
       { name: 'events', description: 'Events and their seat maps.' },
       { name: 'holds', description: 'Seats held for a while, then confirmed (bought) or released.' },
       { name: 'bookings', description: 'Seats bought in one step, and cancelled.' },
+      { name: 'waitlist', description: 'Waiting for seats that are freed: offered in arrival order (admission strategy).' },
+      { name: 'waiting-room', description: 'Queueing before an on-sale: admissions first come first served (admission strategy).' },
       { name: 'operations', description: 'Health, readiness, metrics and this document.' },
     ],
     paths,

@@ -19,7 +19,7 @@ export interface OperationSpec {
   readonly admin?: boolean;
   /** Acts as a user: X-User-Id, or with JWT identity a bearer JWT. */
   readonly user?: boolean;
-  /** A claim: accepts Idempotency-Key and is rate limited per user and per client address. */
+  /** A claim: accepts Idempotency-Key (and Admission-Token) and is rate limited per user and per client address. */
   readonly claim?: boolean;
   readonly body?: { readonly schema: keyof typeof requestBodySchemas; readonly description: string };
   /** Query and header parameters it reads, besides the path's and the caller's (components of that name). */

@@ -4,7 +4,7 @@ import type { AppDependencies } from '../app-dependencies.ts';
 import { callerIdentity } from '../caller-identity.ts';
 import type { z } from 'zod';
 import { claimRefusalProblem, ProblemError } from '../http-problem.ts';
-import { bodyOf, idempotencyKeyOf, paramOf } from '../request-input.ts';
+import { admissionTokenOf, bodyOf, idempotencyKeyOf, paramOf } from '../request-input.ts';
 import { claimBody, eventIdParam } from '../schemas.ts';
 import { json, rateLimitHeaders, ref } from '../openapi/components.ts';
 import type { Notes, OperationSpec } from '../openapi/operation-spec.ts';
@@ -27,13 +27,15 @@ export function claimRoutes(deps: AppDependencies): Router {
     await deps.rateLimiter.take({ userId, address: req.socket.remoteAddress }, res);
     const body = bodyOf(claimBody, req);
     const idempotencyKey = idempotencyKeyOf(req);
-    if (idempotencyKey === undefined) return decide(body, { eventId, userId, mode });
+    const admissionToken = admissionTokenOf(req);
+    const common = { eventId, userId, mode, ...(admissionToken === undefined ? {} : { admissionToken }) };
+    if (idempotencyKey === undefined) return decide(body, common);
     // The IETF draft: a retry while the first request is still being answered gets 409.
     const flight = JSON.stringify([userId, eventId, idempotencyKey]);
     if (inFlight.has(flight)) throw new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
     inFlight.add(flight);
     try {
-      return await decide(body, { eventId, userId, mode, idempotencyKey });
+      return await decide(body, { ...common, idempotencyKey });
     } finally {
       inFlight.delete(flight);
     }
@@ -41,7 +43,7 @@ export function claimRoutes(deps: AppDependencies): Router {
 
   async function decide(
     body: z.infer<typeof claimBody>,
-    common: { eventId: string; userId: string; mode: 'hold' | 'book'; idempotencyKey?: string },
+    common: { eventId: string; userId: string; mode: 'hold' | 'book'; idempotencyKey?: string; admissionToken?: string },
   ): Promise<ClaimResult> {
     const result =
       'seats' in body
@@ -51,7 +53,14 @@ export function claimRoutes(deps: AppDependencies): Router {
             quantity: body.quantity,
             ...(body.allowSplit === undefined ? {} : { allowSplit: body.allowSplit }),
           });
-    if (!result.ok) throw claimRefusalProblem(result);
+    if (!result.ok) {
+      // Too few seats now: on the admission strategy the caller may wait for freed ones.
+      const waitlist =
+        deps.grid.strategy === 'admission' && (result.reason === 'sold-out' || result.reason === 'not-enough-seats')
+          ? `/events/${common.eventId}/waitlist`
+          : undefined;
+      throw claimRefusalProblem(result, waitlist);
+    }
     return result;
   }
 
@@ -78,6 +87,7 @@ const claimProblems: readonly ProblemType[] = [
   'not-enough-seats',
   'no-adjacent-block',
   'user-limit',
+  'admission-required',
   'idempotency-in-flight',
   'payload-too-large',
   'unsupported-media-type',
@@ -92,7 +102,10 @@ const claimNotes: Partial<Record<ProblemType, string>> = {
     'a malformed id, X-User-Id or Idempotency-Key header, body that is not JSON, or seats outside the grid; `field` names the culprit',
   'unprocessable-input': 'the body does not match ClaimRequest; `field` names the culprit',
   'seats-taken': 'nothing was claimed; `takenSeats` lists the seats already taken',
-  'not-enough-seats': '`available` says how many are left',
+  'sold-out': 'on the admission strategy, `waitlist` is where to join the waitlist for freed seats',
+  'not-enough-seats': '`available` says how many are left; on the admission strategy, `waitlist` is where to join the waitlist',
+  'admission-required':
+    "the event has a waiting room: send the Admission-Token it gave this user (the token was missing, expired, forged or another user's)",
   'no-adjacent-block': 'only without allowSplit',
   'user-limit': '`limit` is the per-user seat limit',
   'idempotency-in-flight': 'retry after Retry-After',

@@ -21,6 +21,15 @@ function eventBody(event: EventInfo, available: number) {
     available,
     maxSeatsPerUser: event.maxSeatsPerUser,
     holdTtlSeconds: Math.round(event.holdTtlMs / 1_000),
+    waitlistOfferSeconds: Math.round(event.waitlistOfferMs / 1_000),
+    ...(event.waitingRoom === undefined
+      ? {}
+      : {
+          waitingRoom: {
+            admitPerSecond: event.waitingRoom.admitPerSecond,
+            admissionTtlSeconds: Math.round(event.waitingRoom.admissionTtlMs / 1_000),
+          },
+        }),
   };
 }
 
@@ -30,12 +39,27 @@ export function eventRoutes(deps: AppDependencies): Router {
   router.post('/events', async (req, res) => {
     if (!isAdminRequest(req, deps.config.adminToken)) throw new ProblemError('unauthorized', {}, { 'WWW-Authenticate': 'Bearer' });
     const body = bodyOf(createEventBody, req);
+    // Only the gate keeps a waiting room: on another strategy its claims would go unchecked.
+    if (body.waitingRoom !== undefined && deps.grid.strategy !== 'admission') {
+      throw new ProblemError('admission-strategy-required', {
+        detail: 'a waiting room needs the admission strategy; this server runs another',
+      });
+    }
     const event = await deps.grid.createEvent({
       name: body.name,
       rows: body.rows,
       cols: body.cols,
       maxSeatsPerUser: body.maxSeatsPerUser ?? 0,
       holdTtlMs: (body.holdTtlSeconds ?? DEFAULT_HOLD_TTL_SECONDS) * 1_000,
+      ...(body.waitlistOfferSeconds === undefined ? {} : { waitlistOfferMs: body.waitlistOfferSeconds * 1_000 }),
+      ...(body.waitingRoom === undefined
+        ? {}
+        : {
+            waitingRoom: {
+              admitPerSecond: body.waitingRoom.admitPerSecond,
+              admissionTtlMs: body.waitingRoom.admissionTtlSeconds * 1_000,
+            },
+          }),
     });
     res.status(201).location(`/events/${event.eventId}`).json(eventBody(event, event.capacity));
   });
@@ -85,10 +109,19 @@ export const eventOperations: readonly OperationSpec[] = [
         content: json(ref('Event')),
       },
     },
-    problems: ['invalid-input', 'unauthorized', 'payload-too-large', 'unsupported-media-type', 'unprocessable-input', 'unavailable'],
+    problems: [
+      'invalid-input',
+      'unauthorized',
+      'payload-too-large',
+      'unsupported-media-type',
+      'unprocessable-input',
+      'admission-strategy-required',
+      'unavailable',
+    ],
     notes: {
       'invalid-input': 'the body is not JSON, or maxSeatsPerUser exceeds rows × cols; `field` names the culprit',
       unauthorized: 'no valid admin bearer token, or none is configured',
+      'admission-strategy-required': 'a waiting room, on a server that runs a PostgreSQL strategy',
       'unprocessable-input': 'the body does not match CreateEventRequest; `field` names the culprit',
     },
   },

@@ -35,6 +35,18 @@ export function holdRoutes(deps: AppDependencies): Router {
     res.json({ bookingId: hold.holdId, status: 'confirmed', seats: result.seats });
   });
 
+  router.post('/holds/:holdId/extend', async (req, res) => {
+    const hold = await ownHold(req, 'holdId');
+    const result = await deps.grid.extend({ eventId: hold.eventId, userId: hold.userId, holdId: hold.holdId });
+    if (!result.ok) {
+      if (result.reason === 'extension-limit') {
+        throw new ProblemError('extension-limit', { detail: 'the hold lives as long as it may: twice its time from when it was made' });
+      }
+      throw holdRefusalProblem(result);
+    }
+    res.json({ holdId: hold.holdId, expiresAt: result.expiresAt.toISOString() });
+  });
+
   router.delete('/holds/:holdId', async (req, res) => {
     const hold = await ownHold(req, 'holdId');
     const result = await deps.grid.release({ eventId: hold.eventId, userId: hold.userId, holdId: hold.holdId });
@@ -76,6 +88,26 @@ export const holdOperations: readonly OperationSpec[] = [
       'payment-declined': 'the hold stays until it expires: the caller may try again',
       'wrong-state': 'the hold can no longer be confirmed',
       'hold-expired': 'its seats are free again',
+    },
+    jwtNotes: holdJwtNotes,
+  },
+  {
+    method: 'post',
+    path: '/holds/{holdId}/extend',
+    operationId: 'extendHold',
+    tag: 'holds',
+    summary: 'Keep a hold longer',
+    description:
+      'Extends an unexpired hold one hold time on from now, but never past twice its hold time after it was made ' +
+      '(a waitlist offer: twice the offer time).',
+    user: true,
+    responses: { 200: { description: "The hold's new expiry.", content: json(ref('HoldExtension')) } },
+    problems: ['invalid-input', 'hold-not-found', 'extension-limit', 'wrong-state', 'hold-expired', 'unavailable'],
+    notes: {
+      ...holdNotes,
+      'extension-limit': 'it lives as long as it may already',
+      'wrong-state': 'it is confirmed: a booking does not expire',
+      'hold-expired': 'too late: its seats are free again',
     },
     jwtNotes: holdJwtNotes,
   },

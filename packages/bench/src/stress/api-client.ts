@@ -5,11 +5,18 @@ export interface CreatedEvent {
   readonly cols: number;
 }
 
-export async function createEventOverHttp(
-  baseUrl: string,
-  adminToken: string,
-  body: { name: string; rows: number; cols: number; holdTtlSeconds?: number },
-): Promise<CreatedEvent> {
+/** What POST /events takes. */
+export interface EventBody {
+  readonly name: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly holdTtlSeconds?: number;
+  readonly maxSeatsPerUser?: number;
+  readonly waitlistOfferSeconds?: number;
+  readonly waitingRoom?: { readonly admitPerSecond: number; readonly admissionTtlSeconds: number };
+}
+
+export async function createEventOverHttp(baseUrl: string, adminToken: string, body: EventBody): Promise<CreatedEvent> {
   const res = await fetch(`${baseUrl}/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },

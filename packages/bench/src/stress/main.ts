@@ -50,7 +50,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const baselines = await measureBaselines(options, redisUrl);
     for (const scenario of selected) {
       for (const strategy of options.strategies) {
-        if (scenario.strategies !== undefined && !scenario.strategies.includes(strategy)) continue;
+        if (scenario.strategies !== undefined && !scenario.strategies.includes(strategy)) {
+          progress(`${scenario.name}/${strategy}: skipped (runs on ${scenario.strategies.join(', ')} only)`);
+          continue;
+        }
         const context = {
           store,
           redis,
@@ -103,6 +106,8 @@ async function main(argv: readonly string[]): Promise<number> {
       `\n${renderText(runsTable(runs, ratios))}\n\n${baselineLines(baselines, ratios).join('\n')}\n\n` +
         (streamLines.length > 0 ? `${streamLines.join('\n')}\n\n` : ''),
     );
+    const notes = runs.flatMap((run) => (run.notes ?? []).map((note) => `${run.scenario}/${run.strategy}: ${note}`));
+    if (notes.length > 0) process.stdout.write(`${notes.join('\n')}\n\n`);
     progress(`wrote ${written.markdown} and ${written.json} in ${results.runtimeSec.toFixed(0)} s`);
     if (options.keepApiPort !== undefined) {
       await keepApiUp(

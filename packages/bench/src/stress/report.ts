@@ -49,6 +49,7 @@ export function renderStressMarkdown(results: StressResults, charts: readonly { 
       '`q/req` and `q/sold` PostgreSQL statements the API sent (its `seatgrid_pg_queries_total`) during load and settle, per ' +
       'request and per sold seat; audit `ok`, `caught` (naive: its oversell is expected and reported), `FAIL` (a correct strategy broke an invariant).',
     '',
+    ...scenarioFigures(results),
     '## Baselines and ratios',
     '',
     ...baselineLines(results.baselines, results.ratios).map((l) => `- ${l}`),
@@ -99,4 +100,16 @@ export function renderStressMarkdown(results: StressResults, charts: readonly { 
     '',
   ];
   return lines.join('\n');
+}
+
+/** The driven scenarios' own figures (queue waits, offers, their audits), a list a run. */
+function scenarioFigures(results: StressResults): string[] {
+  const runs = results.runs.filter((run) => (run.notes ?? []).length > 0);
+  if (runs.length === 0) return [];
+  return [
+    '## Scenario figures',
+    '',
+    ...runs.flatMap((run) => [`- ${run.scenario}/${run.strategy}`, ...(run.notes ?? []).map((note) => `  - ${note}`)]),
+    '',
+  ];
 }

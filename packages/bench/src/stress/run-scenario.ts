@@ -8,6 +8,9 @@ import { createEventOverHttp, scrapeCounters, sellOut } from './api-client.ts';
 import { auditRun, goodputViolations, seatsOwed, violations, type StressAudit } from './audit.ts';
 import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from './api-server.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
+import { runDriven } from './driven-run.ts';
+import { driveWaitingRoomSale } from './waiting-room-sale.ts';
+import { driveWaitlistChurn } from './waitlist-churn.ts';
 import { warmUp } from './warm-up.ts';
 import { pgStatsDelta, readPgDatabaseStats, type PgDatabaseStats } from './pg-stats.ts';
 import type { Scenario } from './scenarios.ts';
@@ -49,6 +52,8 @@ export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' |
   readonly redisCpuUsPerRequest: number | null;
   /** The live-map scenario's seat streams (SSE) figures. */
   readonly streams?: StreamFigures;
+  /** A driven scenario's own figures (queue waits, offers), one line each. */
+  readonly notes?: readonly string[];
 }
 
 export interface RunContext {
@@ -65,6 +70,30 @@ export interface RunContext {
 
 /** One scenario against one strategy, on a fresh API child process and a fresh event. */
 export async function runScenario(ctx: RunContext, scenario: Scenario, strategy: ComparisonStrategyName): Promise<RunResult> {
+  if (scenario.driver === 'waitlist-churn') {
+    return runDriven(
+      ctx,
+      scenario,
+      strategy,
+      {
+        rows: scenario.rows,
+        cols: scenario.cols,
+        ...(scenario.holdTtlSeconds === undefined ? {} : { holdTtlSeconds: scenario.holdTtlSeconds }),
+        ...(scenario.churn === undefined ? {} : { waitlistOfferSeconds: scenario.churn.offerSeconds }),
+      },
+      (drive) => driveWaitlistChurn(drive, scenario),
+    );
+  }
+  if (scenario.driver === 'waiting-room' && scenario.room !== undefined) {
+    const { admitPerSecond, admissionTtlSeconds, maxSeatsPerUser } = scenario.room;
+    return runDriven(
+      ctx,
+      scenario,
+      strategy,
+      { rows: scenario.rows, cols: scenario.cols, maxSeatsPerUser, waitingRoom: { admitPerSecond, admissionTtlSeconds } },
+      (drive) => driveWaitingRoomSale(drive, scenario),
+    );
+  }
   const { progress } = ctx;
   const label = `${scenario.name}/${strategy}`;
   const timeLimitSec = scenario.timeLimitSec ?? ctx.timeLimitSec;

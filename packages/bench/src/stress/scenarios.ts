@@ -32,6 +32,28 @@ export interface Scenario {
   readonly streams?: number;
   /** The strategies it runs on, when not every one (seat streams need the admission strategy). */
   readonly strategies?: readonly ComparisonStrategyName[];
+  /**
+   * Buyers who go through several steps instead of one request (driven-run.ts): the waitlist
+   * churn or the waiting room; both live in the gate, so they run on the admission strategy.
+   */
+  readonly driver?: 'waitlist-churn' | 'waiting-room';
+  readonly churn?: ChurnSettings;
+  readonly room?: RoomSettings;
+}
+
+export interface ChurnSettings {
+  readonly waiters: number;
+  readonly churnSec: number;
+  readonly cancelsPerSecond: number;
+  /** Loops of buyers who never joined the waitlist, claiming all along. */
+  readonly strangers: number;
+  readonly offerSeconds: number;
+}
+
+export interface RoomSettings {
+  readonly admitPerSecond: number;
+  readonly admissionTtlSeconds: number;
+  readonly maxSeatsPerUser: number;
 }
 
 export interface ScenarioSizes {
@@ -173,6 +195,43 @@ export function scenarios({ quick }: ScenarioSizes): Scenario[] {
       streams: q(500, 100),
       strategies: ['admission'],
       ...(quick ? { scaledFrom: '500 clients, 5,000 buyers -> 500 seats' } : {}),
+    },
+    {
+      name: 'waitlist-churn',
+      description: q(
+        '1,000 waiters for a sold-out 10x10; 20 s of cancels, expiring holds and offers (2 s), declines; strangers claiming throughout',
+        '200 waiters for a sold-out 5x10; 8 s of cancels, expiring holds and offers (2 s), declines; strangers claiming throughout',
+      ),
+      rows: q(10, 5),
+      cols: 10,
+      buyers: q(1_000, 200),
+      connections: 128,
+      endpoint: 'holds',
+      body: () => ({ quantity: 1 }),
+      holdTtlSeconds: 3,
+      driver: 'waitlist-churn',
+      strategies: ['admission'],
+      churn: { waiters: q(1_000, 200), churnSec: q(20, 8), cancelsPerSecond: q(10, 6), strangers: q(8, 4), offerSeconds: 2 },
+      timeLimitSec: q(40, 20),
+      ...(quick ? { scaledFrom: '1,000 waiters' } : {}),
+    },
+    {
+      name: 'waiting-room',
+      description: q(
+        '3,000 buyers queue for 500 seats (20x25, 2 a buyer) behind a waiting room of 25 admissions/s',
+        '600 buyers queue for 100 seats (10x10, 2 a buyer) behind a waiting room of 10 admissions/s',
+      ),
+      rows: q(20, 10),
+      cols: q(25, 10),
+      buyers: q(3_000, 600),
+      connections: 128,
+      endpoint: 'bookings',
+      body: () => ({ quantity: 1 }),
+      driver: 'waiting-room',
+      strategies: ['admission'],
+      room: { admitPerSecond: q(25, 10), admissionTtlSeconds: 10, maxSeatsPerUser: 2 },
+      timeLimitSec: q(40, 20),
+      ...(quick ? { scaledFrom: '3,000 buyers -> 500 seats' } : {}),
     },
   ];
 }

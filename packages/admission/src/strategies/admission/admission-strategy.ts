@@ -1,6 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { fingerprintOf, holdTtlOf, type ClaimRequest } from '../../claim-request.js';
-import { EventLoadingError, EventNotLoadedError, IdempotencyInFlightError } from '../../errors.js';
+import {
+  AdmissionRequiredError,
+  EventLoadingError,
+  EventNotLoadedError,
+  IdempotencyInFlightError,
+  NoWaitingRoomError,
+} from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import type { DecisionPath } from '../../metrics.js';
 import type { ClaimResult, ConfirmResult, EventCounters, ExtendResult, HoldRef, ReleaseResult, SeatMap } from '../../results.js';
@@ -139,7 +145,12 @@ export class AdmissionStrategy implements BookingStrategy {
     // The gate and the fallback run with the event's TTL, so both fingerprint the same request alike.
     // A waiting room admits its users' claims only (one Redis call; none of PostgreSQL).
     if (event.waitingRoom !== undefined) {
-      await this.viaGate(event, () => gate.waitingRoom.admit(event.eventId, request.userId, request.admissionToken, false));
+      await this.viaGate(event, () => gate.waitingRoom.admit(event.eventId, request.userId, request.admissionToken, false)).catch(
+        (error: unknown) => {
+          // The event has a room, but Redis lost it (and every admission): nobody is admitted until they queue again.
+          throw error instanceof NoWaitingRoomError ? new AdmissionRequiredError(event.eventId) : error;
+        },
+      );
     }
     const holdTtlMs = holdTtlOf(request, event.holdTtlMs);
     const withTtl: ClaimRequest = request.mode === 'book' ? request : { ...request, askedTtlMs: holdTtlMs };

@@ -1,7 +1,7 @@
 import type { WaitlistNews } from '../../gate/waitlist-news.js';
 import { freeSeatsOf, insertHolds, moveHold, takeSeatsIfFree, type SeatTake } from '../../store/seat-writes.js';
 import type { Store } from '../../store/store.js';
-import { closeEntry, recordOffer } from '../../store/waitlist.js';
+import { closeEntry, recordOffer, recordSkips } from '../../store/waitlist.js';
 
 const closedStatus = Object.freeze({ F: 'fulfilled', E: 'expired', L: 'left' } as const);
 
@@ -66,6 +66,10 @@ export class WaitlistWriter {
 
   async #writeOne(eventId: string, news: WaitlistNews): Promise<void> {
     const store = await this.#options.storeFor(eventId);
+    if (news.kind === 'skip') {
+      await recordSkips(store, news.entryId, news.skips);
+      return;
+    }
     if (news.kind === 'offer') {
       const take: SeatTake = {
         eventId,
