@@ -13,7 +13,18 @@ import {
   type PostgresSeatGrid,
   type Seat,
 } from '@seatgrid/admission';
-import { eventually, newGate, postgresGrid, randomSeats, seatKey, seeded, testDatabase, uniqueEventId } from './support.ts';
+import {
+  databaseUrl,
+  eventually,
+  newGate,
+  POOL_SIZE,
+  postgresGrid,
+  randomSeats,
+  seatKey,
+  seeded,
+  testDatabase,
+  uniqueEventId,
+} from './support.ts';
 
 interface Subject {
   readonly name: 'naive' | 'pessimistic' | 'optimistic';
@@ -22,7 +33,10 @@ interface Subject {
 }
 
 async function subject(name: Subject['name']): Promise<Subject> {
-  return { name, strategy: await postgresGrid(name) };
+  // The bursts below queue thousands of claims on a few connections: on a loaded machine they
+  // wait longer than the library's default 5 s for one. These tests check exclusivity, not waits.
+  const database = { connectionString: databaseUrl, max: POOL_SIZE, connectionTimeoutMillis: 120_000 };
+  return { name, strategy: await postgresGrid(name, { database }) };
 }
 
 const subjects: Subject[] = [await subject('naive'), await subject('pessimistic'), await subject('optimistic')];

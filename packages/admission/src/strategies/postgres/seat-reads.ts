@@ -128,6 +128,11 @@ export async function pickBestSeats(
         : findBestSeats(mask, upTo, event.cols, claim.quantity, claim.allowSplit);
     if (best?.kind === 'tidy') break;
   }
-  if (best === undefined) return { ok: false, reason: 'no-adjacent-block', replayed: false };
+  if (best === undefined) {
+    // Every row was read: seats taken since the counters were read may leave too few to choose from.
+    if (free.length === 0) return soldOut;
+    if (free.length < claim.quantity) return { ok: false, reason: 'not-enough-seats', available: free.length, replayed: false };
+    return { ok: false, reason: 'no-adjacent-block', replayed: false };
+  }
   return { ok: true, seats: best.seats, versions: new Map(free.map((seat) => [seat.seat_index, seat.version])) };
 }
