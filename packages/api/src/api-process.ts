@@ -3,7 +3,7 @@ import { createSeatGrid, type SeatGrid, type SeatGridOptions } from '@seatgrid/a
 import { createSeatGridForTesting } from '@seatgrid/admission/testing';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, register } from 'prom-client';
+import { collectDefaultMetrics, Gauge, register } from 'prom-client';
 import { createApp, endSeatStreams, listen } from './app.ts';
 import type { ApiConfig } from './config.ts';
 import { mockPayment } from './payment.ts';
@@ -59,6 +59,10 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
     readiness: gridReadiness(grid),
   });
   const server = await listen(app, config.port, config.host);
+  // 1 in each process that serves: under WORKERS the summed /metrics counts the workers that
+  // listen, which the primary's log line alone tells only at LOG_LEVEL=info.
+  const serving = new Gauge({ name: 'seatgrid_api_processes', help: 'API processes serving requests', registers: [register] });
+  serving.set(1);
   const address = server.address();
   logger.info(
     { host: config.host, port: typeof address === 'object' && address !== null ? address.port : config.port, strategy: config.strategy },
@@ -69,6 +73,7 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
   async function shutdown(signal: string): Promise<void> {
     if (stopping) return;
     stopping = true;
+    serving.set(0);
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const forced = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; exiting');

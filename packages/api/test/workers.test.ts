@@ -31,6 +31,12 @@ function counterSum(text: string, name: string, match: string): number {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
+/** The value of an unlabelled gauge in Prometheus text; NaN when absent. */
+function gaugeValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
+}
+
 test('WORKERS=2: two processes serve one port, /metrics sums them, a killed worker is replaced while the other answers, SIGTERM drains both', async () => {
   // The address limit is off: every request here comes from 127.0.0.1.
   const server = await startApiChild({ ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', WORKERS: '2', RATE_LIMIT_IP_PER_SECOND: '0' });
@@ -55,6 +61,7 @@ test('WORKERS=2: two processes serve one port, /metrics sums them, a killed work
     const metrics = await call('GET', '/metrics');
     const granted = counterSum(metrics.body.text as string, 'seatgrid_decisions_total', 'outcome="granted"');
     assert.equal(granted, 20, 'whichever worker answers, the count is both workers’');
+    assert.equal(gaugeValue(metrics.body.text as string, 'seatgrid_api_processes'), 2, 'both workers count themselves as serving');
   }
 
   const [victim] = servingPids;
@@ -67,6 +74,12 @@ test('WORKERS=2: two processes serve one port, /metrics sums them, a killed work
     'the other worker answers every request',
   );
   await until('a third worker to listen', async () => logsOf(server).find((line) => line.msg === 'listening' && line.worker === 3));
+  const replaced = await call('GET', '/metrics');
+  assert.equal(
+    gaugeValue(replaced.body.text as string, 'seatgrid_api_processes'),
+    2,
+    'the dead worker no longer counts, its replacement does',
+  );
 
   assert.equal(await server.stop('SIGTERM'), 0);
   const messages = logsOf(server).map((line) => line.msg);
