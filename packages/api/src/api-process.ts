@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Gauge, register } from 'prom-client';
 import { createApp, endSeatStreams, listen } from './app.ts';
 import type { ApiConfig } from './config.ts';
+import { replaceMetric } from './metrics/replace-metric.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
 import { gridReadiness } from './readiness.ts';
@@ -61,7 +62,11 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
   const server = await listen(app, config.port, config.host);
   // 1 in each process that serves: under WORKERS the summed /metrics counts the workers that
   // listen, which the primary's log line alone tells only at LOG_LEVEL=info.
-  const serving = new Gauge({ name: 'seatgrid_api_processes', help: 'API processes serving requests', registers: [register] });
+  const serving = replaceMetric(
+    register,
+    'seatgrid_api_processes',
+    (name) => new Gauge({ name, help: 'API processes serving requests (1 in each; summed over the workers)', registers: [register] }),
+  );
   serving.set(1);
   const address = server.address();
   logger.info(
