@@ -55,7 +55,12 @@ test('WORKERS=2: two processes serve one port, /metrics sums them, a killed work
     claims.map((answer) => answer.status),
     Array(20).fill(201),
   );
-  const servingPids = new Set(logsOf(server).flatMap((line) => (line.path?.endsWith('/bookings') ? [line.pid] : [])));
+  // A worker's request line reaches our pipe after its answer reaches us: wait for all 20.
+  const bookingLines = await until('the 20 claims to be logged', async () => {
+    const lines = logsOf(server).filter((line) => line.path?.endsWith('/bookings'));
+    return lines.length >= 20 ? lines : undefined;
+  });
+  const servingPids = new Set(bookingLines.map((line) => line.pid));
   assert.equal(servingPids.size, 2, 'both workers answered claims');
   for (let scrape = 0; scrape < 4; scrape++) {
     const metrics = await call('GET', '/metrics');
