@@ -7,7 +7,7 @@ import { optionsOrExitCode, runMain } from '../cli-entry.ts';
 import { clockTicksPerSecond } from '../cpu-usage.ts';
 import { defaultOutDir } from '../report.ts';
 import { renderText } from '../text-table.ts';
-import { type BareExpressBaseline, measureBareExpress } from '../stress/baselines.ts';
+import { measureBareExpress } from '../stress/baselines.ts';
 import { connectCluster, redisClusterNodes } from './redis-cluster-nodes.ts';
 import { runApiAtScale } from './run-api-at-scale.ts';
 import { parseScaleOptions, SCALE_USAGE, type ScaleOptions } from './scale-options.ts';
@@ -45,7 +45,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const made: ScaleEvent[] = [];
   try {
     const apiRuns: ApiScaleRun[] = [];
-    const bareExpress: (BareExpressBaseline & { workers: number })[] = [];
+    const bareExpress: ScaleResults['bareExpress'][number][] = [];
     const notes: string[] = [];
     for (const workers of WORKER_COUNTS) {
       const context = {
@@ -58,11 +58,12 @@ async function main(argv: readonly string[]): Promise<number> {
       };
       apiRuns.push(await runApiAtScale(context, workers, made));
       // The same shape as the sold-out storm: as many requests, as many connections.
+      const bareLoad = loadavg()[0] ?? 0;
       const bare = await measureBareExpress(sizes.stormRequests, sizes.timeLimitSec, progress, workers).catch((error: unknown) => {
         notes.push(`bare Express at ${workers} process(es) failed: ${String(error)}`);
         return null;
       });
-      if (bare !== null) bareExpress.push({ ...bare, workers });
+      if (bare !== null) bareExpress.push({ ...bare, workers, loadAverage: bareLoad });
     }
 
     const failures = apiRuns.flatMap((run) =>
@@ -70,7 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
     const perShard = shardUrls.map((_, shard) => apiRuns.reduce((sum, run) => sum + (run.eventsPerShard[shard] ?? 0), 0));
     if (perShard.some((n) => n === 0)) failures.push(`the events did not land on every shard (${perShard.join(' + ')})`);
-    notes.push(...caveats(apiRuns, perShard));
+    notes.push(...caveats(apiRuns, bareExpress, perShard));
     const results: ScaleResults = {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
@@ -112,7 +113,7 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 /** What a reader must know to read the figures. */
-function caveats(apiRuns: readonly ApiScaleRun[], perShard: readonly number[]): string[] {
+function caveats(apiRuns: readonly ApiScaleRun[], bareExpress: ScaleResults['bareExpress'], perShard: readonly number[]): string[] {
   const errors = apiRuns.flatMap((run) =>
     SCALE_PHASES.filter((phase) => run.loads[phase].byOutcome.error.count > 0 || run.loads[phase].stoppedByTimeLimit).map(
       (phase) =>
@@ -120,7 +121,12 @@ function caveats(apiRuns: readonly ApiScaleRun[], perShard: readonly number[]): 
         `${run.loads[phase].stoppedByTimeLimit ? ', stopped by its time limit' : ''}`,
     ),
   );
+  const loads = [
+    ...apiRuns.map((run) => `API at ${run.workers}: ${run.loadAverage.toFixed(2)}`),
+    ...bareExpress.map((bare) => `bare Express at ${bare.workers}: ${bare.loadAverage.toFixed(2)}`),
+  ];
   return [
+    `1-minute load average as each measurement began (${cpus().length} cores: above that, work waits for a core): ${loads.join(', ')}`,
     `events per shard over the run: ${perShard.join(' + ')} (placed by a hash of the event id; the directory is in shard 0)`,
     'the two shards are two databases on one PostgreSQL server; on two servers only DATABASE_SHARDS changes (the URLs), and ' +
       'then each shard has its own WAL and fsync (commits stop sharing one log and one disk), a network round trip between the ' +

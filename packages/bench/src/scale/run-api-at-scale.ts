@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import type { StoreView } from '@seatgrid/admission/testing';
 import type { Cluster } from 'ioredis';
 import { readCpu, usPerRequest } from '../cpu-meter.ts';
@@ -47,6 +48,7 @@ export async function runApiAtScale(ctx: ScaleRunContext, workers: number, made:
     const events = await createScaleEvents(work);
     made.push(...events);
     await warmUp(api.baseUrl, '/healthz', sizes.connections, 2_000);
+    const loadAverage = loadavg()[0] ?? 0;
 
     const measure = async (phase: () => Promise<LoadResult>): Promise<MeasuredLoad> => {
       const before = { api: await readCpu(api.pid, undefined), redis: await clusterCpuMicros(ctx.cluster) };
@@ -85,6 +87,7 @@ export async function runApiAtScale(ctx: ScaleRunContext, workers: number, made:
     if (exit !== 0) progress(`warning: the API exited with ${exit}`);
     return {
       workers,
+      loadAverage,
       loads: { 'flash-sale': flash, 'sold-out-storm': storm, 'two-phase holds': holds, 'two-phase confirms': confirms },
       audits,
       eventsPerShard,

@@ -28,6 +28,8 @@ export interface EventAudit {
 /** Everything measured on the API at one process count. */
 export interface ApiScaleRun {
   readonly workers: number;
+  /** 1-minute load average as its load began: other work on the machine shows here. */
+  readonly loadAverage: number;
   readonly loads: Record<ScalePhase, MeasuredLoad>;
   readonly audits: readonly EventAudit[];
   /** Events of this run per shard, in shard order. */
@@ -58,7 +60,7 @@ export interface ScaleResults {
   readonly sizes: ScaleSizes;
   readonly apiRuns: readonly ApiScaleRun[];
   /** The bare Express route at each process count, in the same order as apiRuns. */
-  readonly bareExpress: readonly (BareExpressBaseline & { readonly workers: number })[];
+  readonly bareExpress: readonly (BareExpressBaseline & { readonly workers: number; readonly loadAverage: number })[];
   readonly ratios: ScaleRatios;
   readonly notes: readonly string[];
   readonly failures: readonly string[];

@@ -50,7 +50,19 @@ export function throughputTable(results: ScaleResults): Table {
 /** One row a process count and shard: events there, how many audited clean, seats sold, what failed. */
 export function auditTable(results: ScaleResults): Table {
   return {
-    headers: ['API', 'shard', 'events', 'clean', 'seats sold/capacity', 'oversold', 'partial', 'leaked', 'redis=pg', 'violations'],
+    headers: [
+      'API',
+      'load avg',
+      'shard',
+      'events',
+      'clean',
+      'seats sold/capacity',
+      'oversold',
+      'partial',
+      'leaked',
+      'redis=pg',
+      'violations',
+    ],
     rows: results.apiRuns.flatMap((run) =>
       run.eventsPerShard.map((count, shard) => {
         const here = run.audits.filter((a) => a.shard === shard);
@@ -58,6 +70,7 @@ export function auditTable(results: ScaleResults): Table {
         const bad = here.filter((a) => a.violations.length > 0);
         return [
           `${run.workers} worker${run.workers === 1 ? '' : 's'}`,
+          run.loadAverage.toFixed(2),
           String(shard),
           String(count),
           `${here.length - bad.length}/${here.length}`,
