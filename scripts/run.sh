@@ -4,6 +4,7 @@
 #   bash scripts/run.sh stress   the main job (extra arguments go to it)
 #   bash scripts/run.sh soak     steady mixed load for --minutes M, memory and drift over time
 #   bash scripts/run.sh chaos    seeded faults for --minutes M (--seed N replays a run), audited
+#   bash scripts/run.sh scale    the API at 1 and 2 processes on a Redis Cluster and two PostgreSQL shards, audited
 # Each sets itself up: pnpm, the dependencies (among them the Node 24 the project runs on),
 # then Redis and PostgreSQL (reused when already up, else installed and started).
 set -euo pipefail
@@ -61,8 +62,17 @@ case "$job" in
     turbo run build --output-logs=errors-only
     pnpm --filter @seatgrid/chaos --silent run chaos "$@"
     ;;
+  scale)
+    # A local 3-master Redis Cluster on 127.0.0.1:7001-7003 (reused when up); the shards are
+    # scratch databases the run makes on DATABASE_URL's server.
+    cluster="$(bash scripts/redis-cluster-up.sh)"
+    eval "$cluster"
+    export REDIS_CLUSTER_NODES
+    turbo run build --output-logs=errors-only
+    pnpm --filter @seatgrid/bench --silent run scale "$@"
+    ;;
   *)
-    echo "usage: scripts/run.sh test|stress|soak|chaos [arguments]" >&2
+    echo "usage: scripts/run.sh test|stress|soak|chaos|scale [arguments]" >&2
     exit 2
     ;;
 esac

@@ -3,9 +3,10 @@ import { createSeatGrid, type SeatGrid, type SeatGridOptions } from '@seatgrid/a
 import { createSeatGridForTesting } from '@seatgrid/admission/testing';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, register } from 'prom-client';
+import { collectDefaultMetrics, Gauge, register } from 'prom-client';
 import { createApp, endSeatStreams, listen } from './app.ts';
 import type { ApiConfig } from './config.ts';
+import { replaceMetric } from './metrics/replace-metric.ts';
 import { mockPayment } from './payment.ts';
 import { RateLimiter, rateLimitSettings } from './rate-limiter.ts';
 import { gridReadiness } from './readiness.ts';
@@ -63,6 +64,14 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
       : {}),
   });
   const server = await listen(app, config.port, config.host);
+  // 1 in each process that serves: under WORKERS the summed /metrics counts the workers that
+  // listen, which the primary's log line alone tells only at LOG_LEVEL=info.
+  const serving = replaceMetric(
+    register,
+    'seatgrid_api_processes',
+    (name) => new Gauge({ name, help: 'API processes serving requests (1 in each; summed over the workers)', registers: [register] }),
+  );
+  serving.set(1);
   const address = server.address();
   logger.info(
     { host: config.host, port: typeof address === 'object' && address !== null ? address.port : config.port, strategy: config.strategy },
@@ -73,6 +82,7 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
   async function shutdown(signal: string): Promise<void> {
     if (stopping) return;
     stopping = true;
+    serving.set(0);
     logger.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
     const forced = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; exiting');

@@ -31,6 +31,12 @@ function counterSum(text: string, name: string, match: string): number {
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
+/** The value of an unlabelled gauge in Prometheus text; NaN when absent. */
+function gaugeValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
+}
+
 test('WORKERS=2: two processes serve one port, /metrics sums them, a killed worker is replaced while the other answers, SIGTERM drains both', async () => {
   // The address limit is off: every request here comes from 127.0.0.1.
   const server = await startApiChild({ ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', WORKERS: '2', RATE_LIMIT_IP_PER_SECOND: '0' });
@@ -43,9 +49,19 @@ test('WORKERS=2: two processes serve one port, /metrics sums them, a killed work
   const eventId = created.body.id as string;
 
   // Connections go to whichever worker is free to take one: claim in rounds until both served.
-  const servingPids = () => new Set(logsOf(server).flatMap((line) => (line.path?.endsWith('/bookings') ? [line.pid] : [])));
+  // A worker's request line reaches our pipe after its answer reaches us: wait for each round's.
+  const bookingPids = async (count: number) =>
+    new Set(
+      (
+        await until(`${count} claims to be logged`, async () => {
+          const lines = logsOf(server).filter((line) => line.path?.endsWith('/bookings'));
+          return lines.length >= count ? lines : undefined;
+        })
+      ).map((line) => line.pid),
+    );
   let granted = 0;
-  for (let round = 0; round < 10 && servingPids().size < 2; round++) {
+  let servingPids = new Set<number | undefined>();
+  for (let round = 0; round < 10 && servingPids.size < 2; round++) {
     const claims = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         call('POST', `/events/${eventId}/bookings`, { 'x-user-id': `buyer-${round}-${i}` }, { quantity: 1 }),
@@ -56,15 +72,17 @@ test('WORKERS=2: two processes serve one port, /metrics sums them, a killed work
       Array(10).fill(201),
     );
     granted += claims.length;
+    servingPids = await bookingPids(granted);
   }
-  assert.equal(servingPids().size, 2, 'both workers answered claims');
+  assert.equal(servingPids.size, 2, 'both workers answered claims');
   for (let scrape = 0; scrape < 4; scrape++) {
     const metrics = await call('GET', '/metrics');
     const counted = counterSum(metrics.body.text as string, 'seatgrid_decisions_total', 'outcome="granted"');
     assert.equal(counted, granted, 'whichever worker answers, the count is both workers’');
+    assert.equal(gaugeValue(metrics.body.text as string, 'seatgrid_api_processes'), 2, 'both workers count themselves as serving');
   }
 
-  const [victim] = servingPids();
+  const [victim] = servingPids;
   process.kill(victim as number, 'SIGKILL');
   await until('the primary to notice', async () => logsOf(server).find((line) => line.msg === 'a worker died; starting another'));
   const during = await Promise.all(Array.from({ length: 10 }, () => call('GET', `/events/${eventId}`)));
@@ -74,6 +92,12 @@ test('WORKERS=2: two processes serve one port, /metrics sums them, a killed work
     'the other worker answers every request',
   );
   await until('a third worker to listen', async () => logsOf(server).find((line) => line.msg === 'listening' && line.worker === 3));
+  const replaced = await call('GET', '/metrics');
+  assert.equal(
+    gaugeValue(replaced.body.text as string, 'seatgrid_api_processes'),
+    2,
+    'the dead worker no longer counts, its replacement does',
+  );
 
   assert.equal(await server.stop('SIGTERM'), 0);
   const messages = logsOf(server).map((line) => line.msg);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defaultGateSettings, eventKeys, type Gate } from '@seatgrid/admission/gate';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { StoreView } from '@seatgrid/admission/testing';
 
 /**
@@ -54,9 +54,15 @@ export class BenchEvents {
 
 /**
  * Deletes every key under the event's hash tag `{ev:<id>}` (live, staging and idempotency
- * keys alike), found with SCAN MATCH; returns how many it deleted.
+ * keys alike), found with SCAN MATCH; returns how many it deleted. On a Cluster, SCAN runs
+ * on each master (the tag puts every key on one of them).
  */
-export async function deleteEventKeys(redis: Redis, keyPrefix: string, eventId: string): Promise<number> {
+export async function deleteEventKeys(redis: Redis | Cluster, keyPrefix: string, eventId: string): Promise<number> {
+  if (redis instanceof Cluster) {
+    let deleted = 0;
+    for (const node of redis.nodes('master')) deleted += await deleteEventKeys(node, keyPrefix, eventId);
+    return deleted;
+  }
   const pattern = `${globEscape(tagOf(eventKeys(keyPrefix, eventId)))}*`;
   let deleted = 0;
   let cursor = '0';

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import { processCpuMicros, redisCpuSeconds } from './cpu-usage.ts';
+import { processTreeCpuMicros, redisCpuSeconds } from './cpu-usage.ts';
 
-/** CPU µs used so far by a server process (/proc) and by the Redis server (INFO cpu). */
+/** CPU µs used so far by a server process with its workers, if any (/proc), and by the Redis server (INFO cpu). */
 export interface CpuReading {
   readonly processUs: number | undefined;
   readonly redisUs: number | undefined;
@@ -15,7 +15,7 @@ export interface CpuPerRequest {
 
 /** The process first: it is the figure that matters, and INFO's round trip comes after it. */
 export async function readCpu(pid: number | undefined, redis: Redis | undefined): Promise<CpuReading> {
-  const processUs = pid === undefined ? undefined : processCpuMicros(pid);
+  const processUs = pid === undefined ? undefined : processTreeCpuMicros(pid);
   const redisUs = redis === undefined ? undefined : redisCpuSeconds(await redis.info('cpu')) * 1e6;
   return { processUs, redisUs: Number.isFinite(redisUs) ? redisUs : undefined };
 }

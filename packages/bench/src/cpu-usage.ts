@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * CPU time, to show who was the bottleneck on a machine where client and server share the
@@ -51,6 +51,31 @@ export function processCpuMicros(pid: number | 'self'): number | undefined {
     return (parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).own * 1e6) / clockTicksPerSecond();
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * User + system CPU µs of a live process and of its live descendants (the workers of a
+ * node:cluster primary), from /proc; undefined where the process itself cannot be read. A
+ * descendant that exits between readings takes its share with it.
+ */
+export function processTreeCpuMicros(pid: number): number | undefined {
+  const own = processCpuMicros(pid);
+  if (own === undefined) return undefined;
+  return childPids(pid).reduce((sum, child) => sum + (processTreeCpuMicros(child) ?? 0), own);
+}
+
+/** The children of every thread of `pid` (/proc/<pid>/task/<tid>/children); none where unreadable. */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8')
+        .split(' ')
+        .filter((word) => word.trim() !== '')
+        .map(Number),
+    );
+  } catch {
+    return [];
   }
 }
 

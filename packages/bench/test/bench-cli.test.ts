@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseHotPathOptions } from '../src/hot-path/cli.ts';
+import { parseScaleOptions } from '../src/scale/scale-options.ts';
+import { scaleSizes } from '../src/scale/scale-sizes.ts';
 import { parseStressOptions } from '../src/stress/cli.ts';
 
 const known = ['flash-sale', 'sold-out-storm'];
@@ -47,4 +49,22 @@ test('hot-path: 30,000 requests and 100 connections by default, --quick shorter,
   assert.equal(parseHotPathOptions(['--help']), 'help');
   assert.throws(() => parseHotPathOptions(['--requests', '1e3x']), /--requests must be a whole number/);
   assert.throws(() => parseHotPathOptions(['--connections', '0']), /--connections must be a whole number/);
+});
+
+test('scale: full sizes by default, --quick smaller with the same shape, --keep and --out taken, anything else refused', () => {
+  assert.deepEqual(parseScaleOptions([]), { quick: false, keep: false, outDir: undefined });
+  assert.deepEqual(parseScaleOptions(['--quick', '--keep', '--out', '/tmp/s']), { quick: true, keep: true, outDir: '/tmp/s' });
+  assert.equal(parseScaleOptions(['-h']), 'help');
+  assert.throws(() => parseScaleOptions(['--workers', '4']), /Unknown option '--workers'/);
+  assert.throws(() => parseScaleOptions(['extra']), /Unexpected argument 'extra'/);
+  assert.throws(() => parseScaleOptions(['--out', '']), /--out wants a folder/);
+  const [full, quick] = [scaleSizes(false), scaleSizes(true)];
+  assert.ok(quick.flashBuyers < full.flashBuyers && quick.stormRequests < full.stormRequests && quick.holders < full.holders);
+  for (const sizes of [full, quick]) {
+    assert.ok(
+      sizes.flashEvents >= 2 && sizes.stormEvents >= 2 && sizes.twoPhaseEvents >= 2,
+      'several events a workload, to spread over shards',
+    );
+    assert.ok(sizes.confirmShare > 0 && sizes.confirmShare < 1, 'some holds confirm, the others expire');
+  }
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { cpuPerRequest, usPerRequest } from '../src/cpu-meter.ts';
-import { clockTicksPerSecond, parseProcStat, processCpuMicros } from '../src/cpu-usage.ts';
+import { clockTicksPerSecond, parseProcStat, processCpuMicros, processTreeCpuMicros } from '../src/cpu-usage.ts';
 
 test('a /proc stat line whose command name holds spaces and ")" is read from the fields after the last ")"', async () => {
   // A real process named "a) b (c": sleep started through a symlink of that name (not node,
@@ -56,4 +56,30 @@ test('CPU a request: the delta over the answers, null where a reading or the ans
     processUsPerRequest: 300,
     redisUsPerRequest: null,
   });
+});
+
+test("a process tree's CPU is its own and its live descendants' (a node:cluster primary and its workers)", async () => {
+  // A shell whose child spins: the shell itself does nothing while it waits. In a process group
+  // of its own, so that killing the group ends the spinner too.
+  const parent = spawn('/bin/sh', ['-c', 'while :; do :; done & wait'], { stdio: 'ignore', detached: true });
+  try {
+    const pid = parent.pid ?? assert.fail('no pid');
+    let spinner: number | undefined;
+    const deadline = Date.now() + 10_000;
+    while (spinner === undefined || (processCpuMicros(spinner) ?? 0) === 0) {
+      if (Date.now() > deadline) assert.fail('the spinning child never showed up with CPU time');
+      const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim();
+      spinner = children === '' ? undefined : Number(children.split(' ')[0]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // Read in this order, each figure only grows: the tree's is at least the sum of the two before.
+    const own = processCpuMicros(pid) ?? assert.fail('parent unreadable');
+    const child = processCpuMicros(spinner) ?? assert.fail('child unreadable');
+    const tree = processTreeCpuMicros(pid) ?? assert.fail('tree unreadable');
+    assert.ok(child > 0);
+    assert.ok(tree >= own + child, `${tree} >= ${own} + ${child}`);
+  } finally {
+    if (parent.pid !== undefined) process.kill(-parent.pid, 'SIGKILL');
+  }
+  assert.equal(processTreeCpuMicros(2 ** 22 + 1), undefined, 'no such pid');
 });

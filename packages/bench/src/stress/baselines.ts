@@ -1,11 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { createGate, eventKeys } from '@seatgrid/admission/gate';
-import { ChildServer } from '@seatgrid/api/child';
+import { ChildServer, waitFor } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
 import { claimSeatsCommand, loadClaimScript, probeCommand, runRedisBenchmark } from '../redis-benchmark.ts';
 import { redisTarget } from '../redis-target.ts';
 import { defineWorkload } from '../workload.ts';
 import { readCpu, usPerRequest } from '../cpu-meter.ts';
+import { EVERY_WORKER_LISTENING } from './bare-express-ready.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
 import { warmUp } from './warm-up.ts';
 
@@ -30,9 +31,25 @@ export interface Baselines {
   readonly notes: readonly string[];
 }
 
-/** The baseline server (bare-express-server.ts) as a child process on a spare port, run like the API. */
-export function startBareExpress(nodeArgs: readonly string[] = []): Promise<ChildServer> {
-  return ChildServer.start({ script: BARE_EXPRESS, readyPath: '/healthz', readyTimeoutMs: 15_000, nodeArgs });
+/**
+ * The baseline server (bare-express-server.ts) as a child process on a spare port, run like the
+ * API; with `workers` > 1, resolved once every one of its processes listens.
+ */
+export async function startBareExpress(nodeArgs: readonly string[] = [], workers = 1): Promise<ChildServer> {
+  const server = await ChildServer.start({
+    script: BARE_EXPRESS,
+    readyPath: '/healthz',
+    readyTimeoutMs: 15_000,
+    nodeArgs,
+    env: { WORKERS: String(workers) },
+  });
+  try {
+    await waitFor(`bare Express: ${workers} process(es) listening`, () => server.output.includes(EVERY_WORKER_LISTENING), 15_000);
+  } catch (error) {
+    await server.kill();
+    throw error;
+  }
+  return server;
 }
 
 /** The request the baseline answers with a 409 problem, shaped like a buyer's. */
@@ -40,19 +57,24 @@ export function bareExpressRequest(n: number): PlannedRequest {
   return { method: 'POST', path: '/events/baseline/bookings', headers: { 'x-user-id': `u-${n}` }, body: { quantity: 1 } };
 }
 
-/** A bare Express POST route under the same autocannon load as the scenarios (100 connections). */
+/**
+ * A bare Express POST route under the same autocannon load as the scenarios (100 connections),
+ * served by `workers` processes (node:cluster); the CPU is theirs together.
+ */
 export async function measureBareExpress(
   requests: number,
   timeLimitSec: number,
   progress: (line: string) => void,
+  workers = 1,
 ): Promise<BareExpressBaseline> {
-  const server = await startBareExpress();
+  const server = await startBareExpress([], workers);
+  const label = workers === 1 ? 'bare Express' : `bare Express x${workers}`;
   try {
     await warmUp(server.baseUrl, '/healthz', 100, 2_000);
-    progress(`baseline: bare Express POST route, ${requests} requests, 100 connections`);
+    progress(`baseline: ${label} POST route, ${requests} requests, 100 connections`);
     const cpuBefore = await readCpu(server.pid, undefined);
     const result = await runLoad({
-      label: 'bare-express',
+      label: workers === 1 ? 'bare-express' : `bare-express-x${workers}`,
       baseUrl: server.baseUrl,
       connections: 100,
       amount: requests,
@@ -61,7 +83,7 @@ export async function measureBareExpress(
       next: bareExpressRequest,
     });
     const cpuUsPerRequest = usPerRequest(cpuBefore.processUs, (await readCpu(server.pid, undefined)).processUs, result.requests);
-    progress(`baseline: bare Express ${result.throughput.toFixed(0)} req/s, ${cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request`);
+    progress(`baseline: ${label} ${result.throughput.toFixed(0)} req/s, ${cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request`);
     return { ...result, cpuUsPerRequest };
   } finally {
     await server.stop();

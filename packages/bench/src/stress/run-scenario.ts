@@ -140,7 +140,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       },
     });
     const phases: LoadResult[] = [claims];
-    if (scenario.confirmShare !== undefined) phases.push(await confirmPhase(ctx, timeLimitSec, api.baseUrl, label, scenario, held));
+    if (scenario.confirmShare !== undefined) phases.push(await confirmPhase(progress, timeLimitSec, api.baseUrl, label, scenario, held));
     const cpuAfter = await readCpu(api.pid, ctx.redis);
 
     // Settle: bookings need only in-flight writes to land; holds must also expire in
@@ -202,16 +202,16 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
 }
 
 /** Two-phase, second step: a share of the holders confirm (mock payment), the rest walk away. */
-async function confirmPhase(
-  ctx: RunContext,
+export async function confirmPhase(
+  progress: (line: string) => void,
   timeLimitSec: number,
   baseUrl: string,
   label: string,
-  scenario: Scenario,
+  scenario: Pick<Scenario, 'confirmShare' | 'connections'>,
   held: readonly { holdId: string; userId: string }[],
 ): Promise<LoadResult> {
   const confirming = held.filter(() => randomInt(1_000) < (scenario.confirmShare ?? 0) * 1_000);
-  ctx.progress(`${label}: ${held.length} holds; ${confirming.length} confirm, ${held.length - confirming.length} never do`);
+  progress(`${label}: ${held.length} holds; ${confirming.length} confirm, ${held.length - confirming.length} never do`);
   if (confirming.length === 0) {
     return {
       label: `${label} confirm`,
@@ -232,7 +232,7 @@ async function confirmPhase(
     connections: Math.min(scenario.connections, confirming.length),
     amount: confirming.length,
     timeLimitSec,
-    progress: ctx.progress,
+    progress,
     next: (n): PlannedRequest => {
       const hold = confirming[n % confirming.length] ?? { holdId: 'none', userId: 'none' };
       return { method: 'POST', path: `/holds/${hold.holdId}/confirm`, headers: { 'x-user-id': hold.userId } };

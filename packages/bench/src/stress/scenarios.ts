@@ -61,7 +61,7 @@ export interface ScenarioSizes {
 }
 
 /** 1 or 2 distinct random seats. */
-function randomSeats(rows: number, cols: number): { seats: { row: number; col: number }[] } {
+export function randomSeats(rows: number, cols: number): { seats: { row: number; col: number }[] } {
   const first = { row: 1 + randomInt(rows), col: 1 + randomInt(cols) };
   if (randomInt(2) === 0 || rows * cols < 2) return { seats: [first] };
   let second = first;
