@@ -1,10 +1,11 @@
 import type { ClaimRequest } from './claim-request.js';
 import { ChangeFeeds, type ChangeListener, type ChangeSubscription } from './gate/change-feeds.js';
-import type { Gate } from './gate/gate.js';
+import { CACHED_SOLD_OUT, type Gate } from './gate/gate.js';
+import { traceCachedRefusal } from './tracing.js';
 import type { RedisClient } from './gate/script-runner.js';
 import type { EvictionRisk } from './gate/eviction-check.js';
 import { NoWaitingRoomError } from './errors.js';
-import type { ClaimResult, EntryRef, QueueTicket, WaitlistJoinResult, WaitlistLeaveResult } from './results.js';
+import type { ClaimRefusal, ClaimResult, EntryRef, QueueTicket, WaitlistJoinResult, WaitlistLeaveResult } from './results.js';
 import { checkId } from './validation.js';
 import type { WaitlistNews } from './gate/waitlist-news.js';
 import { WaitlistService, type WaitlistEntry } from './strategies/admission/waitlist-service.js';
@@ -217,6 +218,13 @@ export class AdmissionSeatGrid extends GridCore {
   /** One reconcile pass now (the reconciler does this every interval). */
   reconcileOnce(): Promise<readonly EventDrift[]> {
     return this.track(() => this.#reconciler.runOnce());
+  }
+
+  override cachedRefusal(eventId: string): ClaimRefusal | undefined {
+    if (!this.gate.knowsSoldOut(eventId)) return undefined;
+    this.metrics.decision('admission', 'sold-out', 'sold-out-cache', 0);
+    traceCachedRefusal('admission', eventId);
+    return CACHED_SOLD_OUT;
   }
 
   /** Decided and recorded by the strategy, by path. */

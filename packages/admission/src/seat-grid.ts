@@ -7,6 +7,7 @@ import { ClosedError } from './errors.js';
 import type { SeatGridMetrics } from './metrics.js';
 import type {
   BestAvailableClaim,
+  ClaimRefusal,
   ClaimResult,
   ConfirmResult,
   EventCounters,
@@ -194,6 +195,16 @@ export abstract class GridCore extends EventEmitter<SeatGridEvents> {
   /** Claims the best `quantity` free seats. */
   claimBestAvailable(claim: BestAvailableClaim): Promise<ClaimResult> {
     return this.track(() => this.claim(this.touched(prepareBestClaim(claim))));
+  }
+
+  /**
+   * The refusal a claim on this event without an idempotency key would get at once from this
+   * process's sold-out cache, counted as a decision like one; undefined when the cache does
+   * not know (then make the claim). No I/O: for callers that answer before they read the
+   * rest of a request. Only the admission strategy keeps the cache.
+   */
+  cachedRefusal(_eventId: string): ClaimRefusal | undefined {
+    return undefined;
   }
 
   /** A validated claim, through the strategy. */

@@ -88,3 +88,17 @@ function endFailed(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
   span.end();
 }
+
+/** A claim answered at once from the sold-out cache: its `seatgrid.claim` span, already ended. */
+export function traceCachedRefusal(strategy: string, eventId: string): void {
+  activeTracer()
+    ?.startSpan('seatgrid.claim', {
+      attributes: {
+        [spanAttributes.strategy]: strategy,
+        [spanAttributes.eventId]: eventId,
+        [spanAttributes.outcome]: 'sold-out',
+        [spanAttributes.path]: 'sold-out-cache',
+      },
+    })
+    .end();
+}

@@ -31,19 +31,30 @@ import { WaitingRoomMetrics } from './waiting-room-metrics.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-/** Request ids (X-Request-Id, kept when the caller sends a sane one) and one log line a request. */
+/**
+ * Request ids (X-Request-Id, kept when the caller sends a sane one, else this process's random
+ * prefix and a counter: unique like a UUID, without making one a request) and one log line a
+ * request when the logger logs at info. The line's listener is one function for every response.
+ */
 function requestLog(logger: Logger) {
-  return (req: Request, res: Response, next: NextFunction): void => {
+  const prefix = randomUUID().slice(0, 8);
+  let next = 0;
+  const logging = logger.isLevelEnabled('info');
+  function logLine(this: Response): void {
+    const ms = Number(process.hrtime.bigint() - (this.locals.started as bigint)) / 1e6;
+    const { method, path } = this.req;
+    logger.info({ requestId: this.locals.requestId, method, path, status: this.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+  }
+  return (req: Request, res: Response, proceed: NextFunction): void => {
     const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = typeof given === 'string' && REQUEST_ID.test(given) ? given : `${prefix}-${(next++).toString(36)}`;
     res.locals.requestId = requestId;
-    res.set('X-Request-Id', requestId);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ requestId, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-    });
-    next();
+    res.setHeader('X-Request-Id', requestId);
+    if (logging) {
+      res.locals.started = process.hrtime.bigint();
+      res.on('finish', logLine);
+    }
+    proceed();
   };
 }
 
@@ -68,10 +79,13 @@ export function createApp(deps: AppDependencies): Express {
     if (req.headers.host === undefined) throw new ProblemError('invalid-input', { field: 'Host', detail: 'send a Host header' });
     next();
   });
+  // Claims first: they are most of an on-sale's requests, and a sold-out answer needs no body.
+  const claims = claimRoutes(deps);
+  app.use(claims.beforeBody);
   app.use(express.json({ limit: deps.config.bodyLimitBytes, strict: true }));
+  app.use(claims.afterBody);
   app.use(operationRoutes(deps, apiDocument));
   app.use(eventRoutes(deps));
-  app.use(claimRoutes(deps));
   app.use(holdRoutes(deps));
   app.use(eventListRoutes(deps));
   app.use(readBackRoutes(deps));

@@ -14,6 +14,7 @@ import {
   type Seat,
 } from '@seatgrid/admission';
 import type { Response } from 'express';
+import { sendJson } from './json-answer.ts';
 import { problemTypes, problemUri, type ProblemType } from './problems.ts';
 
 export interface ProblemExtras {
@@ -137,9 +138,6 @@ export function problemOf(error: unknown): ProblemError | undefined {
 
 export function sendProblem(res: Response, problem: ProblemError, instance: string): void {
   const { status, title } = problemTypes[problem.type];
-  res
-    .status(status)
-    .set(problem.headers)
-    .type('application/problem+json')
-    .send(JSON.stringify({ type: problemUri(problem.type), title, status, instance, ...problem.extras }));
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  sendJson(res, status, { type: problemUri(problem.type), title, status, instance, ...problem.extras }, 'application/problem+json');
 }

@@ -3,10 +3,21 @@ import type { z } from 'zod';
 import { invalid, ProblemError } from './http-problem.ts';
 import { admissionTokenHeader, idempotencyKeyHeader, userIdHeader } from './schemas.ts';
 
-/** One value of a header, or undefined when it is missing or sent more than once (Node joins repeats with ', '). */
+/**
+ * One value of a header (`name` in lower case), or undefined when it is missing or sent more
+ * than once (Node joins repeats with ', '). Read from rawHeaders: headersDistinct would build
+ * every header's list for each request, a measurable cost on the claim path.
+ */
 function singleHeader(req: Request, name: string): string | undefined {
-  const values = req.headersDistinct[name];
-  return values?.length === 1 ? values[0] : undefined;
+  const raw = req.rawHeaders;
+  let found: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const header = raw[i] as string;
+    if (header.length !== name.length || header.toLowerCase() !== name) continue;
+    if (found !== undefined) return undefined;
+    found = raw[i + 1] as string;
+  }
+  return found;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -35,7 +46,7 @@ export function userIdOf(req: Request): string {
 
 /** The optional Idempotency-Key header (1-255 printable ASCII characters). */
 export function idempotencyKeyOf(req: Request): string | undefined {
-  if (req.headersDistinct['idempotency-key'] === undefined) return undefined;
+  if (req.headers['idempotency-key'] === undefined) return undefined;
   const parsed = idempotencyKeyHeader.safeParse(singleHeader(req, 'idempotency-key'));
   if (!parsed.success) throw invalid('Idempotency-Key', 'send at most one Idempotency-Key of 1-255 printable ASCII characters');
   return parsed.data;
@@ -43,7 +54,7 @@ export function idempotencyKeyOf(req: Request): string | undefined {
 
 /** The optional Admission-Token header (1-200 printable ASCII characters): a waiting room's admission. */
 export function admissionTokenOf(req: Request): string | undefined {
-  if (req.headersDistinct['admission-token'] === undefined) return undefined;
+  if (req.headers['admission-token'] === undefined) return undefined;
   const parsed = admissionTokenHeader.safeParse(singleHeader(req, 'admission-token'));
   if (!parsed.success) throw invalid('Admission-Token', 'send at most one Admission-Token of 1-200 printable ASCII characters');
   return parsed.data;

@@ -117,8 +117,12 @@ describe('endpoints', () => {
       assert.equal(health.headers.get('x-request-id'), 'trace-123');
       assert.deepEqual(await expectJson(health, 200), { status: 'ok' });
       const odd = await api.request('GET', '/healthz', { headers: { 'x-request-id': 'no spaces allowed' } });
-      assert.match(odd.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+      const other = await api.request('GET', '/healthz');
+      // Made here: the process's random prefix and a counter, a new one each request.
+      assert.match(odd.headers.get('x-request-id') ?? '', /^[0-9a-f]{8}-[0-9a-z]+$/);
+      assert.notEqual(other.headers.get('x-request-id'), odd.headers.get('x-request-id'));
       await odd.body?.cancel();
+      await other.body?.cancel();
       const ready = await expectJson<Record<string, unknown>>(await api.request('GET', '/readyz'), 200);
       assert.ok(readinessResponse.safeParse(ready).success, JSON.stringify(ready));
       assert.equal(ready.ready, true);

@@ -476,10 +476,7 @@ describe('a) the document is well formed', () => {
     const onTheWire = (value: string) => Buffer.from(value, 'utf8').toString('latin1');
     const request = (sent: Record<string, string>) => {
       const headers = Object.fromEntries(Object.entries(sent).map(([name, value]) => [name, onTheWire(value)]));
-      return {
-        headers,
-        headersDistinct: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-      } as unknown as Request;
+      return { headers, rawHeaders: Object.entries(headers).flat() } as unknown as Request;
     };
     const verdict = (read: () => unknown) => {
       try {
@@ -582,7 +579,8 @@ function appRoutes(app: Express): string[] {
       }
     }
   })((app.router as unknown as { stack: readonly RouterLayer[] }).stack, '');
-  return routes.sort();
+  // A route may be served in steps (a claim's is: before its body is read, and after).
+  return [...new Set(routes)].sort();
 }
 
 /** A dependency the tests here must never call (reading its methods is fine: `deps.grid.seatMap(...)` does before it checks the id). */
@@ -662,7 +660,7 @@ describe('b) the app serves what the document says', () => {
           }
         }
       }
-      assert.deepEqual(listed.sort(), documented);
+      assert.deepEqual([...new Set(listed)].sort(), documented);
     }
   });
 

@@ -79,6 +79,9 @@ test('a refused claim makes seatgrid.claim with only seatgrid.gate under it (no 
 
   exporter.reset();
   assert.equal((await claim(`c-${randomUUID()}`)).status, 409);
-  const cached = await claimTree(event.id, 1);
+  // Answered from the process's sold-out cache: no gate step, nothing under the claim.
+  const cached = await claimTree(event.id, 0);
   assert.equal(cached.claim.attributes['seatgrid.path'], 'sold-out-cache');
+  assert.equal(cached.claim.attributes['seatgrid.outcome'], 'sold-out');
+  assert.deepEqual(cached.children, []);
 });

@@ -3,6 +3,7 @@ import { fingerprintOf, holdTtlOf, prepareBestClaim, prepareSeatClaim, type Clai
 import { limits } from '../limits.js';
 import type {
   BestAvailableClaim,
+  ClaimRefusal,
   ClaimResult,
   ConfirmResult,
   EventCounters,
@@ -54,6 +55,9 @@ export interface KnownAnswer {
   /** How much longer a retry may replay it. */
   readonly ttlMs: number;
 }
+
+/** The sold-out cache's answer: the same frozen refusal every time. */
+export const CACHED_SOLD_OUT: ClaimRefusal = Object.freeze({ ok: false, reason: 'sold-out', replayed: false, cached: true });
 
 export interface GateOptions extends Partial<GateSettings> {
   /** An ioredis client (standalone or Cluster), yours to close. Auto-pipelining is welcome. */
@@ -136,12 +140,19 @@ export class Gate {
     return this.claim(prepareBestClaim(claim));
   }
 
+  /**
+   * Whether this process's sold-out cache says the event is sold out now (no I/O): what a claim
+   * without an idempotency key would hear at once. At most soldOutCacheMs old, never past the
+   * next hold expiry Redis reported.
+   */
+  knowsSoldOut(eventId: string): boolean {
+    return this.#soldOut.isSoldOut(eventId);
+  }
+
   /** A claim already validated (the strategies prepare it once for every path). */
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     // A retry with a key must reach Redis: its stored answer may be a success.
-    if (request.idempotencyKey === undefined && this.#soldOut.isSoldOut(request.eventId)) {
-      return { ok: false, reason: 'sold-out', replayed: false, cached: true };
-    }
+    if (request.idempotencyKey === undefined && this.#soldOut.isSoldOut(request.eventId)) return CACHED_SOLD_OUT;
     const holdTtlMs = holdTtlOf(request, this.settings.holdTtlMs);
     const { keyPrefix } = this.settings;
     const idemKey = idempotencyRecordKey(keyPrefix, request.eventId, request.userId, request.idempotencyKey);

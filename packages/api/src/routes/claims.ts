@@ -1,82 +1,126 @@
-import type { ClaimResult } from '@seatgrid/admission';
+import type { ClaimGranted, ClaimRefusal, ClaimResult } from '@seatgrid/admission';
 import { Router, type Request, type Response } from 'express';
 import type { AppDependencies } from '../app-dependencies.ts';
 import { callerIdentity } from '../caller-identity.ts';
 import type { z } from 'zod';
-import { claimRefusalProblem, ProblemError } from '../http-problem.ts';
+import { claimRefusalProblem, ProblemError, sendProblem } from '../http-problem.ts';
+import { sendJson } from '../json-answer.ts';
 import { admissionTokenOf, bodyOf, idempotencyKeyOf, paramOf } from '../request-input.ts';
 import { claimBody, eventIdParam } from '../schemas.ts';
 import { json, rateLimitHeaders, ref } from '../openapi/components.ts';
 import type { Notes, OperationSpec } from '../openapi/operation-spec.ts';
 import type { ProblemType } from '../problems.ts';
 
+/** What the first step of a claim learned, for the second (res.locals.claimant). */
+interface Claimant {
+  readonly eventId: string;
+  readonly userId: string;
+}
+
+/** The routers of a claim: `beforeBody` is mounted before the JSON body parser, `afterBody` after it. */
+export interface ClaimRouters {
+  readonly beforeBody: Router;
+  readonly afterBody: Router;
+}
+
+const CLAIM_PATHS = ['/events/:eventId/holds', '/events/:eventId/bookings'] as const;
+
 /**
  * POST /events/:eventId/holds (seats held until confirmed or expired) and
  * POST /events/:eventId/bookings (sold in one step). An Idempotency-Key makes a retry
  * answer the same, claiming nothing twice; the strategies keep the record, scoped per user.
+ *
+ * In two steps. Before the body is read: the event id, the caller, the rate limits, and the
+ * answer to an event this process knows is sold out (the body cannot change that answer, and
+ * a sold-out storm is most of an on-sale's requests). After: the body and the decision.
+ * Refusals are answered where they are found, not thrown through Express's error path.
  */
-export function claimRoutes(deps: AppDependencies): Router {
-  const router = Router();
+export function claimRoutes(deps: AppDependencies): ClaimRouters {
+  const beforeBody = Router();
+  const afterBody = Router();
   const identify = callerIdentity(deps.config);
   /** Keys (user, event, key) of requests this process is still answering. */
   const inFlight = new Set<string>();
 
-  async function claim(req: Request, res: Response, mode: 'hold' | 'book'): Promise<ClaimResult> {
-    const eventId = paramOf(eventIdParam, req, 'eventId');
-    const userId = await identify(req);
-    await deps.rateLimiter.take({ userId, address: req.socket.remoteAddress }, res);
+  for (const path of CLAIM_PATHS) {
+    beforeBody.post(path, async (req, res, next) => {
+      const eventId = paramOf(eventIdParam, req, 'eventId');
+      const userId = await identify(req);
+      await deps.rateLimiter.take({ userId, address: req.socket.remoteAddress }, res);
+      // A retry with a key must reach the strategy: its stored answer may be a success.
+      const refusal = req.headers['idempotency-key'] === undefined ? deps.grid.cachedRefusal(eventId) : undefined;
+      if (refusal !== undefined) {
+        refuse(req, res, eventId, refusal);
+        return;
+      }
+      res.locals.claimant = { eventId, userId } satisfies Claimant;
+      next();
+    });
+  }
+
+  /** The claim's result, or undefined when a refusal was answered. */
+  async function claim(req: Request, res: Response, mode: 'hold' | 'book'): Promise<ClaimGranted | undefined> {
+    const { eventId, userId } = res.locals.claimant as Claimant;
     const body = bodyOf(claimBody, req);
     const idempotencyKey = idempotencyKeyOf(req);
     const admissionToken = admissionTokenOf(req);
     const common = { eventId, userId, mode, ...(admissionToken === undefined ? {} : { admissionToken }) };
-    if (idempotencyKey === undefined) return decide(body, common);
-    // The IETF draft: a retry while the first request is still being answered gets 409.
-    const flight = JSON.stringify([userId, eventId, idempotencyKey]);
-    if (inFlight.has(flight)) throw new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
-    inFlight.add(flight);
-    try {
-      return await decide(body, { ...common, idempotencyKey });
-    } finally {
-      inFlight.delete(flight);
+    let result: ClaimResult;
+    if (idempotencyKey === undefined) {
+      result = await decide(body, common);
+    } else {
+      // The IETF draft: a retry while the first request is still being answered gets 409.
+      const flight = JSON.stringify([userId, eventId, idempotencyKey]);
+      if (inFlight.has(flight)) throw new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
+      inFlight.add(flight);
+      try {
+        result = await decide(body, { ...common, idempotencyKey });
+      } finally {
+        inFlight.delete(flight);
+      }
     }
+    if (result.ok) return result;
+    refuse(req, res, eventId, result);
+    return undefined;
   }
 
-  async function decide(
+  function decide(
     body: z.infer<typeof claimBody>,
     common: { eventId: string; userId: string; mode: 'hold' | 'book'; idempotencyKey?: string; admissionToken?: string },
   ): Promise<ClaimResult> {
-    const result =
-      'seats' in body
-        ? await deps.grid.claimSeats({ ...common, seats: body.seats })
-        : await deps.grid.claimBestAvailable({
-            ...common,
-            quantity: body.quantity,
-            ...(body.allowSplit === undefined ? {} : { allowSplit: body.allowSplit }),
-          });
-    if (!result.ok) {
-      // Too few seats now: on the admission strategy the caller may wait for freed ones.
-      const waitlist =
-        deps.grid.strategy === 'admission' && (result.reason === 'sold-out' || result.reason === 'not-enough-seats')
-          ? `/events/${common.eventId}/waitlist`
-          : undefined;
-      throw claimRefusalProblem(result, waitlist);
-    }
-    return result;
+    return 'seats' in body
+      ? deps.grid.claimSeats({ ...common, seats: body.seats })
+      : deps.grid.claimBestAvailable({
+          ...common,
+          quantity: body.quantity,
+          ...(body.allowSplit === undefined ? {} : { allowSplit: body.allowSplit }),
+        });
   }
 
-  router.post('/events/:eventId/holds', async (req, res) => {
+  function refuse(req: Request, res: Response, eventId: string, refusal: ClaimRefusal): void {
+    // Too few seats now: on the admission strategy the caller may wait for freed ones.
+    const waitlist =
+      deps.grid.strategy === 'admission' && (refusal.reason === 'sold-out' || refusal.reason === 'not-enough-seats')
+        ? `/events/${eventId}/waitlist`
+        : undefined;
+    sendProblem(res, claimRefusalProblem(refusal, waitlist), req.originalUrl);
+  }
+
+  afterBody.post('/events/:eventId/holds', async (req, res) => {
     const hold = await claim(req, res, 'hold');
-    if (!hold.ok) return;
-    res.status(201).json({ holdId: hold.holdId, eventId: req.params.eventId, seats: hold.seats, expiresAt: hold.expiresAt?.toISOString() });
+    if (hold === undefined) return;
+    const { eventId } = res.locals.claimant as Claimant;
+    sendJson(res, 201, { holdId: hold.holdId, eventId, seats: hold.seats, expiresAt: hold.expiresAt?.toISOString() });
   });
 
-  router.post('/events/:eventId/bookings', async (req, res) => {
+  afterBody.post('/events/:eventId/bookings', async (req, res) => {
     const booking = await claim(req, res, 'book');
-    if (!booking.ok) return;
-    res.status(201).json({ bookingId: booking.holdId, eventId: req.params.eventId, seats: booking.seats });
+    if (booking === undefined) return;
+    const { eventId } = res.locals.claimant as Claimant;
+    sendJson(res, 201, { bookingId: booking.holdId, eventId, seats: booking.seats });
   });
 
-  return router;
+  return { beforeBody, afterBody };
 }
 
 const claimProblems: readonly ProblemType[] = [

@@ -7,7 +7,7 @@ import {
   IdempotencyInFlightError,
   NoWaitingRoomError,
 } from '../../errors.js';
-import type { Gate } from '../../gate/gate.js';
+import { CACHED_SOLD_OUT, type Gate } from '../../gate/gate.js';
 import type { DecisionPath } from '../../metrics.js';
 import type { ClaimResult, ConfirmResult, EventCounters, ExtendResult, HoldRef, ReleaseResult, SeatMap } from '../../results.js';
 import type { EventCache } from '../../store/event-cache.js';
@@ -141,6 +141,10 @@ export class AdmissionStrategy implements BookingStrategy {
   async #claim(request: ClaimRequest): Promise<ClaimResult> {
     const started = performance.now();
     const { events, gate, winners, fallback } = this.#options;
+    // The cheapest answer first: no event lookup, no breaker (a key's retry must reach Redis).
+    if (request.idempotencyKey === undefined && gate.knowsSoldOut(request.eventId)) {
+      return this.#record(CACHED_SOLD_OUT, 'sold-out-cache', started);
+    }
     const event = await events.get(request.eventId);
     // The gate and the fallback run with the event's TTL, so both fingerprint the same request alike.
     // A waiting room admits its users' claims only (one Redis call; none of PostgreSQL).
