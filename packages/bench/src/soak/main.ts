@@ -28,6 +28,7 @@ const HOLD_TTL_SECONDS = 2;
 const METRICS = {
   rss: 'process_resident_memory_bytes',
   heapUsed: 'nodejs_heap_size_used_bytes',
+  heapAfterGc: 'seatgrid_heap_after_major_gc_bytes',
   loopLagP99: 'nodejs_eventloop_lag_p99_seconds',
   breakerState: 'seatgrid_breaker_state',
   breakerTransitions: 'seatgrid_breaker_transitions_total',
@@ -127,6 +128,7 @@ async function sampleWhileLoading(baseUrl: string, load: MixedLoad, minutes: num
       p99Ms: latency.p99,
       rssMb: (m[METRICS.rss] ?? 0) / 2 ** 20,
       heapUsedMb: (m[METRICS.heapUsed] ?? 0) / 2 ** 20,
+      heapAfterGcMb: (m[METRICS.heapAfterGc] ?? 0) / 2 ** 20,
       eventLoopLagP99Ms: (m[METRICS.loopLagP99] ?? 0) * 1_000,
       breakerState: m[METRICS.breakerState] ?? 0,
       breakerTransitions: m[METRICS.breakerTransitions] ?? 0,
@@ -138,7 +140,7 @@ async function sampleWhileLoading(baseUrl: string, load: MixedLoad, minutes: num
     last = now;
     if (samples.length % 10 === 0) {
       progress(
-        `${sample.minute.toFixed(1)} min: ${sample.requestsPerSec.toFixed(0)} req/s, p99 ${sample.p99Ms ?? '-'} ms, heap ${sample.heapUsedMb.toFixed(1)} MB, RSS ${sample.rssMb.toFixed(1)} MB`,
+        `${sample.minute.toFixed(1)} min: ${sample.requestsPerSec.toFixed(0)} req/s, p99 ${sample.p99Ms ?? '-'} ms, heap ${sample.heapUsedMb.toFixed(1)} MB (${sample.heapAfterGcMb.toFixed(1)} MB after the last major GC), RSS ${sample.rssMb.toFixed(1)} MB`,
       );
     }
   }
@@ -158,6 +160,8 @@ function summarize(
   for (const a of audits) if (a.violations.length > 0) failures.push(`${a.eventId}: ${a.violations.join(', ')}`);
   if (total.byOutcome.error > 0) failures.push(`${total.byOutcome.error} requests answered 5xx or not at all`);
   if (total.byOutcome.unexpected > 0) failures.push(`${total.byOutcome.unexpected} unexpected 4xx answers`);
+  const live = trendAfterWarmUp(samples.filter((s) => s.heapAfterGcMb > 0).map((s) => ({ minute: s.minute, value: s.heapAfterGcMb })));
+  if (live.verdict === 'growing') failures.push(`the heap after major GCs grew ${(live.growthShare * 100).toFixed(1)}% after warm-up`);
   return {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -174,6 +178,8 @@ function summarize(
       unexpectedStatuses: load.unexpectedStatuses,
     },
     memory: {
+      // Readings before the first major GC say nothing of what stays live.
+      heapAfterGc: live,
       heapUsed: trendAfterWarmUp(samples.map((s) => ({ minute: s.minute, value: s.heapUsedMb }))),
       rss: trendAfterWarmUp(samples.map((s) => ({ minute: s.minute, value: s.rssMb }))),
     },

@@ -22,6 +22,7 @@ export function summaryLines(results: SoakResults): string[] {
     `${results.minutes} min at ${results.sessionsPerSec} sessions/s: ${t.requests} requests ` +
       `(ok ${t.byOutcome.ok}, refused ${t.byOutcome.refused}, errors ${t.byOutcome.error}, unexpected ${t.byOutcome.unexpected}), ` +
       `${t.skippedSessions} sessions skipped at the in-flight cap; latency p50 ${t.latency.p50 ?? '-'} ms, p99 ${t.latency.p99 ?? '-'} ms`,
+    trendLine('heap after major GC (the verdict)', results.memory.heapAfterGc),
     trendLine('heap used', results.memory.heapUsed),
     trendLine('RSS', results.memory.rss),
     `breaker transitions ${results.breakerTransitions}, reconcile drift ${results.reconcileDriftSeats} seats, compensations ${results.compensations}`,
@@ -33,7 +34,21 @@ export function samplesTable(results: SoakResults, rows = 20): Table {
   const every = Math.max(1, Math.ceil(results.samples.length / rows));
   const picked = results.samples.filter((_, i) => i % every === 0 || i === results.samples.length - 1);
   return {
-    headers: ['min', 'req/s', 'ok', 'refused', 'err', 'p50 ms', 'p99 ms', 'heap MB', 'RSS MB', 'loop lag p99 ms', 'breaker', 'drift'],
+    headers: [
+      'min',
+      'req/s',
+      'ok',
+      'refused',
+      'err',
+      'p50 ms',
+      'p99 ms',
+      'heap MB',
+      'after GC MB',
+      'RSS MB',
+      'loop lag p99 ms',
+      'breaker',
+      'drift',
+    ],
     rows: picked.map((s) => [
       s.minute.toFixed(2),
       s.requestsPerSec.toFixed(0),
@@ -43,6 +58,7 @@ export function samplesTable(results: SoakResults, rows = 20): Table {
       s.p50Ms?.toFixed(1) ?? '-',
       s.p99Ms?.toFixed(1) ?? '-',
       s.heapUsedMb.toFixed(1),
+      s.heapAfterGcMb.toFixed(1),
       s.rssMb.toFixed(1),
       s.eventLoopLagP99Ms.toFixed(1),
       ['closed', 'half-open', 'open'][s.breakerState] ?? String(s.breakerState),
@@ -67,6 +83,7 @@ export async function writeSoakReport(outDir: string, results: SoakResults): Pro
         series: [
           { name: 'RSS', points: results.samples.map((s) => ({ x: s.minute, y: s.rssMb })) },
           { name: 'heap used', points: results.samples.map((s) => ({ x: s.minute, y: s.heapUsedMb })) },
+          { name: 'heap after major GC', points: results.samples.map((s) => ({ x: s.minute, y: s.heapAfterGcMb })) },
         ],
       }),
     },

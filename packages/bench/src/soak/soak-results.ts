@@ -13,6 +13,8 @@ export interface SoakSample {
   readonly p99Ms: number | null;
   readonly rssMb: number;
   readonly heapUsedMb: number;
+  /** The heap right after the API's latest major GC (0 before the first): what stays live. */
+  readonly heapAfterGcMb: number;
   readonly eventLoopLagP99Ms: number;
   /** 0 closed, 1 half-open, 2 open. */
   readonly breakerState: number;
@@ -37,7 +39,8 @@ export interface SoakResults {
     /** "<operation> <status>" of every error and unexpected answer. */
     readonly unexpectedStatuses: Record<string, number>;
   };
-  readonly memory: { readonly heapUsed: Trend; readonly rss: Trend };
+  /** heapAfterGc is the memory verdict: a reading of heapUsed depends on where the GC cycle is. */
+  readonly memory: { readonly heapAfterGc: Trend; readonly heapUsed: Trend; readonly rss: Trend };
   /** Counters over the whole soak, from the API's metrics. */
   readonly breakerTransitions: number;
   readonly reconcileDriftSeats: number;
