@@ -7,9 +7,9 @@ export interface Ratios {
   readonly throughputVsBareExpress: Record<string, number>;
   /** Per run: the API's CPU µs a request over bare Express's (lower is better). */
   readonly apiCpuVsBareExpress: Record<string, number>;
-  /** Admission's refused requests/s (flash-sale, 409s over the run) over bare Express (target >= 0.95). */
+  /** Admission's refused requests/s (flash-sale, 409s over the run) over bare Express (informational; the target is on the scenario's whole throughput, >= 0.7x). */
   readonly admissionRefusedVsBareExpress: number | null;
-  /** Admission's sold-out answers/s (sold-out-storm) over bare Express (target >= 1.0). */
+  /** Admission's sold-out answers/s (sold-out-storm) over bare Express (target >= 0.9x). */
   readonly admissionSoldOutVsBareExpress: number | null;
   /** Admission's sold-out-storm throughput over redis-benchmark's claims/s. */
   readonly admissionSoldOutVsRedisBenchmark: number | null;
