@@ -59,6 +59,8 @@ export async function startApi(
     strategy === 'admission' || overrides.rateLimiter === undefined
       ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
       : undefined;
+  // Tests stop Redis on purpose: its errors reach the callers through their commands.
+  redis?.on('error', () => {});
   const registry = new Registry();
   const grid = testGrid(strategy, {
     database: { connectionString: config.databaseUrl, max: TEST_POOL_SIZE },
