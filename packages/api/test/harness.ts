@@ -52,6 +52,8 @@ export async function startApi(
   strategy: ComparisonStrategyName = 'admission',
   env: Record<string, string> = {},
   overrides: Partial<AppDependencies> = {},
+  /** Wraps the grid the app is served on (say, to watch its calls); the harness still closes the one it made. */
+  wrapGrid: (grid: SeatGrid) => SeatGrid = (grid) => grid,
 ): Promise<RunningApi> {
   const config = testConfig({ BOOKING_STRATEGY: strategy, ...env });
   // One client for the gate and the limiter, as the server has.
@@ -86,7 +88,7 @@ export async function startApi(
   return serveApp(
     {
       config,
-      grid,
+      grid: wrapGrid(grid),
       registry,
       logger: pino({ level: 'silent' }),
       rateLimiter,
