@@ -12,6 +12,7 @@ import type { StrategyName } from '@seatgrid/admission';
 import { startApi, type RunningApi } from './harness.ts';
 import { seat, type Seat } from './http-assertions.ts';
 import { metricSum, scrape } from './metric-samples.ts';
+import { scratchDatabase, startPrivateRedis } from './support.ts';
 
 const NO_LIMITS = { RATE_LIMIT_PER_SECOND: '0', RATE_LIMIT_IP_PER_SECOND: '0' };
 const SIDE = 1_000;
@@ -104,8 +105,10 @@ let combed: string;
 const apis = new Map<StrategyName, RunningApi>();
 
 before(async () => {
-  // One app per strategy on the one database: the comb made through the first is every one's.
-  for (const strategy of ['admission', 'optimistic', 'pessimistic'] as const) apis.set(strategy, await startApi(strategy, NO_LIMITS));
+  // One app per strategy on one database (this file's own, like its Redis: a million seat rows
+  // are not left behind): the comb made through the first is every one's.
+  const env = { ...NO_LIMITS, DATABASE_URL: await scratchDatabase('red_team_comb'), REDIS_URL: (await startPrivateRedis()).url };
+  for (const strategy of ['admission', 'optimistic', 'pessimistic'] as const) apis.set(strategy, await startApi(strategy, env));
   const api = apis.get('admission') as RunningApi;
   combed = (await api.createEvent({ name: 'comb', rows: SIDE, cols: SIDE })).id;
   for (let h = 0; h < SIDE / 10; h++) {

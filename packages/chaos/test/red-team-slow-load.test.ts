@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { createScratchDatabase } from '@seatgrid/admission/testing';
 import { ADMIN_TOKEN } from '../src/harness.ts';
 import { harnessForFile } from './support.ts';
 
@@ -12,7 +13,13 @@ import { harnessForFile } from './support.ts';
 // from the API's /metrics are asserted; times go to the test output.
 
 const LATENCY_MS = 250;
-const harness = harnessForFile({ env: { BREAKER_TIMEOUT_MS: String(8 * LATENCY_MS) } });
+// A database of this file's own: a million seat rows are not left behind.
+const scratch = await createScratchDatabase(
+  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid',
+  'red_team_slow_load',
+);
+const harness = harnessForFile({ env: { BREAKER_TIMEOUT_MS: String(8 * LATENCY_MS) }, databaseUrl: scratch.url });
+after(() => scratch.drop());
 
 const SIDE = 1_000;
 const TOOTH = 100;
