@@ -14,7 +14,8 @@ import { seat, type Seat } from './http-assertions.ts';
 import { metricSum, scrape } from './metric-samples.ts';
 import { scratchDatabase, startPrivateRedis } from './support.ts';
 
-const NO_LIMITS = { RATE_LIMIT_PER_SECOND: '0', RATE_LIMIT_IP_PER_SECOND: '0' };
+// No background jobs in the way (their queries would count): nothing expires in these tests.
+const ENV = { RATE_LIMIT_PER_SECOND: '0', RATE_LIMIT_IP_PER_SECOND: '0', SWEEP_INTERVAL_MS: '3600000', RECONCILE_INTERVAL_MS: '3600000' };
 const SIDE = 1_000;
 const TOOTH = 100;
 
@@ -107,7 +108,7 @@ const apis = new Map<StrategyName, RunningApi>();
 before(async () => {
   // One app per strategy on one database (this file's own, like its Redis: a million seat rows
   // are not left behind): the comb made through the first is every one's.
-  const env = { ...NO_LIMITS, DATABASE_URL: await scratchDatabase('red_team_comb'), REDIS_URL: (await startPrivateRedis()).url };
+  const env = { ...ENV, DATABASE_URL: await scratchDatabase('red_team_comb'), REDIS_URL: (await startPrivateRedis()).url };
   for (const strategy of ['admission', 'optimistic', 'pessimistic'] as const) apis.set(strategy, await startApi(strategy, env));
   const api = apis.get('admission') as RunningApi;
   combed = (await api.createEvent({ name: 'comb', rows: SIDE, cols: SIDE })).id;
@@ -121,7 +122,13 @@ before(async () => {
 
 describe('the comb', () => {
   test('admission: 300 refusals at 20 in flight, all through Redis; the breaker stays closed, the bystander is served', async (t) => {
-    await combAttack(t, apis.get('admission') as RunningApi, combed, 300, 20);
+    const api = apis.get('admission') as RunningApi;
+    await combAttack(t, api, combed, 300, 20);
+    // Refused by the gate: PostgreSQL does no work for them at all.
+    const before = metricSum(await scrape(api.baseUrl), 'seatgrid_pg_queries_total');
+    const refused = await inTurn(50, 10, (i) => timedClaim(api, combed, `again-${i}`, { quantity: TOOTH, allowSplit: false }));
+    for (const answer of refused) assert.deepEqual([answer.status, answer.type], [409, 'no-adjacent-block']);
+    assert.equal(metricSum(await scrape(api.baseUrl), 'seatgrid_pg_queries_total') - before, 0, 'no PostgreSQL query');
   });
 
   // Best-available on the PostgreSQL strategies reads the event's free seats row band by row
