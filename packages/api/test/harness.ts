@@ -53,6 +53,8 @@ export async function startApi(
   strategy: ComparisonStrategyName = 'admission',
   env: Record<string, string> = {},
   overrides: Partial<AppDependencies> = {},
+  /** Wraps the grid the app is served on (say, to watch its calls); the harness still closes the one it made. */
+  wrapGrid: (grid: SeatGrid) => SeatGrid = (grid) => grid,
 ): Promise<RunningApi> {
   const config = testConfig({ BOOKING_STRATEGY: strategy, ...env });
   // One client for the gate and the limiter, as the server has.
@@ -60,6 +62,8 @@ export async function startApi(
     strategy === 'admission' || overrides.rateLimiter === undefined
       ? new Redis(config.redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: 1 })
       : undefined;
+  // Tests stop Redis on purpose: its errors reach the callers through their commands.
+  redis?.on('error', () => {});
   const registry = new Registry();
   const grid = testGrid(strategy, {
     database: { connectionString: config.databaseUrl, max: TEST_POOL_SIZE },
@@ -85,7 +89,7 @@ export async function startApi(
   return serveApp(
     {
       config,
-      grid,
+      grid: wrapGrid(grid),
       registry,
       logger: pino({ level: 'silent' }),
       rateLimiter,

@@ -1,7 +1,7 @@
 // What the API tests need beyond the app itself: a view of SeatGrid's tables, and a
 // redis-server of a test file's own to pause or kill. Each is closed when its file ends.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { after } from 'node:test';
 import { createScratchDatabase, openStoreView, type ScratchDatabase, type StoreView } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
@@ -29,6 +29,8 @@ export interface PrivateRedis {
   readonly url: string;
   /** SIGKILL. */
   stop(): void;
+  /** SIGKILL, then a fresh, empty server on the same port; resolves once it answers. */
+  restart(): Promise<void>;
 }
 
 /**
@@ -37,18 +39,35 @@ export interface PrivateRedis {
  */
 export async function startPrivateRedis(extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   const port = await sparePort();
-  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
-    stdio: 'ignore',
-  });
-  redisServers.push(server);
-  const probe = new Redis(port, '127.0.0.1', { retryStrategy: () => 50 });
-  probe.on('error', () => {}); // refused until the server is up: polled below
-  try {
-    await waitFor(`redis-server on port ${port}`, async () => (await probe.ping().catch(() => '')) === 'PONG', 10_000);
-  } finally {
-    probe.disconnect();
-  }
-  return { port, url: `redis://127.0.0.1:${port}`, stop: () => server.kill('SIGKILL') };
+  let server: ChildProcess | undefined;
+  const stop = () => {
+    server?.kill('SIGKILL');
+  };
+  const start = async () => {
+    const exited = server === undefined || server.exitCode !== null || server.signalCode !== null;
+    if (!exited) await new Promise((resolve) => server?.once('exit', resolve));
+    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], {
+      stdio: 'ignore',
+    });
+    redisServers.push(server);
+    const probe = new Redis(port, '127.0.0.1', { retryStrategy: () => 50 });
+    probe.on('error', () => {}); // refused until the server is up: polled below
+    try {
+      await waitFor(`redis-server on port ${port}`, async () => (await probe.ping().catch(() => '')) === 'PONG', 10_000);
+    } finally {
+      probe.disconnect();
+    }
+  };
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    stop,
+    async restart() {
+      stop();
+      await start();
+    },
+  };
 }
 
 /** A database of this test file's own on the test server, dropped when the file ends (after every view closed). */
@@ -70,6 +89,9 @@ export function localRedisCluster(): string {
 export interface FreshAnswer {
   readonly status: number;
   readonly body: Record<string, unknown>;
+  readonly headers: IncomingHttpHeaders;
+  /** The body as sent. */
+  readonly text: string;
 }
 
 /**
@@ -83,7 +105,9 @@ export function freshRequest(
   headers: Record<string, string> = {},
   body?: unknown,
 ): Promise<FreshAnswer> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
+  // A Buffer, not a string: Node writes the head together with a string body in the body's
+  // encoding (UTF-8), which would re-encode header bytes given as Latin-1 characters.
+  const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body), 'utf8');
   return new Promise((resolve, reject) => {
     const req = request(
       new URL(path, baseUrl),
@@ -97,7 +121,12 @@ export function freshRequest(
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : { text } }),
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text.startsWith('{') ? (JSON.parse(text) as Record<string, unknown>) : { text },
+            headers: res.headers,
+            text,
+          }),
         );
       },
     );

@@ -117,7 +117,8 @@ export async function pickBestSeats(
   const free: FreeSeat[] = [];
   let best: BestSeats | undefined;
   for (let read = 0, upTo = Math.min(FIRST_ROWS_READ, event.rows); read < event.rows; read = upTo, upTo = Math.min(upTo * 4, event.rows)) {
-    free.push(...(await readFreeRows(tx, event, read, upTo)));
+    // One push a seat: a spread of hundreds of thousands of rows overflows the call stack.
+    for (const seat of await readFreeRows(tx, event, read, upTo)) free.push(seat);
     const mask = freeMask(
       upTo * event.cols,
       free.map((seat) => seat.seat_index),
