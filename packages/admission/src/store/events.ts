@@ -123,13 +123,17 @@ export async function findEvent({ db }: Executor, shard: number, eventId: string
  * read from the seats themselves (the truth of who holds what), and its waitlist.
  */
 export async function eventSnapshot(store: Executor, event: EventInfo): Promise<EventSnapshot> {
-  const rows = await store.db
-    .selectFrom('seats')
-    .innerJoin('holds', 'holds.id', 'seats.hold_id')
-    .select(['seats.seat_index', 'holds.id', 'holds.user_id', 'seats.state', 'seats.held_until'])
-    .where('seats.event_id', '=', event.eventId)
-    .where((eb) => eb.or([eb('seats.state', '=', 'sold'), eb('seats.held_until', '>', sql<Date>`now()`)]))
-    .orderBy('seats.seat_index')
+  // Two index-driven reads (seats_sold, seats_held_until): the taken seats, never every seat.
+  const taken = () =>
+    store.db
+      .selectFrom('seats')
+      .innerJoin('holds', 'holds.id', 'seats.hold_id')
+      .select(['seats.seat_index', 'holds.id', 'holds.user_id', 'seats.state', 'seats.held_until'])
+      .where('seats.event_id', '=', event.eventId);
+  const rows = await taken()
+    .where('seats.state', '=', 'sold')
+    .unionAll(taken().where('seats.state', '=', 'held').where('seats.held_until', '>', sql<Date>`now()`))
+    .orderBy('seat_index')
     .execute();
   const holds = new Map<string, { userId: string; status: 'held' | 'sold'; expiresAt?: Date; seats: number[] }>();
   for (const row of rows) {

@@ -11,6 +11,7 @@ import { waitlist } from './migrations/2026-12-01T1300-waitlist.js';
 import { waitingRoom } from './migrations/2026-12-01T1400-waiting-room.js';
 import { idempotencyByEvent } from './migrations/2026-12-01T1500-idempotency-by-event.js';
 import { eventShards } from './migrations/2026-12-01T1600-event-shards.js';
+import { soldSeatsIndex } from './migrations/2026-12-01T1700-sold-seats-index.js';
 
 export const MIGRATION_TABLE = 'seatgrid_migrations';
 export const MIGRATION_LOCK_TABLE = 'seatgrid_migrations_lock';
@@ -27,6 +28,7 @@ function migrationsFor(schema: string): Record<string, Migration> {
     '2026-12-01T1400-waiting-room': waitingRoom(schema),
     '2026-12-01T1500-idempotency-by-event': idempotencyByEvent(schema),
     '2026-12-01T1600-event-shards': eventShards(schema),
+    '2026-12-01T1700-sold-seats-index': soldSeatsIndex(schema),
   };
 }
 
