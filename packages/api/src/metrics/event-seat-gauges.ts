@@ -50,7 +50,7 @@ export class EventSeatGauges {
           labelNames: ['event'],
           registers: [registry],
           async collect() {
-            const counts = await read();
+            const counts = (await read()) ?? [];
             this.reset();
             for (const c of counts) this.set({ event: c.eventId }, c.capacity);
           },
@@ -66,7 +66,7 @@ export class EventSeatGauges {
           labelNames: ['event', 'state'],
           registers: [registry],
           async collect() {
-            const counts = await read();
+            const counts = (await read()) ?? [];
             this.reset();
             for (const c of counts) {
               this.set({ event: c.eventId, state: 'available' }, c.available);
