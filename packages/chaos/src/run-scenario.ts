@@ -1,9 +1,10 @@
 import type { EventInfo } from '@seatgrid/admission';
-import { auditScenario, setAsideKnownIssues, violations, type KnownIssue, type ScenarioAudit, type Window } from './audit.ts';
+import { auditScenario, type ScenarioAudit, type Window } from './audit.ts';
 import { runBurst, type RequestRecord } from './burst.ts';
 import { requestStats, sentWithin, type RequestStats } from './fault-stats.ts';
 import type { ChaosHarness, HarnessShape } from './harness.ts';
 import { seededRandom } from './seeded-random.ts';
+import { setAsideKnownIssues, violations, type KnownIssue } from './verdict.ts';
 import { planBuyers, type Workload } from './workload.ts';
 
 /** What a fault can do and remember while its scenario runs. */
@@ -139,7 +140,7 @@ export async function runScenario(harness: ChaosHarness, plan: ScenarioPlan): Pr
       );
     },
   });
-  const { audit, tolerated } = setAsideKnownIssues(fullAudit, plan.fault.knownIssues ?? [], window);
+  const { audit, tolerated } = setAsideKnownIssues(fullAudit, plan.fault.knownIssues ?? [], window, context.notes);
   const found = [...violations(audit, window), ...((await plan.fault.check?.(context, { records, audit })) ?? [])];
   await plan.fault.after?.(context);
   return {
