@@ -3,6 +3,7 @@ import { gateScripts } from '@seatgrid/admission/gate';
 import { waitFor } from '@seatgrid/api/child';
 import { breakerGauge, redisOnlySeats } from './probes.ts';
 import type { Fault, Heal } from './run-scenario.ts';
+import { redisFailover, workerKilled } from './scale-faults.ts';
 import { EXPIRY_GRACE_MS } from './settle.ts';
 
 /**
@@ -319,6 +320,8 @@ export const faults: readonly Fault[] = [
   oneBreakerOpen,
   expiryRacesConfirm,
   evictingRedis,
+  workerKilled,
+  redisFailover,
 ];
 
 export function faultNamed(name: string): Fault {
