@@ -74,6 +74,58 @@ test('WORKERS=2: two processes serve one port, /metrics sums them, a killed work
   assert.ok(messages.includes('every worker stopped'));
 });
 
+// node:cluster's round-robin (the default) passes each new connection to a worker as a raw
+// handle and keeps it until the worker says it took it; a worker that dies first never says,
+// and the connection stays open in the primary, its client waiting. Known, not fixed yet: the
+// fixes change how connections reach the workers (see the chaos worker-killed scenario).
+test('workers SIGKILLed under load: every request is answered or loses its connection, none is left hanging', {
+  todo: "node:cluster's round-robin leaves a connection handed to a dying worker open",
+}, async () => {
+  const server = await startApiChild({ ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'info', WORKERS: '2', RATE_LIMIT_IP_PER_SECOND: '0' });
+  servers.push(server);
+  await until('both workers to listen', async () => logsOf(server).find((line) => line.msg === 'every worker listening'));
+  const created = await freshRequest(
+    server.baseUrl,
+    'POST',
+    '/events',
+    { authorization: `Bearer ${ADMIN}` },
+    { name: 'kills', rows: 1, cols: 4 },
+  );
+  const path = `/events/${created.body.id as string}`;
+
+  // Fresh connections all along: a connection being handed to a worker as it dies is the case.
+  const outcomes = { answered: 0, failed: 0, hung: 0 };
+  const HUNG_MS = 8_000;
+  let loading = true;
+  const one = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<'hung'>((resolve) => (timer = setTimeout(() => resolve('hung'), HUNG_MS)));
+    const answer = freshRequest(server.baseUrl, 'GET', path).then(
+      (res) => (res.status === 200 ? 'answered' : 'failed'),
+      () => 'failed' as const,
+    );
+    outcomes[await Promise.race([answer, hung])]++;
+    clearTimeout(timer);
+  };
+  const load = Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (loading) await one();
+    }),
+  );
+  for (let kill = 1; kill <= 3; kill++) {
+    const victim = logsOf(server).findLast((line) => line.msg === 'listening')?.pid;
+    process.kill(victim as number, 'SIGKILL');
+    // Its replacement is worker 2 + kill: the next kill needs two listening workers again.
+    await until(`replacement ${kill} to listen`, async () =>
+      logsOf(server).find((line) => line.msg === 'listening' && line.worker === 2 + kill),
+    );
+  }
+  loading = false;
+  await load;
+  assert.equal(outcomes.hung, 0, `requests left hanging: ${JSON.stringify(outcomes)}`);
+  assert.ok(outcomes.answered > 0);
+});
+
 test('a worker that cannot start stops the whole server (exit 1) rather than forking forever', async () => {
   const child = spawn(process.execPath, [API_SERVER_SCRIPT], {
     // Nothing listens on port 9: every worker fails its migration.
