@@ -173,8 +173,16 @@ export const redisFailover: Fault = {
     const base = harness.node(0).api.baseUrl;
     const key = eventKeys(defaultGateSettings.keyPrefix, event.eventId)[0] as string;
     const master = await cluster.masterOf(key);
-    const metrics = await metricsText(base);
-    if (metrics !== undefined) metricsAtInjection.set(notes, metrics);
+    await waitFor(
+      "the API's metrics",
+      async () => {
+        const metrics = await metricsText(base);
+        if (metrics !== undefined) metricsAtInjection.set(notes, metrics);
+        return metrics !== undefined;
+      },
+      10_000,
+      100,
+    );
     notes.killedPort = master.port;
     await cluster.kill(master.port);
     const killedAt = Date.now();
