@@ -58,7 +58,7 @@ export class ChaosHarness {
   readonly store: StoreView;
   /** The gate on a direct Redis connection: reads the seat map Redis has. */
   readonly gate: Gate;
-  readonly settings: { readonly reconcileIntervalMs: number; readonly breakerTimeoutMs: number; readonly workers: number };
+  readonly settings: { readonly reconcileIntervalMs: number; readonly breakerTimeoutMs: number };
   readonly #redis: PrivateRedis | PrivateRedisCluster;
 
   private constructor(
@@ -66,7 +66,7 @@ export class ChaosHarness {
     redis: PrivateRedis | PrivateRedisCluster,
     nodes: ApiNode[],
     store: StoreView,
-    settings: { reconcileIntervalMs: number; breakerTimeoutMs: number; workers: number },
+    settings: { reconcileIntervalMs: number; breakerTimeoutMs: number },
   ) {
     this.runId = runId;
     this.#redis = redis;
@@ -95,7 +95,12 @@ export class ChaosHarness {
     const workers = options.workers ?? 1;
     const store = openStoreView(databaseUrl);
     await store.grid.migrate();
-    const redis = options.redisCluster === true ? await PrivateRedisCluster.start() : await PrivateRedis.start();
+    const redis = await (options.redisCluster === true ? PrivateRedisCluster.start() : PrivateRedis.start()).catch(
+      async (error: unknown) => {
+        await store.close();
+        throw error;
+      },
+    );
     const env: Record<string, string> = {
       ...options.env,
       ...(workers > 1 ? { WORKERS: String(workers), LOG_LEVEL: 'info' } : {}),
@@ -141,7 +146,6 @@ export class ChaosHarness {
     return new ChaosHarness(runId, redis, nodes, store, {
       reconcileIntervalMs: Number(settings.RECONCILE_INTERVAL_MS),
       breakerTimeoutMs: Number(settings.BREAKER_TIMEOUT_MS),
-      workers,
     });
   }
 
