@@ -15,7 +15,8 @@ export const chaosApiDefaults: Readonly<Record<string, string>> = Object.freeze(
 });
 
 export interface ChaosApiOptions {
-  readonly redisUrl: string;
+  /** The Redis to use; none when `env` names a cluster (REDIS_CLUSTER_NODES). */
+  readonly redisUrl?: string;
   readonly databaseUrl: string;
   readonly adminToken: string;
   /** More environment (BREAKER_TIMEOUT_MS, RECONCILE_INTERVAL_MS, ...), over the chaos defaults. */
@@ -31,7 +32,7 @@ export function startChaosApi(options: ChaosApiOptions): Promise<ChildServer> {
   const env = {
     ...chaosApiDefaults,
     ...options.env,
-    REDIS_URL: options.redisUrl,
+    ...(options.redisUrl === undefined ? {} : { REDIS_URL: options.redisUrl }),
     DATABASE_URL: options.databaseUrl,
     ADMIN_TOKEN: options.adminToken,
   };

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { gateScripts } from '@seatgrid/admission/gate';
 import { waitFor } from '@seatgrid/api/child';
-import type { Fault, FaultContext, Heal } from './run-scenario.ts';
+import { breakerGauge, redisOnlySeats } from './probes.ts';
+import type { Fault, Heal } from './run-scenario.ts';
+import { redisFailover, workerKilled } from './scale-faults.ts';
 import { EXPIRY_GRACE_MS } from './settle.ts';
 
 /**
@@ -37,25 +39,6 @@ const claimScriptShas = new Set([sha1(gateScripts['claim-seats'].lua), sha1(gate
 /** An EVALSHA of one of the claim scripts (ioredis sends EVAL only after a NOSCRIPT). */
 function isClaimCommand(words: readonly string[]): boolean {
   return words[0]?.toUpperCase() === 'EVALSHA' && claimScriptShas.has(words[1] ?? '');
-}
-
-/** The breaker state an API reports in its metrics: 0 closed, 1 half-open, 2 open. */
-async function breakerGauge(baseUrl: string): Promise<number | undefined> {
-  const text = await fetch(`${baseUrl}/metrics`, { signal: AbortSignal.timeout(2_000) }).then(
-    (res) => res.text(),
-    () => '',
-  );
-  const line = text.split('\n').find((l) => l.startsWith('seatgrid_breaker_state '));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-}
-
-/** Seats taken in Redis that PostgreSQL has free, right now. */
-async function redisOnlySeats(context: FaultContext): Promise<number> {
-  const redis = (await context.harness.gate.seatMap(context.event.eventId)).states;
-  const postgres = await context.harness.store.grid.storedSeatStates(context.event.eventId);
-  let count = 0;
-  for (let i = 0; i < postgres.length; i++) if (redis[i] !== '.' && postgres[i] === '.') count++;
-  return count;
 }
 
 /** The control: the same burst with no fault, for comparing what the faults cost. */
@@ -106,7 +89,7 @@ export const redisLatency: Fault = {
   name: 'redis-latency',
   summary: '2 s of latency on every Redis connection, the breaker timing out at 300 ms',
   async inject({ harness }) {
-    for (const node of harness.nodes) node.redisProxy.setLatency(2_000);
+    for (const node of harness.nodes) harness.redisProxy(node.index).setLatency(2_000);
     return async () => harness.healNetwork();
   },
 };
@@ -115,7 +98,7 @@ export const replyCut: Fault = {
   name: 'reply-cut',
   summary: 'claim replies cut after 5 bytes (the script ran, the reply is lost; ioredis resends the command)',
   async inject({ harness, notes }) {
-    const proxy = harness.node(0).redisProxy;
+    const proxy = harness.redisProxy(0);
     notes.cuts = 0;
     let armed = true;
     const arm = (): void => {
@@ -205,7 +188,7 @@ export const oneBreakerOpen: Fault = {
   instances: 2,
   async inject({ harness, event, notes }) {
     const sick = harness.node(1);
-    sick.redisProxy.setLatency(2_000);
+    harness.redisProxy(sick.index).setLatency(2_000);
     notes.breakerOpened = false;
     // The breaker opens on a share of failures over its rolling window, so a quiet API with a
     // healthy history may take long: seat-map reads (through the breaker, read-only) add them.
@@ -229,7 +212,7 @@ export const oneBreakerOpen: Fault = {
       .then(() => (notes.breakerOpened = true))
       .catch(() => undefined);
     notes.otherBreaker = (await breakerGauge(harness.node(0).api.baseUrl)) ?? -1;
-    return async () => sick.redisProxy.heal();
+    return async () => harness.redisProxy(sick.index).heal();
   },
   async check({ notes }) {
     const found: string[] = [];
@@ -337,6 +320,8 @@ export const faults: readonly Fault[] = [
   oneBreakerOpen,
   expiryRacesConfirm,
   evictingRedis,
+  workerKilled,
+  redisFailover,
 ];
 
 export function faultNamed(name: string): Fault {

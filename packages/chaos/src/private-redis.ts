@@ -1,15 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sparePort, waitFor } from '@seatgrid/api/child';
 import { Redis } from 'ioredis';
-
-/** Children still running when this process exits are killed, so a crashed run leaves no server behind. */
-const living = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of living) child.kill('SIGKILL');
-});
+import { killOwned, spawnOwned } from './owned-processes.ts';
 
 /**
  * A redis-server of our own on a spare loopback port, free to be killed, flushed, paused or
@@ -56,10 +51,7 @@ export class PrivateRedis {
     const child = this.#process;
     if (child === undefined) return;
     this.#process = undefined;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-    living.delete(child);
+    await killOwned(child);
   }
 
   /** Starts again on the same port from the append-only file (what it had fsynced). */
@@ -106,29 +98,22 @@ export class PrivateRedis {
   }
 
   async #spawn(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        this.#dir,
-        '--save',
-        '',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--maxmemory-policy',
-        'noeviction',
-      ],
-      { stdio: 'ignore' },
-    );
-    living.add(child);
-    child.once('exit', () => living.delete(child));
-    this.#process = child;
+    this.#process = spawnOwned('redis-server', [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.#dir,
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+    ]);
     await waitFor(`redis-server on port ${this.port}`, async () => (await this.admin.ping().catch(() => '')) === 'PONG', 10_000);
   }
 }

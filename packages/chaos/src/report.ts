@@ -37,7 +37,7 @@ export function auditTable(results: readonly ScenarioResult[]): string {
       String(r.overall.conflicts),
       String(r.overall.unavailable),
       String(r.overall.other),
-      String(r.audit.unanswered),
+      String(r.audit.unanswered.length),
       String(r.audit.oversold),
       String(r.audit.leaked + r.audit.missing),
       String(r.audit.partial),

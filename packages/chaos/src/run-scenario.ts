@@ -1,9 +1,10 @@
 import type { EventInfo } from '@seatgrid/admission';
-import { auditScenario, setAsideKnownIssues, violations, type KnownIssue, type ScenarioAudit, type Window } from './audit.ts';
+import { auditScenario, type ScenarioAudit, type Window } from './audit.ts';
 import { runBurst, type RequestRecord } from './burst.ts';
 import { requestStats, sentWithin, type RequestStats } from './fault-stats.ts';
-import type { ChaosHarness } from './harness.ts';
+import type { ChaosHarness, HarnessShape } from './harness.ts';
 import { seededRandom } from './seeded-random.ts';
+import { setAsideKnownIssues, violations, type KnownIssue } from './verdict.ts';
 import { planBuyers, type Workload } from './workload.ts';
 
 /** What a fault can do and remember while its scenario runs. */
@@ -15,6 +16,8 @@ export interface FaultContext {
   /** Kills / restarts an API instance, keeping the down window for the audit. */
   killApi(index: number): Promise<void>;
   restartApi(index: number): Promise<void>;
+  /** Connections to API `index` may be lost over `window` (one of its workers killed on purpose): the audit allows that then. */
+  expectLostConnections(index: number, window: Window): void;
 }
 
 /** Undoes a fault. */
@@ -26,6 +29,8 @@ export interface Fault {
   readonly summary: string;
   /** API instances it needs (default 1). */
   readonly instances?: number;
+  /** A harness of its own shape (workers, a Redis Cluster); none: the standard one. */
+  readonly harness?: HarnessShape;
   /** How the burst differs for this fault (e.g. bookings only), and the grid if it needs its own. */
   readonly workload?: Partial<Workload>;
   readonly grid?: { readonly rows: number; readonly cols: number };
@@ -96,6 +101,9 @@ export async function runScenario(harness: ChaosHarness, plan: ScenarioPlan): Pr
       apiDown.push({ api: index, from, to: Date.now() });
       downSince.delete(index);
     },
+    expectLostConnections: (index, window) => {
+      apiDown.push({ api: index, ...window });
+    },
   };
   await harness.waitHealthy(event.eventId);
   await plan.fault.prepare?.(context);
@@ -132,7 +140,7 @@ export async function runScenario(harness: ChaosHarness, plan: ScenarioPlan): Pr
       );
     },
   });
-  const { audit, tolerated } = setAsideKnownIssues(fullAudit, plan.fault.knownIssues ?? [], window);
+  const { audit, tolerated } = setAsideKnownIssues(fullAudit, plan.fault.knownIssues ?? [], window, context.notes);
   const found = [...violations(audit, window), ...((await plan.fault.check?.(context, { records, audit })) ?? [])];
   await plan.fault.after?.(context);
   return {

@@ -45,7 +45,9 @@ interface Answer {
 
 test('a 1,000 x 1,000 event reloaded over a slow Redis: claims wait, then 503 with Retry-After; no fallback, one load', async (t) => {
   const h = harness();
-  const { api, redisProxy } = h.node(0);
+  const { api, redisProxy: proxy } = h.node(0);
+  assert.ok(proxy !== undefined, 'this harness puts a fault proxy in front of Redis');
+  const redisProxy = proxy;
   const base = api.baseUrl;
   const metrics = async () => (await fetch(`${base}/metrics`)).text();
   const claim = async (userId: string, row: number, col: number): Promise<Answer> => {
