@@ -77,7 +77,7 @@ for port in "${ports[@]}"; do
   dir=$(dir_of "$port")
   rm -rf "$dir" && mkdir -p "$dir"
   redis-server --bind 127.0.0.1 --port "$port" --daemonize yes --save "" --appendonly no \
-    --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout "$NODE_TIMEOUT_MS" \
+    --repl-diskless-sync-delay 0 --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout "$NODE_TIMEOUT_MS" \
     --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" ||
     die "redis-server failed on $port (log: $dir/redis.log)"
 done
@@ -101,5 +101,18 @@ for ((s = 0; s < WAIT_S * 10; s++)); do
   sleep 0.1
 done
 ((ok)) || die "the cluster did not settle within ${WAIT_S}s"
+# A replica that never synced refuses to take over from its master: wait for every link.
+if ((REPLICAS > 0)); then
+  for ((s = 0; s < WAIT_S * 10; s++)); do
+    synced=1
+    for port in "${ports[@]}"; do
+      info=$(redis-cli -p "$port" info replication 2>/dev/null | tr -d '\r')
+      if grep -q '^role:slave' <<<"$info" && ! grep -q '^master_link_status:up' <<<"$info"; then synced=0; fi
+    done
+    ((synced)) && break
+    sleep 0.1
+  done
+  ((synced)) || die "the replicas did not sync within ${WAIT_S}s"
+fi
 log "cluster ok: $nodes"
 printf "export REDIS_CLUSTER_NODES='%s'\n" "$nodes" >&3

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { IdempotencyInFlightError, type AdmissionSeatGrid, type ClaimGranted, type ClaimResult, type EventInfo } from '@seatgrid/admission';
@@ -24,6 +24,12 @@ import {
   type QueryCounter,
 } from './support.ts';
 
+/** The grids a test made: closed when it ends, so the file never holds more than a test's connections. */
+const madeInTest: AdmissionSeatGrid[] = [];
+afterEach(async () => {
+  await Promise.all(madeInTest.splice(0).map((grid) => grid.close()));
+});
+
 /**
  * An admission grid on its own Redis client for `url`, with a private registry. With a
  * counter, on a Kysely of the test's own that counts every statement the grid sends.
@@ -36,6 +42,7 @@ async function admissionOn(url: string, overrides: GridOptions = {}, counter?: Q
     ...(counter === undefined ? {} : { database: { kysely: openKysely<unknown>({ counter, max: 5 }) } }),
     ...overrides,
   });
+  madeInTest.push(grid);
   return { grid, registry };
 }
 

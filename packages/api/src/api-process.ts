@@ -26,6 +26,9 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
   if (tracing !== undefined) logger.info({ endpoint: config.otlpEndpoint }, 'tracing: claim spans go to the OTLP endpoint');
   // Process memory, event-loop lag and GC beside seatgrid_*: what a soak (and an operator) watches.
   collectDefaultMetrics({ register });
+  // A worker answers the primary's metric requests from the start: the sum over the workers
+  // waits for every one of them, including one still migrating or loading.
+  const metricsText = cluster.isWorker ? workerMetrics(register) : undefined;
 
   // One Redis connection for everything the API keeps in Redis (the gate, the rate limits);
   // with every limit at 0 and a PostgreSQL strategy, none at all.
@@ -54,7 +57,7 @@ export async function serveApi(config: ApiConfig, logger: Logger): Promise<void>
     config,
     grid,
     registry: register,
-    ...(cluster.isWorker ? { metricsText: workerMetrics(register) } : {}),
+    ...(metricsText === undefined ? {} : { metricsText }),
     logger,
     rateLimiter,
     payment: mockPayment(config.paymentSuccessRate, config.paymentDelayMs),

@@ -1,12 +1,12 @@
 import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { removeEvent } from '../bench-events.ts';
-import { cpuPerRequest, readCpu } from '../cpu-meter.ts';
+import { readCpu } from '../cpu-meter.ts';
 import { createEventOverHttp, scrapeCounters, type EventBody } from './api-client.ts';
 import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, startApi } from './api-server.ts';
-import { auditRun, goodputViolations, violations } from './audit.ts';
+import { auditRun } from './audit.ts';
 import { pgStatsDelta, readPgDatabaseStats } from './pg-stats.ts';
 import { RequestLog } from './request-log.ts';
-import { CORRECT_STRATEGIES, type RunContext, type RunResult } from './run-scenario.ts';
+import { runResultOf, type RunContext, type RunResult } from './run-scenario.ts';
 import type { Scenario } from './scenarios.ts';
 
 const QUERIES = 'seatgrid_pg_queries_total';
@@ -82,37 +82,23 @@ export async function runDriven(
 
     const phases = log.phases(label);
     const claims = { ...log.total(label, driven.claimPhases), stoppedByTimeLimit: driven.stoppedByTimeLimit };
-    const requests = phases.reduce((sum, p) => sum + p.requests, 0);
-    const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
-    const cpu = cpuPerRequest(cpuBefore, cpuAfter, requests);
     const result: RunResult = {
-      scenario: scenario.name,
-      strategy,
-      eventId,
-      requests,
-      durationSec: claims.durationSec,
-      throughput: claims.throughput,
-      byStatus: claims.byStatus,
-      latency: claims.latency,
-      byOutcome: claims.byOutcome,
-      phases,
-      pgQueries,
-      pgTransactions: (countersAfter[TRANSACTIONS] ?? 0) - (countersBefore[TRANSACTIONS] ?? 0),
-      pgQueriesPerRequest: requests === 0 ? 0 : pgQueries / requests,
-      pgQueriesPerSoldSeat: audit.seatsSold === 0 ? null : pgQueries / audit.seatsSold,
-      pgServer,
-      seatsSold: audit.seatsSold,
-      seatsHeld: audit.seatsHeld,
-      capacity: scenario.rows * scenario.cols,
-      audit,
-      mustSell: driven.mustSell,
-      violations: [...violations(audit), ...goodputViolations(driven.mustSell, audit.seatsSold), ...own.violations],
-      mustBeCorrect: CORRECT_STRATEGIES.includes(strategy),
-      timeLimitSec: scenario.timeLimitSec ?? ctx.timeLimitSec,
-      apiCpuUsPerRequest: cpu.processUsPerRequest,
-      redisCpuUsPerRequest: cpu.redisUsPerRequest,
+      ...runResultOf({
+        scenario,
+        strategy,
+        eventId,
+        phases,
+        claims,
+        pg: { before: countersBefore, after: countersAfter, server: pgServer },
+        cpu: { before: cpuBefore, after: cpuAfter },
+        audit,
+        mustSell: driven.mustSell,
+        moreViolations: own.violations,
+        timeLimitSec: scenario.timeLimitSec ?? ctx.timeLimitSec,
+      }),
       notes: own.notes,
     };
+    const { requests } = result;
     for (const note of own.notes) ctx.progress(`${label}: ${note}`);
     ctx.progress(
       `${label}: ${requests} requests, sold ${audit.seatsSold}/${result.capacity}, audit ${result.violations.length === 0 ? 'clean' : result.violations.join(', ')}`,

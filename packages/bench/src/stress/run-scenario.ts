@@ -3,7 +3,7 @@ import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import type { StoreView } from '@seatgrid/admission/testing';
 import type { Redis } from 'ioredis';
 import { removeEvent } from '../bench-events.ts';
-import { readCpu, cpuPerRequest } from '../cpu-meter.ts';
+import { readCpu, cpuPerRequest, type CpuReading } from '../cpu-meter.ts';
 import { createEventOverHttp, scrapeCounters, sellOut } from './api-client.ts';
 import { auditRun, goodputViolations, seatsOwed, violations, type StressAudit } from './audit.ts';
 import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from './api-server.ts';
@@ -109,7 +109,6 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       ...(scenario.holdTtlSeconds === undefined ? {} : { holdTtlSeconds: scenario.holdTtlSeconds }),
     });
     eventId = event.eventId;
-    const capacity = scenario.rows * scenario.cols;
     if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, event.eventId, scenario.rows, scenario.cols);
     progress(
       `${label}: API pid ${api.pid} at ${api.baseUrl}, event ${event.eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`,
@@ -158,47 +157,80 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     await new Promise((r) => setTimeout(r, 300));
     const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.store.db));
 
-    const requests = phases.reduce((sum, p) => sum + p.requests, 0);
-    const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
-    const mustBeCorrect = CORRECT_STRATEGIES.includes(strategy);
     const mustSell = seatsOwed(scenario, strategy, claims);
-    const cpu = cpuPerRequest(cpuBefore, cpuAfter, requests);
-    const result: RunResult = {
-      scenario: scenario.name,
+    const result = runResultOf({
+      scenario,
       strategy,
       eventId: event.eventId,
-      requests,
-      durationSec: claims.durationSec,
-      throughput: claims.throughput,
-      byStatus: claims.byStatus,
-      latency: claims.latency,
-      byOutcome: claims.byOutcome,
       phases,
-      pgQueries,
-      pgTransactions: (countersAfter[TRANSACTIONS] ?? 0) - (countersBefore[TRANSACTIONS] ?? 0),
-      pgQueriesPerRequest: requests === 0 ? 0 : pgQueries / requests,
-      pgQueriesPerSoldSeat: audit.seatsSold === 0 ? null : pgQueries / audit.seatsSold,
-      pgServer,
-      seatsSold: audit.seatsSold,
-      seatsHeld: audit.seatsHeld,
-      capacity,
+      claims,
+      pg: { before: countersBefore, after: countersAfter, server: pgServer },
+      cpu: { before: cpuBefore, after: cpuAfter },
       audit,
       mustSell,
-      violations: [...violations(audit), ...goodputViolations(mustSell, audit.seatsSold)],
-      mustBeCorrect,
       timeLimitSec,
-      apiCpuUsPerRequest: cpu.processUsPerRequest,
-      redisCpuUsPerRequest: cpu.redisUsPerRequest,
-    };
+    });
     progress(
-      `${label}: ${claims.throughput.toFixed(0)} req/s, API ${cpu.processUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, sold ${audit.seatsSold}/${capacity}, ` +
-        `${pgQueries} PG queries, audit ${result.violations.length === 0 ? 'clean' : result.violations.join(', ')}`,
+      `${label}: ${claims.throughput.toFixed(0)} req/s, API ${result.apiCpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, sold ${audit.seatsSold}/${result.capacity}, ` +
+        `${result.pgQueries} PG queries, audit ${result.violations.length === 0 ? 'clean' : result.violations.join(', ')}`,
     );
     return result;
   } finally {
     if (!stopped) await api.stop();
     if (!ctx.keepEvents && eventId !== undefined) await removeEvent(ctx.store, ctx.redis, eventId);
   }
+}
+
+/** What one run measured, for runResultOf. */
+export interface RunMeasurements {
+  readonly scenario: Scenario;
+  readonly strategy: ComparisonStrategyName;
+  readonly eventId: string;
+  /** Every load phase; the figures of the result are those of `claims`. */
+  readonly phases: readonly LoadResult[];
+  readonly claims: Pick<LoadResult, 'durationSec' | 'throughput' | 'byStatus' | 'latency' | 'byOutcome'>;
+  /** The API's PostgreSQL counters (seatgrid_pg_*) before and after, and the server's own delta. */
+  readonly pg: { readonly before: Record<string, number>; readonly after: Record<string, number>; readonly server: PgDatabaseStats };
+  readonly cpu: { readonly before: CpuReading; readonly after: CpuReading };
+  readonly audit: StressAudit;
+  readonly mustSell: number | null;
+  /** Violations of the scenario's own, beside the audit's and goodput's. */
+  readonly moreViolations?: readonly string[];
+  readonly timeLimitSec: number;
+}
+
+/** A run's result from what it measured: the same figures and verdicts for every kind of run. */
+export function runResultOf(m: RunMeasurements): RunResult {
+  const requests = m.phases.reduce((sum, p) => sum + p.requests, 0);
+  const pgQueries = (m.pg.after[QUERIES] ?? 0) - (m.pg.before[QUERIES] ?? 0);
+  const cpu = cpuPerRequest(m.cpu.before, m.cpu.after, requests);
+  return {
+    scenario: m.scenario.name,
+    strategy: m.strategy,
+    eventId: m.eventId,
+    requests,
+    durationSec: m.claims.durationSec,
+    throughput: m.claims.throughput,
+    byStatus: m.claims.byStatus,
+    latency: m.claims.latency,
+    byOutcome: m.claims.byOutcome,
+    phases: m.phases,
+    pgQueries,
+    pgTransactions: (m.pg.after[TRANSACTIONS] ?? 0) - (m.pg.before[TRANSACTIONS] ?? 0),
+    pgQueriesPerRequest: requests === 0 ? 0 : pgQueries / requests,
+    pgQueriesPerSoldSeat: m.audit.seatsSold === 0 ? null : pgQueries / m.audit.seatsSold,
+    pgServer: m.pg.server,
+    seatsSold: m.audit.seatsSold,
+    seatsHeld: m.audit.seatsHeld,
+    capacity: m.scenario.rows * m.scenario.cols,
+    audit: m.audit,
+    mustSell: m.mustSell,
+    violations: [...violations(m.audit), ...goodputViolations(m.mustSell, m.audit.seatsSold), ...(m.moreViolations ?? [])],
+    mustBeCorrect: CORRECT_STRATEGIES.includes(m.strategy),
+    timeLimitSec: m.timeLimitSec,
+    apiCpuUsPerRequest: cpu.processUsPerRequest,
+    redisCpuUsPerRequest: cpu.redisUsPerRequest,
+  };
 }
 
 /** Two-phase, second step: a share of the holders confirm (mock payment), the rest walk away. */
