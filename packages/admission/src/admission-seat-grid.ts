@@ -78,7 +78,7 @@ export class AdmissionSeatGrid extends GridCore {
       onWritten: (eventId, news) => {
         if (news.kind === 'skip') return;
         metrics.waitlistNews(news.kind === 'offer' ? 'offered' : closedNames[news.status]);
-        void this.gate.waitlistLength(eventId).then(
+        void this.gate.waitlist.length(eventId).then(
           (waiting) => metrics.waitlistWaiting(eventId, waiting),
           () => {},
         );
@@ -129,9 +129,9 @@ export class AdmissionSeatGrid extends GridCore {
       withLease: (eventId, work) => this.gate.withLease(eventId, 'reconcile', settings.reconciler.intervalMs, work),
       heldGraceMs: settings.gate.expiryGraceMs,
       inTransit: (eventId) => inTransit.settled(eventId),
-      poolSeats: (eventId) => this.gate.waitlistPool(eventId),
+      poolSeats: (eventId) => this.gate.waitlist.pool(eventId),
       waitingEntries: async (eventId) => ({
-        redis: await this.gate.waitlistLength(eventId),
+        redis: await this.gate.waitlist.length(eventId),
         postgres: await waitingCount(shards.at((await events.get(eventId)).shard), eventId),
       }),
       onDrift: (drift) => {

@@ -617,7 +617,7 @@ class Run {
       case 'join': {
         const userId = USERS[cmd.user] as string;
         const request = { userId, entryId: `wl${++this.#entryIds}`, quantity: cmd.quantity };
-        const engine = await capture(() => this.#admission.joinWaitlist({ eventId: this.#eventId, ...request }));
+        const engine = await capture(() => this.#admission.waitlist.join({ eventId: this.#eventId, ...request }));
         await this.#engineAnswered(index);
         this.#trace.push(`#${index} join ${JSON.stringify(request)} -> ${JSON.stringify(engine)}`);
         this.#count('join', engine);
@@ -629,7 +629,7 @@ class Run {
           cmd.entry.kind === 'known' && this.#entries.length > 0 ? this.#entries[cmd.entry.pick % this.#entries.length] : undefined;
         const entryId = known?.entryId ?? `no-such-entry-${++this.#unknownIds}`;
         const userId = cmd.actor === 'owner' ? (known?.userId ?? (USERS[0] as string)) : (USERS[cmd.actor] as string);
-        const engine = await this.#admission.leaveWaitlist({ eventId: this.#eventId, entryId, userId });
+        const engine = await this.#admission.waitlist.leave({ eventId: this.#eventId, entryId, userId });
         await this.#engineAnswered(index);
         this.#trace.push(`#${index} leave ${JSON.stringify({ entryId, userId })} -> ${JSON.stringify(engine)}`);
         this.#count('leave', { result: engine });
@@ -754,7 +754,7 @@ class Run {
       .map((e) => ({ ...e, status: statusName[e.status] }))
       .sort((a, b) => a.seq - b.seq);
     this.#same('the final waitlist entries', records, expected);
-    this.#same('the final pool', await this.#admission.waitlistPool(this.#eventId), [...this.#model.waitlist.pool]);
+    this.#same('the final pool', await this.#admission.waitlist.pool(this.#eventId), [...this.#model.waitlist.pool]);
   }
 }
 

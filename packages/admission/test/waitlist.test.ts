@@ -123,7 +123,7 @@ test('500 concurrent joins get one arrival order, and the seats freed go to them
       if (after !== undefined) assert.equal((await entry(grid, after.entryId)).position, 1, `entry seq ${next + 2} is next`);
     }
   }
-  assert.equal(await grid.gate.waitlistLength(eventId), 0);
+  assert.equal(await grid.gate.waitlist.length(eventId), 0);
   // The last ten offers are out; declined, their seats are free for anyone again.
   for (const e of line.slice(-10)) await grid.leaveWaitlist({ eventId, entryId: e.entryId, userId: e.userId });
   assert.equal((await grid.counters(eventId)).available, 10);
@@ -144,7 +144,7 @@ test('a head that does not fit is passed over at most 3 times, then freed seats 
   }
   // The fourth seat would fit e, but the head has been passed over three times: it gathers for the head.
   await cancelBooking(grid, eventId, bookings, 3);
-  assert.deepEqual(await grid.gate.waitlistPool(eventId), [3]);
+  assert.deepEqual(await grid.gate.waitlist.pool(eventId), [3]);
   assert.equal((await grid.seatMap(eventId)).states, 'HHHHSSSS');
   assert.equal((await entry(grid, (later[3] as { entryId: string }).entryId)).status, 'waiting');
   await strangerRefused(grid, eventId, 8, 'pooled');
@@ -160,7 +160,7 @@ test('a head that does not fit is passed over at most 3 times, then freed seats 
   await cancelBooking(grid, eventId, bookings, 5);
   const offered = await entryBecomes(grid, head.entryId, 'offered');
   assert.equal((await grid.findHold(offered.holdId as string))?.seats.length, 3);
-  assert.deepEqual(await grid.gate.waitlistPool(eventId), []);
+  assert.deepEqual(await grid.gate.waitlist.pool(eventId), []);
   // Its offer is a hold like any: confirmed, the entry is fulfilled.
   assert.ok((await grid.confirm({ eventId, userId: 'head', holdId: offered.holdId as string })).ok);
   await entryBecomes(grid, head.entryId, 'fulfilled');
@@ -182,7 +182,7 @@ test("seats freed beyond what one call may offer stay the waiters': a stranger n
   await strangerRefused(grid, eventId, 40, 'after a 40-seat cancel');
   for (const w of waiters) await entryBecomes(grid, w.entryId, 'offered');
   assert.equal((await grid.counters(eventId)).available, 0);
-  assert.deepEqual(await grid.gate.waitlistPool(eventId), []);
+  assert.deepEqual(await grid.gate.waitlist.pool(eventId), []);
 });
 
 test('an offer that expires passes to the next waiter; reads alone are enough to move it on', async () => {

@@ -123,7 +123,7 @@ export class ChangeFeeds {
     while (!feed.stopped) {
       let changes: SeatChange[];
       try {
-        changes = await this.#gate.waitForChanges(
+        changes = await this.#gate.changes.waitFor(
           feed.connection,
           feed.eventId,
           feed.lastVersion,
@@ -159,7 +159,7 @@ export class ChangeFeeds {
     subscriber.held = [];
     let missed: SeatChange[] = [{ kind: 'reset', version: feed.lastVersion }];
     try {
-      const batch = await this.#gate.readChanges(feed.eventId, subscriber.since, Math.max(1, feed.lastVersion - subscriber.since));
+      const batch = await this.#gate.changes.read(feed.eventId, subscriber.since, Math.max(1, feed.lastVersion - subscriber.since));
       if (batch.continuous) missed = [...batch.changes];
     } catch {
       // Redis failed: the subscriber starts again from a snapshot.

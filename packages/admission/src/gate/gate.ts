@@ -8,7 +8,6 @@ import type {
   ConfirmResult,
   EventCounters,
   EventSnapshot,
-  EntryRef,
   ExtendResult,
   HoldRef,
   HoldState,
@@ -16,20 +15,17 @@ import type {
   ReleaseResult,
   SeatClaim,
   SeatMap,
-  WaitlistJoinResult,
-  WaitlistLeaveResult,
 } from '../results.js';
 import { seatArgs } from '../seats.js';
-import { checkId, checkUserId, checkWhole } from '../validation.js';
-import { checkEntryId, newEntryId, POOL_HOLD } from './waitlist-ids.js';
+import { checkId, checkUserId } from '../validation.js';
 import { splitNews, type WaitlistNews } from './waitlist-news.js';
-import { joinResult, leaveResult } from './waitlist-replies.js';
 import { withTimeout } from '../with-timeout.js';
 import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
 import { eventKeys, idempotencyRecordKey, leaseKey, recentGrantsKey } from './keys.js';
-import { changeBatch, parseChange, type ChangeBatch, type SeatChange } from './changes.js';
+import { ChangeStream } from './change-stream.js';
+import { GateWaitlist } from './gate-waitlist.js';
 import {
   claimReply,
   claimResult,
@@ -86,6 +82,10 @@ export class Gate {
   readonly #onNews: (eventId: string, news: readonly WaitlistNews[]) => void;
   /** The events' waiting rooms (queue, tickets, admissions). */
   readonly waitingRoom: WaitingRoom;
+  /** The events' waitlists (join, leave, what they hold). */
+  readonly waitlist: GateWaitlist;
+  /** The events' change streams. */
+  readonly changes: ChangeStream;
 
   constructor(options: GateOptions) {
     const { redis, onWaitlistNews, ...overrides } = options;
@@ -94,6 +94,8 @@ export class Gate {
     this.#run = registerScripts(redis);
     this.#onNews = onWaitlistNews ?? (() => {});
     this.waitingRoom = new WaitingRoom(redis, this.#run, this.settings);
+    this.waitlist = new GateWaitlist(redis, this.settings.keyPrefix, (script, eventId, args) => this.#eventCall(script, eventId, args));
+    this.changes = new ChangeStream(redis, this.settings.keyPrefix);
     this.#soldOut = new SoldOutCache(this.settings.soldOutCacheMs, this.settings.soldOutCacheMaxEvents);
   }
 
@@ -277,83 +279,6 @@ export class Gate {
     }
   }
 
-  /**
-   * The change records after `afterVersion`, oldest first, at most `count`, and whether they
-   * follow on from it without a gap (false: the stream was trimmed past it, or it is from
-   * before a reload: start again from a snapshot).
-   */
-  async readChanges(eventId: string, afterVersion: number, count: number): Promise<ChangeBatch> {
-    const stream = this.#keys(checkId('eventId', eventId)).stream;
-    const [entries, last] = await Promise.all([
-      this.#redis.xrange(stream, `(${afterVersion}-0`, '+', 'COUNT', count),
-      this.#redis.xrevrange(stream, '+', '-', 'COUNT', 1),
-    ]);
-    return changeBatch(afterVersion, entries, last[0]);
-  }
-
-  /**
-   * Waits up to `blockMs` for change records after `afterVersion` on a connection of the
-   * caller's own (a blocking read holds its connection), and returns them (none on timeout).
-   */
-  async waitForChanges(
-    connection: RedisClient,
-    eventId: string,
-    afterVersion: number,
-    blockMs: number,
-    count: number,
-  ): Promise<SeatChange[]> {
-    const stream = this.#keys(checkId('eventId', eventId)).stream;
-    const reply = await connection.xread('COUNT', count, 'BLOCK', blockMs, 'STREAMS', stream, `${afterVersion}-0`);
-    return reply === null ? [] : (reply[0]?.[1] ?? []).map(parseChange);
-  }
-
-  /**
-   * Puts the user on the event's waitlist for `quantity` seats (an offer at once when seats
-   * are free for them). `entryId`: a fresh id, random when absent.
-   */
-  async joinWaitlist(request: { eventId: string; userId: string; quantity: number; entryId?: string }): Promise<WaitlistJoinResult> {
-    const eventId = checkId('eventId', request.eventId);
-    const entryId = request.entryId === undefined ? newEntryId() : checkEntryId(request.entryId);
-    const quantity = checkWhole('quantity', request.quantity, 1, limits.maxSeatsPerClaim);
-    const reply = await this.#eventCall('waitlist-join', eventId, [
-      checkUserId(request.userId),
-      entryId,
-      quantity,
-      limits.maxSeatsPerClaim,
-    ]);
-    return joinResult(reply, eventId, entryId);
-  }
-
-  /** Takes the user's entry off the waitlist (declining its offer, when it has one). */
-  async leaveWaitlist(ref: EntryRef): Promise<WaitlistLeaveResult> {
-    const eventId = checkId('eventId', ref.eventId);
-    const reply = await this.#eventCall('waitlist-leave', eventId, [checkUserId(ref.userId), checkEntryId(ref.entryId)]);
-    return leaveResult(reply, eventId);
-  }
-
-  /** The entry's place in the waitlist (1 = the head), or undefined when it is not waiting. */
-  async waitlistPosition(eventId: string, entryId: string): Promise<number | undefined> {
-    const rank = await this.#redis.zrank(this.#keys(checkId('eventId', eventId)).waitlist, checkEntryId(entryId));
-    return rank === null ? undefined : rank + 1;
-  }
-
-  /** Entries waiting now. */
-  async waitlistLength(eventId: string): Promise<number> {
-    // The sentinel member is not an entry.
-    return Math.max(0, (await this.#redis.zcard(this.#keys(checkId('eventId', eventId)).waitlist)) - 1);
-  }
-
-  /** The seats gathering for the head of the waitlist (held, for nobody yet), as 0-based indices. */
-  async waitlistPool(eventId: string): Promise<number[]> {
-    const record = await this.#redis.hget(this.#keys(checkId('eventId', eventId)).holds, POOL_HOLD);
-    return record === null
-      ? []
-      : (record.split(':')[2] ?? '')
-          .split(',')
-          .filter((s) => s !== '')
-          .map(Number);
-  }
-
   /** Whether Redis answers a PING within `timeoutMs`. */
   async ping(timeoutMs: number): Promise<boolean> {
     return withTimeout(this.#redis.ping(), timeoutMs, () => new Error('PING timed out')).then(
@@ -369,7 +294,7 @@ export class Gate {
 
   #keys(eventId: string) {
     const keys = eventKeys(this.settings.keyPrefix, eventId);
-    return { meta: keys[0] as string, holds: keys[2] as string, stream: keys[7] as string, waitlist: keys[8] as string };
+    return { meta: keys[0] as string, holds: keys[2] as string };
   }
 
   async #free(ref: HoldRef, expected: 'H' | 'S'): Promise<ReleaseResult> {

@@ -13,14 +13,12 @@ import { driveWaitingRoomSale } from './waiting-room-sale.ts';
 import { driveWaitlistChurn } from './waitlist-churn.ts';
 import { warmUp } from './warm-up.ts';
 import { pgStatsDelta, readPgDatabaseStats, type PgDatabaseStats } from './pg-stats.ts';
-import type { Scenario } from './scenarios.ts';
+import { CORRECT_STRATEGIES, type Scenario } from './scenarios.ts';
 import type { Percentiles } from './stats.ts';
 import type { StreamFigures } from './stream-figures.ts';
 
 const QUERIES = 'seatgrid_pg_queries_total';
 const TRANSACTIONS = 'seatgrid_pg_transactions_total';
-
-export const CORRECT_STRATEGIES: readonly ComparisonStrategyName[] = ['admission', 'optimistic', 'pessimistic'];
 
 /** One scenario × strategy. Its load figures are those of the first phase (the claims). */
 export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' | 'throughput' | 'byStatus' | 'latency' | 'byOutcome'> {

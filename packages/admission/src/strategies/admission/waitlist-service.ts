@@ -48,7 +48,7 @@ export class WaitlistService {
     if (!inserted.inserted) return { ok: false, reason: 'already-waiting', entryId: inserted.activeEntryId };
     let result: WaitlistJoinResult;
     try {
-      result = await strategy.viaGate(event, () => gate.joinWaitlist({ eventId: event.eventId, userId, quantity, entryId }));
+      result = await strategy.viaGate(event, () => gate.waitlist.join({ eventId: event.eventId, userId, quantity, entryId }));
     } catch (error) {
       await deleteEntry(store, entryId);
       throw error;
@@ -65,7 +65,7 @@ export class WaitlistService {
   async leave(ref: EntryRef): Promise<WaitlistLeaveResult> {
     const { events, gate, strategy, writer } = this.#options;
     const event = await events.get(checkId('eventId', ref.eventId));
-    const result = await strategy.viaGate(event, () => gate.leaveWaitlist(ref));
+    const result = await strategy.viaGate(event, () => gate.waitlist.leave(ref));
     await writer.drain(event.eventId);
     return result;
   }
@@ -76,7 +76,7 @@ export class WaitlistService {
     const found = await Promise.all(this.#options.shards.all.map((store) => findEntry(store, entryId)));
     const entry = found.find((candidate) => candidate !== undefined);
     if (entry === undefined || entry.status !== 'waiting') return entry;
-    const position = await this.#options.gate.waitlistPosition(entry.eventId, entryId).catch(() => undefined);
+    const position = await this.#options.gate.waitlist.position(entry.eventId, entryId).catch(() => undefined);
     return position === undefined ? entry : { ...entry, position };
   }
 }
