@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventInfo } from '@seatgrid/admission';
 import { createGate, type Gate } from '@seatgrid/admission/gate';
-import { openStoreView, type StoreView } from '@seatgrid/admission/testing';
+import { createScratchDatabase, openStoreView, type ScratchDatabase, type StoreView } from '@seatgrid/admission/testing';
 import { waitFor, type ChildServer } from '@seatgrid/api/child';
 import { chaosApiDefaults, startChaosApi } from './chaos-api.ts';
 import { FaultProxy } from './fault-proxy.ts';
@@ -39,11 +39,24 @@ export interface HarnessShape {
 }
 
 export interface HarnessOptions extends HarnessShape {
-  /** The shared PostgreSQL (default DATABASE_URL, or the local one). */
+  /** The PostgreSQL server the harness makes its own database on (default DATABASE_URL, or the local one). */
   readonly databaseUrl?: string;
 }
 
 export const ADMIN_TOKEN = 'chaos-admin-token-0123456789';
+
+const DEFAULT_SERVER = 'postgres://postgres@127.0.0.1:5432/seatgrid';
+
+/** The view over the harness's database; closing it drops the database too. */
+function closingScratch(view: StoreView, scratch: ScratchDatabase): StoreView {
+  return {
+    ...view,
+    async close() {
+      await view.close();
+      await scratch.drop();
+    },
+  };
+}
 
 /**
  * Everything a fault scenario runs on: a private redis-server (or a private Redis Cluster),
@@ -90,10 +103,13 @@ export class ChaosHarness {
 
   static async start(options: HarnessOptions = {}): Promise<ChaosHarness> {
     const runId = `chaos-${randomUUID().slice(0, 8)}`;
-    const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid';
+    // A database of the harness's own, dropped at close: the APIs' sweeper and reconciler serve
+    // every event of their database, and other suites' leftovers would queue before this run's.
+    const scratch = await createScratchDatabase(options.databaseUrl ?? process.env.DATABASE_URL ?? DEFAULT_SERVER, 'chaos');
+    const databaseUrl = scratch.url;
     const pgTarget = new URL(databaseUrl);
     const workers = options.workers ?? 1;
-    const store = openStoreView(databaseUrl);
+    const store = closingScratch(openStoreView(databaseUrl), scratch);
     await store.grid.migrate();
     const redis = await (options.redisCluster === true ? PrivateRedisCluster.start() : PrivateRedis.start()).catch(
       async (error: unknown) => {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { after, test } from 'node:test';
-import { createScratchDatabase } from '@seatgrid/admission/testing';
+import { test } from 'node:test';
 import { ADMIN_TOKEN } from '../src/harness.ts';
 import { harnessForFile } from './support.ts';
 
@@ -13,13 +12,8 @@ import { harnessForFile } from './support.ts';
 // from the API's /metrics are asserted; times go to the test output.
 
 const LATENCY_MS = 250;
-// A database of this file's own: a million seat rows are not left behind.
-const scratch = await createScratchDatabase(
-  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/seatgrid',
-  'red_team_slow_load',
-);
-const harness = harnessForFile({ env: { BREAKER_TIMEOUT_MS: String(8 * LATENCY_MS) }, databaseUrl: scratch.url });
-after(() => scratch.drop());
+// The harness's database is its own and dropped at the end: a million seat rows are not left behind.
+const harness = harnessForFile({ env: { BREAKER_TIMEOUT_MS: String(8 * LATENCY_MS) } });
 
 const SIDE = 1_000;
 const TOOTH = 100;
