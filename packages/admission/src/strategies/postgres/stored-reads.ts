@@ -47,13 +47,15 @@ export function createStoredReads(shards: Shards, events: EventCache): StoredRea
 
   async function build(event: EventInfo): Promise<Built> {
     const store = shards.at(event.shard);
+    // Before the query: PostgreSQL's now() is later, so the map never outlives the lapse it waits for.
+    const asked = Date.now();
     const { rows } = await sql<{ states: string | null; valid_for_ms: number | null }>`
       select string_agg(case when ${seatIsFree} then '.' when state = 'sold' then 'S' else 'H' end, '' order by seat_index) as states,
              (select extract(epoch from min(held_until) - now()) * 1000 from ${store.t.seats}
               where event_id = ${event.eventId} and state = 'held' and held_until >= now())::float8 as valid_for_ms
       from ${store.t.seats} where event_id = ${event.eventId}`.execute(store.db);
     const validForMs = rows[0]?.valid_for_ms;
-    return { states: rows[0]?.states ?? '', validUntil: validForMs == null ? Infinity : Date.now() + validForMs };
+    return { states: rows[0]?.states ?? '', validUntil: validForMs == null ? Infinity : asked + validForMs };
   }
 
   return {
