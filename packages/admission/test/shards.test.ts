@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSeatGrid, type SeatGrid } from '@seatgrid/admission';
+import { createSeatGrid, type EventInfo, type SeatGrid } from '@seatgrid/admission';
 import { sql } from 'kysely';
 import { closeAtEnd, openKysely, privateDatabase, redisUrl } from './support.ts';
 
@@ -35,11 +35,14 @@ for (const strategy of ['admission', 'optimistic'] as const) {
     const urls = [await privateDatabase('shard0'), await privateDatabase('shard1')];
     const grid = gridOn(urls, strategy);
     await grid.migrate();
-    const events = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => grid.createEvent({ name: `sharded ${i}`, rows: 2, cols: 5, holdTtlMs: 60_000 })),
-    );
+    // Placement is a hash of the id: eight events all land on one shard once in 128 runs, so
+    // more are made until each shard has some.
+    const events: EventInfo[] = [];
+    while (events.length < 8 || (new Set(events.map((event) => event.shard)).size < 2 && events.length < 40)) {
+      events.push(await grid.createEvent({ name: `sharded ${events.length}`, rows: 2, cols: 5, holdTtlMs: 60_000 }));
+    }
     const [inFirst, inSecond] = await Promise.all(urls.map(eventIdsIn));
-    assert.equal((inFirst?.length ?? 0) + (inSecond?.length ?? 0), 8, 'every event in exactly one shard');
+    assert.equal((inFirst?.length ?? 0) + (inSecond?.length ?? 0), events.length, 'every event in exactly one shard');
     assert.ok((inFirst?.length ?? 0) > 0 && (inSecond?.length ?? 0) > 0, 'both shards hold events');
     for (const event of events) {
       const shard = inFirst?.includes(event.eventId) ? 0 : 1;
@@ -88,9 +91,11 @@ test('adding a shard moves no event: events made before are found where they wer
     assert.ok((await two.claimSeats({ eventId: event.eventId, userId: 'later', seats: [{ row: 1, col: 1 }] })).ok);
   }
   assert.deepEqual((await eventIdsIn(urls[0] as string)).filter((id) => before.some((e) => e.eventId === id)).length, 4);
-  const after = await Promise.all(
-    Array.from({ length: 12 }, (_, i) => two.createEvent({ name: `late ${i}`, rows: 1, cols: 4, holdTtlMs: 60_000 })),
-  );
+  // Hashed placement: keep making events until one lands on the new shard (each has an even chance).
+  const after: EventInfo[] = [];
+  while (!after.some((event) => event.shard === 1) && after.length < 40) {
+    after.push(await two.createEvent({ name: `late ${after.length}`, rows: 1, cols: 4, holdTtlMs: 60_000 }));
+  }
   assert.ok(
     after.some((event) => event.shard === 1),
     'new events reach the new shard',
