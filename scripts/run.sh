@@ -24,6 +24,12 @@ export REDIS_URL DATABASE_URL
 
 case "$job" in
   test)
+    # A database of the run's own, made afresh: the background jobs serve every event of their
+    # database, and what earlier runs left there would only make them slower, run after run.
+    DATABASE_URL="$(node -e 'const u = new URL(process.argv[1]); u.pathname = "/seatgrid_test"; console.log(u.toString())' "$DATABASE_URL")"
+    psql -X -q -v ON_ERROR_STOP=1 "${DATABASE_URL%/seatgrid_test*}/postgres${DATABASE_URL#*/seatgrid_test}" \
+      -c 'drop database if exists seatgrid_test with (force)' -c 'create database seatgrid_test' >&2
+    export DATABASE_URL
     # The style first: the Lua scripts' contracts, then the formatter and linter (biome.json).
     node scripts/lint-lua.ts
     biome check .
