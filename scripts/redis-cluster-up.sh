@@ -24,7 +24,8 @@ DOWN=0
 NODE_TIMEOUT_MS=2000
 WAIT_S=30
 
-exec 3>&1 1>&2
+# Stdout carries only the lines for `eval` (emit); everything else goes to stderr.
+source "$(dirname "${BASH_SOURCE[0]}")/eval-output.sh"
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { printf '[cluster] error: %s\n' "$*" >&2; exit 1; }
 
@@ -64,7 +65,7 @@ nodes=${nodes%,}
 if ping_port "${ports[0]}" && [[ $(cluster_info "${ports[0]}" cluster_state) == ok ]] &&
   [[ $(cluster_info "${ports[0]}" cluster_known_nodes) == "$total" ]]; then
   log "reusing the cluster on ${ports[0]}-${ports[-1]}"
-  printf "export REDIS_CLUSTER_NODES='%s'\n" "$nodes" >&3
+  emit "export REDIS_CLUSTER_NODES='$nodes'"
   exit 0
 fi
 
@@ -115,4 +116,4 @@ if ((REPLICAS > 0)); then
   ((synced)) || die "the replicas did not sync within ${WAIT_S}s"
 fi
 log "cluster ok: $nodes"
-printf "export REDIS_CLUSTER_NODES='%s'\n" "$nodes" >&3
+emit "export REDIS_CLUSTER_NODES='$nodes'"

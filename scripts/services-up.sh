@@ -31,8 +31,8 @@ PG_DB=seatgrid
 REDIS_WAIT=20
 PG_WAIT=30
 
-# fd 3 = the caller's stdout (export lines only); everything else goes to stderr.
-exec 3>&1 1>&2
+# Stdout carries only the lines for `eval` (emit); everything else goes to stderr.
+source "$(dirname "${BASH_SOURCE[0]}")/eval-output.sh"
 
 log() { printf '[services] %s\n' "$*" >&2; }
 die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
@@ -325,4 +325,4 @@ elif [[ $(pq "$pg_url" -c "select 1 from pg_extension where extname = 'pg_stat_s
 fi
 
 log "ready: redis $redis_version at $(redact "$redis_url"), postgres $pg_version at $(redact "$pg_url")"
-printf 'export REDIS_URL=%s\nexport DATABASE_URL=%s\n' "$(shq "$redis_url")" "$(shq "$pg_url")" >&3
+emit "export REDIS_URL=$(shq "$redis_url")" "export DATABASE_URL=$(shq "$pg_url")"

@@ -80,7 +80,8 @@ export async function scratchDatabase(label: string): Promise<string> {
 /** The local 3-master Redis Cluster of scripts/redis-cluster-up.sh (started unless it runs): `host:port,…`. */
 export function localRedisCluster(): string {
   const script = new URL('../../../scripts/redis-cluster-up.sh', import.meta.url).pathname;
-  const line = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  // Bounded: a set-up that hangs fails the test that needs it, not the whole run.
+  const line = execFileSync('bash', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 120_000 });
   const nodes = /REDIS_CLUSTER_NODES='([^']+)'/.exec(line)?.[1];
   if (nodes === undefined) throw new Error(`redis-cluster-up.sh printed no nodes: ${line}`);
   return nodes;

@@ -14,6 +14,7 @@ export function redisClusterNodes(): string {
   const line = execFileSync('bash', [join(REPO_ROOT, 'scripts/redis-cluster-up.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 120_000,
   });
   const nodes = /REDIS_CLUSTER_NODES='([^']+)'/.exec(line)?.[1];
   if (nodes === undefined) throw new Error(`scripts/redis-cluster-up.sh printed no nodes: ${line}`);
