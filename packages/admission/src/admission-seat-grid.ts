@@ -115,7 +115,7 @@ export class AdmissionSeatGrid extends GridCore {
       inTransit,
       fallback: createOptimisticStrategy({ shards, events, settings: settings.postgres }),
       hydrationWaitMs: settings.hydrationWaitMs,
-      onGrant: (eventId) => void this.gate.noteGrant(eventId, ACTIVE_EVENT_WINDOW_MS).catch(onBackgroundError),
+      onGrant: (eventId) => void this.gate.grants.note(eventId, ACTIVE_EVENT_WINDOW_MS).catch(onBackgroundError),
       onDecision: (outcome, path, seconds) => metrics.decision('admission', outcome, path, seconds),
       onBackgroundError,
     });
@@ -269,17 +269,21 @@ export class AdmissionSeatGrid extends GridCore {
    * PostgreSQL, those with Redis grants lately (a winner whose process died before its write
    * leaves no trace in PostgreSQL), whichever process served them, and those this process served.
    */
+  /**
+   * Recent Redis grants first (a winner that died before its write left a trace only there),
+   * then the store's active events, most recently changed first, then this process's.
+   */
   async #activeEvents(): Promise<EventInfo[]> {
-    const fromStore = (
-      await Promise.all(this.shards.all.map((store, shard) => activeEvents(store, shard, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS)))
-    ).flat();
+    const [granted, fromStore] = await Promise.all([
+      this.gate.grants.recent(ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS).catch(() => []),
+      Promise.all(this.shards.all.map((store, shard) => activeEvents(store, shard, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS))),
+    ]);
     const since = Date.now() - ACTIVE_EVENT_WINDOW_MS;
     for (const [eventId, servedAt] of this.#served) if (servedAt < since) this.#served.delete(eventId);
-    const granted = await this.gate.recentGrants(ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS).catch(() => []);
-    const known = new Set(fromStore.map((event) => event.eventId));
-    const others = [...new Set([...granted, ...this.#served.keys()])].filter((id) => !known.has(id));
-    const more = await Promise.all(others.map((id) => this.events.get(id).catch(() => undefined)));
-    return [...fromStore, ...more.filter((event) => event !== undefined)];
+    const known = new Map(fromStore.flat().map((event) => [event.eventId, event]));
+    const ids = new Set([...granted, ...known.keys(), ...this.#served.keys()]);
+    const events = await Promise.all([...ids].map((id) => known.get(id) ?? this.events.get(id).catch(() => undefined)));
+    return events.filter((event) => event !== undefined);
   }
 
   protected override touched<T extends { readonly eventId: string }>(subject: T): T {

@@ -23,8 +23,9 @@ import { withTimeout } from '../with-timeout.js';
 import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
-import { eventKeys, idempotencyRecordKey, leaseKey, recentGrantsKey } from './keys.js';
+import { eventKeys, idempotencyRecordKey, leaseKey } from './keys.js';
 import { ChangeStream } from './change-stream.js';
+import { RecentGrants } from './recent-grants.js';
 import { GateWaitlist } from './gate-waitlist.js';
 import {
   claimReply,
@@ -86,6 +87,8 @@ export class Gate {
   readonly waitlist: GateWaitlist;
   /** The events' change streams. */
   readonly changes: ChangeStream;
+  /** Which events had grants lately, for the reconciler. */
+  readonly grants: RecentGrants;
 
   constructor(options: GateOptions) {
     const { redis, onWaitlistNews, ...overrides } = options;
@@ -96,6 +99,7 @@ export class Gate {
     this.waitingRoom = new WaitingRoom(redis, this.#run, this.settings);
     this.waitlist = new GateWaitlist(redis, this.settings.keyPrefix, (script, eventId, args) => this.#eventCall(script, eventId, args));
     this.changes = new ChangeStream(redis, this.settings.keyPrefix);
+    this.grants = new RecentGrants(redis, this.settings.keyPrefix);
     this.#soldOut = new SoldOutCache(this.settings.soldOutCacheMs, this.settings.soldOutCacheMaxEvents);
   }
 
@@ -194,18 +198,6 @@ export class Gate {
   /** Cancels a confirmed booking: its seats are free again. */
   cancel(ref: HoldRef): Promise<ReleaseResult> {
     return this.#free(ref, 'S');
-  }
-
-  /** Notes that the event had a grant now (see recentGrantsKey); events older than `windowMs` drop out. */
-  async noteGrant(eventId: string, windowMs: number): Promise<void> {
-    const key = recentGrantsKey(this.settings.keyPrefix);
-    const now = Date.now();
-    await Promise.all([this.#redis.zadd(key, now, eventId), this.#redis.zremrangebyscore(key, '-inf', now - windowMs)]);
-  }
-
-  /** The events with grants within `windowMs`, most recent first, at most `limit`. */
-  async recentGrants(windowMs: number, limit: number): Promise<string[]> {
-    return this.#redis.zrevrangebyscore(recentGrantsKey(this.settings.keyPrefix), '+inf', Date.now() - windowMs, 'LIMIT', 0, limit);
   }
 
   /** Moves a held hold's expiry to `expiresAt` (later only): the store of record decided it, and keeps the cap. */
