@@ -50,11 +50,11 @@ async function give(
     .execute();
 }
 
-function counters(audit: EventAudit): Pick<EventAudit, 'oversold' | 'doubleBooked' | 'partial'> {
-  return { oversold: audit.oversold, doubleBooked: audit.doubleBooked, partial: audit.partial };
+function counters(audit: EventAudit): Pick<EventAudit, 'oversold' | 'doubleBooked' | 'partial' | 'staleRows'> {
+  return { oversold: audit.oversold, doubleBooked: audit.doubleBooked, partial: audit.partial, staleRows: audit.staleRows };
 }
 
-const clean = { oversold: 0, doubleBooked: 0, partial: 0 };
+const clean = { oversold: 0, doubleBooked: 0, partial: 0, staleRows: 0 };
 
 async function cleanEvent(): Promise<string> {
   const eventId = await newEvent();
@@ -91,24 +91,24 @@ test('an oversold seat: two live holds on one seat', async () => {
   await crafted(eventId, 'intruder', 'held', [0, 4]);
   await give(eventId, [4], `${eventId}-intruder`, 'held');
   const audit = await auditEvent(eventId);
-  assert.deepEqual(counters(audit), { oversold: 1, doubleBooked: 0, partial: 1 });
+  assert.deepEqual(counters(audit), { oversold: 1, doubleBooked: 0, partial: 1, staleRows: 0 });
   assert.equal(audit.activeHolds, 3);
 });
 
 test('a double booking: two confirmed holds on one seat', async () => {
   const eventId = await cleanEvent();
   await crafted(eventId, 'second-buyer', 'confirmed', [2]);
-  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 1, doubleBooked: 1, partial: 1 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 1, doubleBooked: 1, partial: 1, staleRows: 0 });
 });
 
 test('a partial claim: a live hold missing some of its seats in the seats table', async () => {
   const eventId = await cleanEvent();
   const holdId = await crafted(eventId, 'half', 'held', [4, 5]);
   await give(eventId, [4], holdId, 'held');
-  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 0, doubleBooked: 0, partial: 1 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 0, doubleBooked: 0, partial: 1, staleRows: 0 });
   // A confirmed hold whose seats nobody holds counts too.
   await crafted(eventId, 'ghost', 'confirmed', [3]);
-  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 0, doubleBooked: 0, partial: 2 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 0, doubleBooked: 0, partial: 2, staleRows: 0 });
 });
 
 test('each violation counted once, all at the same time', async () => {
@@ -119,5 +119,21 @@ test('each violation counted once, all at the same time', async () => {
   await crafted(eventId, 'half', 'held', [5, 4]);
   await give(eventId, [5], `${eventId}-half`, 'held');
   // Seat 0: holder + intruder; seat 2: three buyers (one seat, one count).
-  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 2, doubleBooked: 1, partial: 4 });
+  assert.deepEqual(counters(await auditEvent(eventId)), { oversold: 2, doubleBooked: 1, partial: 4, staleRows: 0 });
+});
+
+test("a row's free-seat bits that disagree with its seats: counted, whichever way they are wrong", async () => {
+  const eventId = await cleanEvent();
+  const tamper = (free: string, longest: number) =>
+    db.updateTable('seat_rows').set({ free, longest_free: longest }).where('event_id', '=', eventId).where('row', '=', 1).execute();
+  const rowOf = async () =>
+    db.selectFrom('seat_rows').select(['free', 'longest_free']).where('event_id', '=', eventId).executeTakeFirstOrThrow();
+  // The writes above went through the trigger: seats 1-3 taken, 4-6 free.
+  assert.deepEqual(await rowOf(), { free: '000111', longest_free: 3 });
+  await tamper('100111', 3);
+  assert.equal((await auditEvent(eventId)).staleRows, 1, 'a taken seat shown free');
+  await tamper('000111', 2);
+  assert.equal((await auditEvent(eventId)).staleRows, 1, 'a longest run miscounted');
+  await db.deleteFrom('seat_rows').where('event_id', '=', eventId).execute();
+  assert.equal((await auditEvent(eventId)).staleRows, 1, 'a row missing');
 });

@@ -13,7 +13,17 @@ test('migrations go up and down cleanly, and up is idempotent (in a throwaway da
     (await sql<{ tablename: string }>`select tablename from pg_tables where schemaname = ${schema} order by 1`.execute(db)).rows
       .map((row) => row.tablename)
       .filter((table) => !table.startsWith('seatgrid_migrations'));
-  const every = ['bookings', 'event_seat_counts', 'event_shards', 'events', 'holds', 'idempotency_records', 'seats', 'waitlist_entries'];
+  const every = [
+    'bookings',
+    'event_seat_counts',
+    'event_shards',
+    'events',
+    'holds',
+    'idempotency_records',
+    'seat_rows',
+    'seats',
+    'waitlist_entries',
+  ];
   const up = await grid.migrate();
   const applied = up.results?.length ?? 0;
   assert.ok(applied >= 7, `every migration ran (${applied})`);

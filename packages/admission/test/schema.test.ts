@@ -86,6 +86,7 @@ test("schema: 'sg_test_…' holds every table, index and the migrations table; p
     'events',
     'holds',
     'idempotency_records',
+    'seat_rows',
     'seatgrid_migrations',
     'seatgrid_migrations_lock',
     'seats',
@@ -134,7 +135,7 @@ test('a database with tables of its own in public (events, seats, holds, booking
     'nothing added to public',
   );
   const ours = (await relations(db)).filter((r) => r.startsWith('seatgrid.') && r.endsWith('(r)'));
-  assert.equal(ours.length, 10, ours.join());
+  assert.equal(ours.length, 11, ours.join());
 });
 
 test('a database migrated before schemas (tables in public) is moved into seatgrid, rows intact, and works on', async () => {

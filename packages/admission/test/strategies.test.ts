@@ -105,10 +105,11 @@ for (const s of correct) {
         oversold: audit.oversold,
         doubleBooked: audit.doubleBooked,
         partial: audit.partial,
+        staleRows: audit.staleRows,
         sold: audit.seatsSold,
         holds: audit.activeHolds,
       },
-      { oversold: 0, doubleBooked: 0, partial: 0, sold: 299, holds: 299 },
+      { oversold: 0, doubleBooked: 0, partial: 0, staleRows: 0, sold: 299, holds: 299 },
     );
     const map = await s.strategy.seatMap(event.eventId);
     assert.equal(map.available, 0);
@@ -144,9 +145,38 @@ for (const s of correct) {
     });
     t.diagnostic(`${s.name}: ${grants} grants`);
     const audit = await auditEvent(s, event.eventId);
-    assert.deepEqual([audit.oversold, audit.doubleBooked, audit.partial], [0, 0, 0]);
+    assert.deepEqual([audit.oversold, audit.doubleBooked, audit.partial, audit.staleRows], [0, 0, 0, 0]);
     assert.equal(audit.activeHolds, grants);
     assert.equal((await s.strategy.seatMap(event.eventId)).states, expected.join(''));
+  });
+
+  test(`${s.name}: releases racing claims on the same rows keep each row's free-seat bits true; all released, a whole row is one block again`, async () => {
+    const event = await newEvent(s, 4, 12);
+    const random = seeded(s.name === 'optimistic' ? 5 : 3);
+    const claimWave = (wave: string) =>
+      Promise.all(
+        Array.from({ length: 60 }, async (_, i) => {
+          const userId = `${wave}${i}`;
+          const result = await s.strategy.claimSeats({
+            eventId: event.eventId,
+            userId,
+            seats: randomSeats(random, 4, 12, 2),
+            mode: 'hold',
+          });
+          return result.ok ? [{ eventId: event.eventId, holdId: result.holdId, userId }] : [];
+        }),
+      ).then((held) => held.flat());
+    const first = await claimWave('a');
+    const [, second] = await Promise.all([Promise.all(first.map((ref) => s.strategy.release(ref))), claimWave('b')]);
+    const raced = await auditEvent(s, event.eventId);
+    assert.deepEqual([raced.oversold, raced.partial, raced.staleRows], [0, 0, 0]);
+    assert.equal(raced.activeHolds, second.length);
+    await Promise.all(second.map((ref) => s.strategy.release(ref)));
+    assert.equal((await auditEvent(s, event.eventId)).staleRows, 0);
+    const row = assertGranted(
+      await s.strategy.claimBestAvailable({ eventId: event.eventId, userId: 'whole-row', quantity: 12, allowSplit: false, mode: 'hold' }),
+    );
+    assert.deepEqual(labels(row.seats), labels(Array.from({ length: 12 }, (_, col) => ({ row: 1, col: col + 1 }))));
   });
 }
 

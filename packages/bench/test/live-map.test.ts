@@ -57,7 +57,17 @@ test("the stream's invariants: clients that kept up end with the API's map and s
   ]);
 });
 
-const audit = { oversold: 0, doubleBooked: 0, leaked: 0, partial: 0, redisMatchesPg: true, seatsSold: 500, seatsHeld: 0, activeHolds: 375 };
+const audit = {
+  oversold: 0,
+  doubleBooked: 0,
+  leaked: 0,
+  partial: 0,
+  staleRows: 0,
+  redisMatchesPg: true,
+  seatsSold: 500,
+  seatsHeld: 0,
+  activeHolds: 375,
+};
 const run: RunResult = {
   scenario: 'live-map',
   strategy: 'admission',

@@ -20,6 +20,7 @@ function run(strategy: RunResult['strategy'], oversold: number, throughput: numb
     doubleBooked: oversold,
     leaked: 0,
     partial: 0,
+    staleRows: 0,
     redisMatchesPg: strategy === 'admission' ? true : null,
     seatsSold: 100,
     seatsHeld: 0,

@@ -46,6 +46,8 @@ export interface ScenarioAudit {
   readonly doubleBooked: number;
   /** Holds not all-or-nothing in PostgreSQL, plus 2xx answers whose seats are not the request's. */
   readonly partial: number;
+  /** Rows whose free-seat bits in PostgreSQL disagree with the seats' states. */
+  readonly staleRows: number;
   /** After heal + settle: seats taken in Redis but free in PostgreSQL, and the reverse. */
   readonly leaked: number;
   readonly missing: number;
@@ -192,6 +194,7 @@ export async function auditScenario(input: AuditInput): Promise<ScenarioAudit> {
     oversold: pg.oversold,
     doubleBooked: pg.doubleBooked,
     partial: pg.partial + partialAnswers,
+    staleRows: pg.staleRows,
     leaked: settled.leaked,
     missing: settled.missing,
     settledMs: settled.matched ? settled.elapsedMs : null,

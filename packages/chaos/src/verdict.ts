@@ -56,6 +56,7 @@ export function violations(audit: ScenarioAudit, fault: Window): string[] {
   must(audit.oversold, 'oversold seats');
   must(audit.doubleBooked, 'double-booked seats');
   must(audit.partial, 'partial claims');
+  must(audit.staleRows, 'rows with stale free-seat bits');
   must(audit.leaked, 'leaked seats (taken in Redis, free in PostgreSQL)');
   must(audit.missing, 'seats taken in PostgreSQL but free in Redis');
   if (audit.settledMs === null) found.push('Redis never matched PostgreSQL within the deadline');

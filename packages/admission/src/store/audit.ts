@@ -24,6 +24,8 @@ export interface EventAudit {
   readonly seatsHeld: number;
   /** Seats free, or held past their expiry (they count as free everywhere). */
   readonly seatsFree: number;
+  /** Rows of seats whose free-seat bits (kept by a trigger for best-available) disagree with the seats' states. Must be 0. */
+  readonly staleRows: number;
 }
 
 export async function auditEvent({ db, t }: Executor, eventId: string): Promise<EventAudit> {
@@ -36,6 +38,7 @@ export async function auditEvent({ db, t }: Executor, eventId: string): Promise<
     seats_sold: number;
     seats_held: number;
     seats_free: number;
+    stale_rows: number;
   }>`
     with live as (
       select id, status, seat_indexes from ${t.holds}
@@ -51,6 +54,10 @@ export async function auditEvent({ db, t }: Executor, eventId: string): Promise<
         count(*) filter (where state = 'held' and held_until >= now())::int as held,
         count(*) filter (where ${seatIsFree})::int as free
       from ${t.seats} where event_id = ${eventId}
+    ),
+    row_bits as (
+      select row, string_agg(case when state = 'free' then '1' else '0' end, '' order by col)::varbit as bits
+      from ${t.seats} where event_id = ${eventId} group by row
     )
     select
       (select count(*) from (
@@ -66,7 +73,12 @@ export async function auditEvent({ db, t }: Executor, eventId: string): Promise<
       (select count(distinct seat_index) from claimed)::int as active_seats,
       seat_states.sold as seats_sold,
       seat_states.held as seats_held,
-      seat_states.free as seats_free
+      seat_states.free as seats_free,
+      (select count(*) from row_bits
+        full join (select row, free, longest_free from ${t.seatRows} where event_id = ${eventId}) as kept using (row)
+        where kept.free is distinct from row_bits.bits
+           or kept.longest_free is distinct from (select coalesce(max(length(run)), 0) from regexp_split_to_table(row_bits.bits::text, '0') as run))::int
+        as stale_rows
     from seat_states`.execute(db);
   const row = rows[0];
   if (row === undefined) throw new Error('the audit query returned no row');
@@ -79,5 +91,6 @@ export async function auditEvent({ db, t }: Executor, eventId: string): Promise<
     seatsSold: row.seats_sold,
     seatsHeld: row.seats_held,
     seatsFree: row.seats_free,
+    staleRows: row.stale_rows,
   };
 }

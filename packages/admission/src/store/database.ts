@@ -13,6 +13,7 @@ export interface Database {
   bookings: BookingsTable;
   idempotency_records: IdempotencyRecordsTable;
   event_seat_counts: EventSeatCountsTable;
+  seat_rows: SeatRowsTable;
   waitlist_entries: WaitlistEntriesTable;
   event_shards: EventShardsTable;
 }
@@ -91,6 +92,16 @@ export interface EventSeatCountsTable {
 export type WaitlistStatus = 'waiting' | 'offered' | 'fulfilled' | 'expired' | 'left';
 
 /** A waitlist entry; seq is the gate's arrival number (null until the gate answered the join). */
+/** Kept by a trigger on seats: each row of seats as a bit string of its free seats, and its longest free run. */
+export interface SeatRowsTable {
+  event_id: string;
+  /** 1-based, as seats.row. */
+  row: number;
+  /** '1' where the seat's state is free, col c at position c (1-based); seats whose hold lapsed read '0'. */
+  free: string;
+  longest_free: number;
+}
+
 export interface WaitlistEntriesTable {
   id: string;
   event_id: string;

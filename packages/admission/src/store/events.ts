@@ -101,6 +101,8 @@ export async function createEvent(store: Store, shard: number, event: NewEvent &
       .executeTakeFirstOrThrow();
     await sql`insert into ${t.seats} (event_id, seat_index, row, col)
       select ${eventId}, i, i / ${cols} + 1, i % ${cols} + 1 from generate_series(0, ${rows * cols - 1}) as i`.execute(db);
+    await sql`insert into ${t.seatRows} (event_id, row, free, longest_free)
+      select ${eventId}, r, repeat('1', ${cols})::varbit, ${cols} from generate_series(1, ${rows}) as r`.execute(db);
     return toEventInfo(row, shard);
   });
 }

@@ -12,6 +12,7 @@ import { waitingRoom } from './migrations/2026-12-01T1400-waiting-room.js';
 import { idempotencyByEvent } from './migrations/2026-12-01T1500-idempotency-by-event.js';
 import { eventShards } from './migrations/2026-12-01T1600-event-shards.js';
 import { soldSeatsIndex } from './migrations/2026-12-01T1700-sold-seats-index.js';
+import { freeSeatRows } from './migrations/2026-12-01T1800-free-seat-rows.js';
 
 export const MIGRATION_TABLE = 'seatgrid_migrations';
 export const MIGRATION_LOCK_TABLE = 'seatgrid_migrations_lock';
@@ -29,6 +30,7 @@ function migrationsFor(schema: string): Record<string, Migration> {
     '2026-12-01T1500-idempotency-by-event': idempotencyByEvent(schema),
     '2026-12-01T1600-event-shards': eventShards(schema),
     '2026-12-01T1700-sold-seats-index': soldSeatsIndex(schema),
+    '2026-12-01T1800-free-seat-rows': freeSeatRows(schema),
   };
 }
 

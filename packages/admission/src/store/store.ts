@@ -9,6 +9,7 @@ export interface Tables {
   readonly bookings: RawBuilder<unknown>;
   readonly idempotencyRecords: RawBuilder<unknown>;
   readonly eventSeatCounts: RawBuilder<unknown>;
+  readonly seatRows: RawBuilder<unknown>;
   readonly waitlistEntries: RawBuilder<unknown>;
   readonly eventShards: RawBuilder<unknown>;
 }
@@ -22,6 +23,7 @@ export function tablesIn(schema: string): Tables {
     bookings: table('bookings'),
     idempotencyRecords: table('idempotency_records'),
     eventSeatCounts: table('event_seat_counts'),
+    seatRows: table('seat_rows'),
     waitlistEntries: table('waitlist_entries'),
     eventShards: table('event_shards'),
   };

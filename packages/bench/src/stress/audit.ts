@@ -13,6 +13,8 @@ export interface StressAudit {
   /** Seats taken in the API's (Redis's) map but free in PostgreSQL after the settle; 0 for PG-only strategies. */
   readonly leaked: number;
   readonly partial: number;
+  /** Rows whose free-seat bits in PostgreSQL disagree with the seats' states. */
+  readonly staleRows: number;
   /** Redis's map equals PostgreSQL's; null where the API serves PostgreSQL's own map (no Redis). */
   readonly redisMatchesPg: boolean | null;
   readonly seatsSold: number;
@@ -50,6 +52,7 @@ export async function auditRun(
     doubleBooked: pg.doubleBooked,
     leaked: usesRedis ? leaked : 0,
     partial: pg.partial,
+    staleRows: pg.staleRows,
     redisMatchesPg: usesRedis ? matches : null,
     seatsSold: pg.seatsSold,
     seatsHeld: pg.seatsHeld,
@@ -63,6 +66,7 @@ export function violations(audit: StressAudit): string[] {
   if (audit.oversold > 0) found.push(`${audit.oversold} oversold`);
   if (audit.doubleBooked > 0) found.push(`${audit.doubleBooked} double-booked`);
   if (audit.partial > 0) found.push(`${audit.partial} partial`);
+  if (audit.staleRows > 0) found.push(`${audit.staleRows} rows with stale free-seat bits`);
   if (audit.leaked > 0) found.push(`${audit.leaked} leaked`);
   if (audit.redisMatchesPg === false) found.push('Redis != PostgreSQL');
   return found;

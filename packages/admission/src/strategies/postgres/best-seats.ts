@@ -123,10 +123,3 @@ export function queuedBestSeats(
   }
   return best;
 }
-
-/** A free mask of a `capacity`-seat grid from the list of free seat indexes. */
-export function freeMask(capacity: number, freeIndexes: Iterable<number>): boolean[] {
-  const mask = new Array<boolean>(capacity).fill(false);
-  for (const index of freeIndexes) mask[index] = true;
-  return mask;
-}

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { ClaimRefusal } from '../../results.js';
 import { seatOfIndex } from '../../seats.js';
-import type { EventInfo } from '../../store/events.js';
+import { FreeSeatRows } from '../../store/free-seat-rows.js';
 import { seatCounts } from '../../store/seat-counts.js';
 import { seatIsFree } from '../../store/seat-writes.js';
 import type { StoreTx } from '../../store/store.js';
-import { findBestSeats, freeMask, queuedBestSeats, type BestSeats } from './best-seats.js';
+import { findBestSeats, queuedBestSeats, type BestSeats } from './best-seats.js';
 import type { ClaimContext } from './claim-transaction.js';
 import type { PgBestClaim, PgClaim, PgSeatClaim } from './pg-claim.js';
 
@@ -14,12 +14,6 @@ export interface SeatRead {
   readonly seat_index: number;
   readonly version: number;
   readonly free: boolean;
-}
-
-/** A free seat, with the version it had when read. */
-export interface FreeSeat {
-  readonly seat_index: number;
-  readonly version: number;
 }
 
 /** The listed seats' states, in index order; `lock` takes their row locks in that order. */
@@ -31,19 +25,6 @@ async function readSeats({ db }: StoreTx, eventId: string, indexes: readonly num
     .where('seat_index', '=', sql<number>`any(${[...indexes]}::int[])`)
     .orderBy('seat_index');
   return lock ? query.forUpdate().execute() : query.execute();
-}
-
-/** The free seats of rows [fromRow, toRow), with their versions, in index order (no locks). */
-async function readFreeRows({ db }: StoreTx, event: EventInfo, fromRow: number, toRow: number): Promise<FreeSeat[]> {
-  return db
-    .selectFrom('seats')
-    .select(['seat_index', 'version'])
-    .where('event_id', '=', event.eventId)
-    .where('seat_index', '>=', fromRow * event.cols)
-    .where('seat_index', '<', toRow * event.cols)
-    .where(seatIsFree)
-    .orderBy('seat_index')
-    .execute();
 }
 
 /** Rows read per step of a best-available pick: the front rows first, then four times more each step. */
@@ -96,10 +77,12 @@ export interface BestChoice {
 /**
  * The best-available decision: a refusal (sold out and not enough seats from the counters the
  * writes keep, the per-user limit, no adjacent block), or the seats to take. It reads the
- * front rows first and more rows only while the rule is undecided: an adjacent block that
- * strands no seat is final as soon as it is found, so an event with such a block near the
- * front costs a few rows whatever its size. `ahead` > 0 aims past that many identical claims
- * (see queuedBestSeats); `ahead(available)` gets the seats free now.
+ * rows' free seats as bit strings (FreeSeatRows), the front rows first and more rows only
+ * while the rule is undecided: an adjacent block that strands no seat is final as soon as it
+ * is found. Without a split it skips the rows too full for the block, so no seat row is read
+ * but those it picks: a few rows' work, whatever the event's size and however its seats are
+ * spread. `ahead` > 0 aims past that many identical claims (see queuedBestSeats);
+ * `ahead(available)` gets the seats free now.
  */
 export async function pickBestSeats(
   tx: StoreTx,
@@ -109,20 +92,17 @@ export async function pickBestSeats(
 ): Promise<ClaimRefusal | BestChoice> {
   const { event } = claim;
   const { available } = await seatCounts(tx, event);
-  if (available === 0) return soldOut;
-  if (available < claim.quantity) return { ok: false, reason: 'not-enough-seats', available, replayed: false };
+  const short = shortOfSeats(claim, available);
+  if (short !== undefined) return short;
   const overLimit = userLimit(claim, context, claim.quantity);
   if (overLimit !== undefined) return overLimit;
   const aim = ahead(available);
-  const free: FreeSeat[] = [];
+  const rows = await FreeSeatRows.of(tx, event);
+  const minRun = claim.allowSplit ? 0 : claim.quantity;
   let best: BestSeats | undefined;
   for (let read = 0, upTo = Math.min(FIRST_ROWS_READ, event.rows); read < event.rows; read = upTo, upTo = Math.min(upTo * 4, event.rows)) {
-    // One push a seat: a spread of hundreds of thousands of rows overflows the call stack.
-    for (const seat of await readFreeRows(tx, event, read, upTo)) free.push(seat);
-    const mask = freeMask(
-      upTo * event.cols,
-      free.map((seat) => seat.seat_index),
-    );
+    await rows.read(read, upTo, minRun);
+    const mask = rows.mask(upTo);
     best =
       aim > 0
         ? queuedBestSeats(mask, upTo, event.cols, claim.quantity, claim.allowSplit, aim)
@@ -130,10 +110,16 @@ export async function pickBestSeats(
     if (best?.kind === 'tidy') break;
   }
   if (best === undefined) {
-    // Every row was read: seats taken since the counters were read may leave too few to choose from.
-    if (free.length === 0) return soldOut;
-    if (free.length < claim.quantity) return { ok: false, reason: 'not-enough-seats', available: free.length, replayed: false };
-    return { ok: false, reason: 'no-adjacent-block', replayed: false };
+    // Seats taken since the counters were read may leave too few to choose from.
+    return shortOfSeats(claim, (await seatCounts(tx, event)).available) ?? { ok: false, reason: 'no-adjacent-block', replayed: false };
   }
-  return { ok: true, seats: best.seats, versions: new Map(free.map((seat) => [seat.seat_index, seat.version])) };
+  const seats = await readSeats(tx, event.eventId, best.seats, false);
+  return { ok: true, seats: best.seats, versions: new Map(seats.map((seat) => [seat.seat_index, seat.version])) };
+}
+
+/** Sold out, or fewer seats free than asked for. */
+function shortOfSeats(claim: PgBestClaim, available: number): ClaimRefusal | undefined {
+  if (available === 0) return soldOut;
+  if (available < claim.quantity) return { ok: false, reason: 'not-enough-seats', available, replayed: false };
+  return undefined;
 }
