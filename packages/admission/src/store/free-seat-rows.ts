@@ -4,34 +4,18 @@ import type { Executor } from './store.js';
 
 /**
  * The free seats of an event's rows, from the bit strings the writes keep (see the
- * free-seat-rows migration) and the seats whose hold lapsed: a row costs one short string,
- * whatever its size, and no seat row is read but the lapsed ones.
+ * free-seat-rows migration) and the seats whose hold lapsed but is not swept yet: a row costs
+ * one short string, whatever its size, and no seat row is read but the lapsed ones.
  */
 export class FreeSeatRows {
   readonly #executor: Executor;
   readonly #event: EventInfo;
-  /** 0-based row → the seat indexes of that row whose hold lapsed. */
-  readonly #lapsed: ReadonlyMap<number, readonly number[]>;
-  /** 0-based row → its free seats by state, '1' where free; rows read so far. */
-  readonly #rows = new Map<number, string>();
+  /** 0-based row → its free seats by state ('1' free), and the seat indexes whose hold lapsed; rows read so far. */
+  readonly #rows = new Map<number, { readonly free: string; readonly lapsed: readonly number[] }>();
 
-  private constructor(executor: Executor, event: EventInfo, lapsed: ReadonlyMap<number, readonly number[]>) {
+  constructor(executor: Executor, event: EventInfo) {
     this.#executor = executor;
     this.#event = event;
-    this.#lapsed = lapsed;
-  }
-
-  /** Reads which seats' holds lapsed (unswept, few); rows come with read(). */
-  static async of(executor: Executor, event: EventInfo): Promise<FreeSeatRows> {
-    const { rows } = await sql<{ seat_index: number }>`
-      select seat_index from ${executor.t.seats}
-      where event_id = ${event.eventId} and state = 'held' and held_until < now()`.execute(executor.db);
-    const lapsed = new Map<number, number[]>();
-    for (const { seat_index } of rows) {
-      const row = Math.floor(seat_index / event.cols);
-      lapsed.set(row, [...(lapsed.get(row) ?? []), seat_index]);
-    }
-    return new FreeSeatRows(executor, event, lapsed);
   }
 
   /**
@@ -41,22 +25,27 @@ export class FreeSeatRows {
    */
   async read(fromRow: number, toRow: number, minRun = 0): Promise<void> {
     const { db, t } = this.#executor;
-    const lapsedRows = [...this.#lapsed.keys()].map((row) => row + 1);
-    const { rows } = await sql<{ row: number; free: string }>`
-      select row, free from ${t.seatRows}
-      where event_id = ${this.#event.eventId} and row > ${fromRow} and row <= ${toRow}
-        and (longest_free >= ${minRun} or row = any(${lapsedRows}::int[]))`.execute(db);
-    for (const { row, free } of rows) this.#rows.set(row - 1, free);
+    const eventId = this.#event.eventId;
+    const { rows } = await sql<{ row: number; free: string; lapsed: number[] | null }>`
+      with lapsed as materialized (
+        select row, array_agg(seat_index) as seats from ${t.seats}
+        where event_id = ${eventId} and state = 'held' and held_until < now() and row > ${fromRow} and row <= ${toRow}
+        group by row)
+      select kept.row, kept.free, lapsed.seats as lapsed
+      from ${t.seatRows} as kept left join lapsed using (row)
+      where kept.event_id = ${eventId} and kept.row > ${fromRow} and kept.row <= ${toRow}
+        and (kept.longest_free >= ${minRun} or lapsed.seats is not null)`.execute(db);
+    for (const { row, free, lapsed } of rows) this.#rows.set(row - 1, { free, lapsed: lapsed ?? [] });
   }
 
   /** The free mask of the first `rows` rows (see best-seats.ts), of the rows read: a row not read reads as taken. */
   mask(rows: number): boolean[] {
     const { cols } = this.#event;
     const mask = new Array<boolean>(rows * cols).fill(false);
-    for (const [row, free] of this.#rows) {
+    for (const [row, { free, lapsed }] of this.#rows) {
       if (row >= rows) continue;
       for (let col = 0; col < cols; col++) if (free.charCodeAt(col) === 49) mask[row * cols + col] = true;
-      for (const index of this.#lapsed.get(row) ?? []) mask[index] = true;
+      for (const index of lapsed) mask[index] = true;
     }
     return mask;
   }

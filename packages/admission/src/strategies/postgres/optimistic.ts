@@ -34,17 +34,19 @@ function isTransientFailure(error: unknown): boolean {
  * free): one UPDATE whose row count tells. Every write to a seat bumps its version, so an
  * unchanged version means nobody touched the seat since the read. Per-seat versions: buyers of
  * different seats never conflict. `= any(...)` makes the scan lock rows in index order, like
- * every other seat write, so overlapping attempts queue rather than deadlock.
+ * every other seat write, so overlapping attempts queue rather than deadlock. Without
+ * `versions` (a best-available pick, read from the rows' bits, which carry none) each seat
+ * need only be free still: the pick stands for any seats free.
  * Throws a WriteConflict naming the seats it could not take.
  */
-async function takeIfUnchanged(tx: StoreTx, take: SeatTake, versions: ReadonlyMap<number, number>): Promise<void> {
+async function takeIfUnchanged(tx: StoreTx, take: SeatTake, versions?: ReadonlyMap<number, number>): Promise<void> {
   const indexes = [...take.seatIndexes];
-  const expected = indexes.map((index) => versions.get(index) ?? -1);
-  const rows = await updateTakenSeats(tx, take)
-    .where('version', '=', sql<number>`(${expected}::int[])[array_position(${indexes}::int[], seat_index)]`)
-    .where(seatIsFree)
-    .returning('seat_index')
-    .execute();
+  let write = updateTakenSeats(tx, take).where(seatIsFree);
+  if (versions !== undefined) {
+    const expected = indexes.map((index) => versions.get(index) ?? -1);
+    write = write.where('version', '=', sql<number>`(${expected}::int[])[array_position(${indexes}::int[], seat_index)]`);
+  }
+  const rows = await write.returning('seat_index').execute();
   const taken = new Set(rows.map((row) => row.seat_index));
   const lost = indexes.filter((index) => !taken.has(index));
   if (lost.length > 0) throw new WriteConflict(lost);
@@ -53,7 +55,8 @@ async function takeIfUnchanged(tx: StoreTx, take: SeatTake, versions: ReadonlyMa
 /**
  * A version per seat, no locks while reading, bounded retries with jittered exponential
  * backoff. Each attempt reads the seats and their versions, decides, and writes on the
- * condition that no version moved; on a conflict it rolls back, waits
+ * condition that no version moved (a best-available pick reads the rows' free bits and writes
+ * on the condition that its seats are still free); on a conflict it rolls back, waits
  * retryBaseDelayMs * 2^attempt * random() and reads again (a seat now really taken is a
  * plain refusal). After maxRetries conflicts it gives up with 'seats-taken', naming the seats
  * of its last conflict, even though it may have seen them free (onConflict counts conflicts).
@@ -99,7 +102,7 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
             retry === 0 ? 0 : randomInt(Math.max(1, Math.min(SPREAD_GROWTH ** retry, MAX_SPREAD, Math.floor(available / claim.quantity))));
           const choice = await pickBestSeats(tx, claim, context, ahead);
           if (!choice.ok) return choice;
-          return grant(tx, claim, context, choice.seats, (tx, take) => takeIfUnchanged(tx, take, choice.versions));
+          return grant(tx, claim, context, choice.seats, takeIfUnchanged);
         }),
       ),
   });

@@ -67,11 +67,10 @@ export async function checkSeatClaim(
   return userLimit(claim, context, claim.indexes.length) ?? { ok: true, seats };
 }
 
-/** The seats a best-available claim decided to take, and the versions they were read at. */
+/** The seats a best-available claim decided to take. */
 export interface BestChoice {
   readonly ok: true;
   readonly seats: readonly number[];
-  readonly versions: ReadonlyMap<number, number>;
 }
 
 /**
@@ -79,9 +78,9 @@ export interface BestChoice {
  * writes keep, the per-user limit, no adjacent block), or the seats to take. It reads the
  * rows' free seats as bit strings (FreeSeatRows), the front rows first and more rows only
  * while the rule is undecided: an adjacent block that strands no seat is final as soon as it
- * is found. Without a split it skips the rows too full for the block, so no seat row is read
- * but those it picks: a few rows' work, whatever the event's size and however its seats are
- * spread. `ahead` > 0 aims past that many identical claims (see queuedBestSeats);
+ * is found. No seat row is read (but those whose hold lapsed), and without a split the rows
+ * too full for the block are skipped: a few rows' work, whatever the event's size and however
+ * its seats are spread. `ahead` > 0 aims past that many identical claims (see queuedBestSeats);
  * `ahead(available)` gets the seats free now.
  */
 export async function pickBestSeats(
@@ -97,7 +96,7 @@ export async function pickBestSeats(
   const overLimit = userLimit(claim, context, claim.quantity);
   if (overLimit !== undefined) return overLimit;
   const aim = ahead(available);
-  const rows = await FreeSeatRows.of(tx, event);
+  const rows = new FreeSeatRows(tx, event);
   const minRun = claim.allowSplit ? 0 : claim.quantity;
   let best: BestSeats | undefined;
   for (let read = 0, upTo = Math.min(FIRST_ROWS_READ, event.rows); read < event.rows; read = upTo, upTo = Math.min(upTo * 4, event.rows)) {
@@ -113,8 +112,7 @@ export async function pickBestSeats(
     // Seats taken since the counters were read may leave too few to choose from.
     return shortOfSeats(claim, (await seatCounts(tx, event)).available) ?? { ok: false, reason: 'no-adjacent-block', replayed: false };
   }
-  const seats = await readSeats(tx, event.eventId, best.seats, false);
-  return { ok: true, seats: best.seats, versions: new Map(seats.map((seat) => [seat.seat_index, seat.version])) };
+  return { ok: true, seats: best.seats };
 }
 
 /** Sold out, or fewer seats free than asked for. */
