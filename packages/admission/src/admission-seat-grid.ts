@@ -85,10 +85,15 @@ export class AdmissionSeatGrid extends GridCore {
       },
     });
     admission.waitlistNews.target = (eventId, news) => this.#waitlistWriter.write(eventId, news);
-    const landed = (event: EventInfo) =>
-      Promise.all([(this.#committers[event.shard] as GroupCommitter).drain(event.eventId), this.#waitlistWriter.drain(event.eventId)]).then(
-        () => {},
-      );
+    // Grants decided before a fence are queued for writing first, then the queued writes land.
+    const deciding = new InTransit();
+    const landed = async (event: EventInfo) => {
+      await deciding.settled(event.eventId);
+      await Promise.all([
+        (this.#committers[event.shard] as GroupCommitter).drain(event.eventId),
+        this.#waitlistWriter.drain(event.eventId),
+      ]);
+    };
     this.#hydrator = new Hydrator(this.gate, shards, landed, (hydration) => {
       metrics.hydration(hydration.reason);
       this.emit('hydrate', hydration);
@@ -113,6 +118,7 @@ export class AdmissionSeatGrid extends GridCore {
       hydrator: this.#hydrator,
       winners,
       inTransit,
+      deciding,
       fallback: createOptimisticStrategy({ shards, events, settings: settings.postgres }),
       hydrationWaitMs: settings.hydrationWaitMs,
       onGrant: (eventId) => void this.gate.grants.note(eventId, ACTIVE_EVENT_WINDOW_MS).catch(onBackgroundError),

@@ -3,7 +3,15 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, test } from 'node:test';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
-import { IdempotencyInFlightError, type AdmissionSeatGrid, type ClaimGranted, type ClaimResult, type EventInfo } from '@seatgrid/admission';
+import {
+  EventLoadingError,
+  EventNotLoadedError,
+  IdempotencyInFlightError,
+  type AdmissionSeatGrid,
+  type ClaimGranted,
+  type ClaimResult,
+  type EventInfo,
+} from '@seatgrid/admission';
 import type { WinnerFault } from '@seatgrid/admission/testing';
 import {
   admissionGrid,
@@ -104,6 +112,40 @@ test('2,000 concurrent multi-seat claims on a 10 x 10 event: no seat twice in Po
   const audit = await grid.audit(event.eventId);
   assert.deepEqual([audit.oversold, audit.partial], [0, 0]);
   assert.equal(audit.seatsSold + audit.seatsHeld, taken.size);
+  assert.equal((await grid.seatMap(event.eventId)).states, await seatStates(event));
+});
+
+test('re-hydrations fenced in the middle of a burst wipe no grant: Redis ends equal to PostgreSQL and to the grants', async () => {
+  const { grid } = await admissionOn(redisUrl, { reconciler: false });
+  const event = await newEvent(grid, 10, 10);
+  const random = seeded(11);
+  let bursting = true;
+  const rehydrations = (async () => {
+    let count = 0;
+    while (bursting) {
+      await grid.hydrate(event.eventId);
+      count++;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    return count;
+  })();
+  const settled = await Promise.allSettled(
+    Array.from({ length: 1_000 }, async (_, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i % 50));
+      return grid.claimSeats({ eventId: event.eventId, userId: `f${i}`, seats: randomSeats(random, 10, 10, 2), mode: 'hold' });
+    }),
+  );
+  bursting = false;
+  assert.ok((await rehydrations) > 1, 'the event was re-hydrated during the burst');
+  // A claim that meets a second fence right after a load hears the event is loading: no seat.
+  for (const outcome of settled) {
+    if (outcome.status === 'rejected')
+      assert.ok(outcome.reason instanceof EventNotLoadedError || outcome.reason instanceof EventLoadingError, String(outcome.reason));
+  }
+  const results = settled.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
+  const taken = assertNoSeatTwice(granted(results));
+  const audit = await grid.audit(event.eventId);
+  assert.deepEqual([audit.oversold, audit.partial, audit.seatsHeld], [0, 0, taken.size]);
   assert.equal((await grid.seatMap(event.eventId)).states, await seatStates(event));
 });
 

@@ -27,6 +27,12 @@ export interface AdmissionStrategyOptions {
   readonly hydrator: Hydrator;
   readonly winners: WinnerWriter;
   readonly inTransit: InTransit;
+  /**
+   * Gate claims from the call until a grant is handed to the writer: a re-hydration fences the
+   * event and waits for these before it waits for the writes, so a grant decided just before
+   * the fence is in the snapshot, not wiped by it.
+   */
+  readonly deciding: InTransit;
   /** The PostgreSQL path: decides confirms, releases and cancels, and every claim while Redis is sick. */
   readonly fallback: BookingStrategy;
   /** How long a claim waits for its event's (re)load before it is answered EventLoadingError. */
@@ -161,10 +167,27 @@ export class AdmissionStrategy implements BookingStrategy {
     // A second pass only when a replayed grant turns out never written (see WinnerWriter.durableReplay).
     for (let pass = 1; ; pass++) {
       let result: ClaimResult;
+      let handOver = () => {};
       const gateStep = startStep('seatgrid.gate', event.eventId);
       try {
-        result = await this.viaGate(event, () => gate.claim(withTtl));
+        result = await this.viaGate(event, () => {
+          // Open only while a grant may be on its way: a refusal or a failure (one that waits
+          // for a load, say) closes it, or the hydration and this claim would wait for each other.
+          const end = this.#options.deciding.open(event.eventId);
+          handOver = end;
+          return gate.claim(withTtl).then(
+            (decided) => {
+              if (!decided.ok || decided.replayed) end();
+              return decided;
+            },
+            (error: unknown) => {
+              end();
+              throw error;
+            },
+          );
+        });
       } catch (error) {
+        handOver();
         endStep(gateStep, 'failed', error);
         if (!isInfrastructureError(error)) throw error;
         this.#writtenWhileOpen.add(event.eventId);
@@ -182,7 +205,10 @@ export class AdmissionStrategy implements BookingStrategy {
         continue;
       }
       this.#options.onGrant(event.eventId);
-      const persisted = await winners.persist(event, withTtl, result, fingerprintOf(withTtl, holdTtlMs));
+      // persist() queues the write before it returns: the grant is the writer's from here.
+      const persisting = winners.persist(event, withTtl, result, fingerprintOf(withTtl, holdTtlMs));
+      handOver();
+      const persisted = await persisting;
       // Done: the user's seats now count against the inventory, not their admission.
       if (persisted.ok && event.waitingRoom !== undefined) {
         await gate.waitingRoom.admit(event.eventId, request.userId, request.admissionToken, true).catch(this.#options.onBackgroundError);

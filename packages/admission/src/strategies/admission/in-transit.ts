@@ -20,6 +20,18 @@ export class InTransit {
     return operation;
   }
 
+  /** Registers an operation on the event that ends when the returned function is first called. */
+  open(eventId: string): () => void {
+    let end = () => {};
+    this.track(
+      eventId,
+      new Promise<void>((resolve) => {
+        end = resolve;
+      }),
+    );
+    return end;
+  }
+
   /** Resolves once every operation on the event under way now has settled (later ones are not waited for). */
   async settled(eventId: string): Promise<void> {
     const pending = this.#byEvent.get(eventId);
