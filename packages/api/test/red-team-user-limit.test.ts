@@ -68,7 +68,7 @@ async function newEvent(api: RunningApi, holdTtlSeconds = 600): Promise<string> 
 
 /** Hold 2, let it lapse, hold 2 more, confirm the lapsed hold (refused), then the new one. */
 async function lateConfirm(api: RunningApi, gate: boolean): Promise<void> {
-  const eventId = await newEvent(api, 4);
+  const eventId = await newEvent(api, 2);
   const who = { 'x-user-id': `late-${randomUUID().slice(0, 8)}` };
   const hold = (seats: Seat[]) => api.request('POST', `/events/${eventId}/holds`, { body: { seats }, headers: who });
   const first = (await (await hold([seat(1, 1), seat(1, 2)])).json()) as { holdId: string };
