@@ -191,7 +191,10 @@ export class AdmissionStrategy implements BookingStrategy {
         endStep(gateStep, 'failed', error);
         if (!isInfrastructureError(error)) throw error;
         this.#writtenWhileOpen.add(event.eventId);
-        return this.#record(await fallback.claim(withTtl), 'pg-fallback', started);
+        const decided = await fallback.claim(withTtl);
+        // Marked again once written: a re-hydration that began meanwhile may have read PostgreSQL before this write.
+        this.#writtenWhileOpen.add(event.eventId);
+        return this.#record(decided, 'pg-fallback', started);
       }
       endStep(gateStep, result.ok ? 'granted' : result.reason);
       if (!result.ok) return this.#record(result, result.reason === 'sold-out' && result.cached ? 'sold-out-cache' : 'redis', started);
@@ -226,12 +229,15 @@ export class AdmissionStrategy implements BookingStrategy {
    */
   async viaGate<T>(event: EventInfo, call: () => Promise<T>): Promise<T> {
     const { breaker, hydrator, gate } = this.#options;
-    if (this.#writtenWhileOpen.has(event.eventId) && breaker.state === 'closed') {
+    // Half-open too: its trial call would otherwise read or decide on a copy that lacks the fallback's writes.
+    if (this.#writtenWhileOpen.has(event.eventId) && breaker.state !== 'open') {
       await breaker
         .run(() => gate.counters(event.eventId))
         .catch((error: unknown) => {
           if (!(error instanceof EventNotLoadedError)) throw error;
         });
+      // A hydration under way may have read PostgreSQL before the fallback's writes: ours starts after it.
+      if (hydrator.isRunning(event.eventId)) await this.#waitForLoad(event, hydrator.hydrate(event, 'after-fallback')).catch(() => {});
       // Unmarked before the snapshot: a fallback write landing during the hydration marks it again.
       this.#writtenWhileOpen.delete(event.eventId);
       const hydration = hydrator.hydrate(event, 'after-fallback');
