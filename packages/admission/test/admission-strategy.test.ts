@@ -151,7 +151,9 @@ test('re-hydrations fenced in the middle of a burst wipe no grant: Redis ends eq
 
 test('losers cost PostgreSQL nothing: zero queries for refused requests', async () => {
   const counter: QueryCounter = { queries: 0, commits: 0 };
-  const { grid } = await admissionOn(redisUrl, {}, counter);
+  // What a refusal costs when Redis answers: a loaded machine must not open the breaker (its
+  // fallback answers in PostgreSQL, rightly; a loaded CI run saw 500 sold-out answers cost 2,000 queries).
+  const { grid } = await admissionOn(redisUrl, { breaker: { timeoutMs: 30_000 } }, counter);
   const event = await newEvent(grid, 5, 5);
   const sold = await Promise.all(
     Array.from({ length: 10 }, (_, i) =>
