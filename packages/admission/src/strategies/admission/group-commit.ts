@@ -1,14 +1,14 @@
-import { sql } from 'kysely';
 import { AdmissionError } from '../../errors.js';
 import type { ClaimResult } from '../../results.js';
-import { reserveKey, type IdempotencyRef } from '../../store/idempotency-records.js';
-import { insertHolds, lockSeatsInOrder, seatIsFree, takeSeatsIfFree, type SeatTake } from '../../store/seat-writes.js';
-import type { Store, StoreTx } from '../../store/store.js';
+import { reserveKey } from '../../store/idempotency-records.js';
+import { insertHolds, takeSeatsIfFree, type SeatTake } from '../../store/seat-writes.js';
+import type { Store } from '../../store/store.js';
+import { writeWinnerBatch, type WinnerAnswer } from '../../store/winner-batch.js';
 
 /** A Redis winner to write, and (with an idempotency key) the answer to store in the same transaction. */
 export interface WinnerWrite {
   readonly take: SeatTake;
-  readonly answer?: { readonly ref: IdempotencyRef; readonly fingerprint: string; readonly result: ClaimResult };
+  readonly answer?: WinnerAnswer;
 }
 
 /**
@@ -56,9 +56,9 @@ class Replayed {
 /**
  * Writes Redis winners to PostgreSQL. Winners that arrive while transactions are in flight
  * wait for the next batch, which commits them together: one fsync for many winners, and
- * each caller answered only after its own write committed. A batch is one UPDATE of all its
- * seats, conditional on each being free, one INSERT of its holds (and bookings, and
- * idempotency answers). If any winner lost a seat or found its key answered, the batch rolls
+ * each caller answered only after its own write committed. A batch is one statement
+ * (writeWinnerBatch): its seats taken on condition each is free, its holds, bookings and
+ * idempotency answers. If any winner lost a seat or found its key answered, the batch rolls
  * back and each winner is written alone, so a stale loser cannot sink the others.
  */
 export class GroupCommitter {
@@ -147,15 +147,11 @@ export class GroupCommitter {
   async #writeBatch(writes: readonly WinnerWrite[]): Promise<WriteOutcome[]> {
     const wholeBatch = await this.#store
       .transaction(async (tx) => {
-        await this.#takeAll(
-          tx,
-          writes.map((w) => w.take),
-        );
-        await insertHolds(
-          tx,
-          writes.map((w) => w.take),
-        );
-        await this.#answerAll(tx, writes);
+        const takes = writes.map((w) => w.take);
+        const answers = writes.flatMap((w) => (w.answer === undefined ? [] : [w.answer]));
+        const written = await writeWinnerBatch(tx, takes, answers);
+        const everySeat = takes.every((take) => written.seatsTaken.get(take.holdId) === take.seatIndexes.length);
+        if (!everySeat || written.answersStored !== answers.length) throw ROLL_BACK;
         return true;
       })
       .catch((error: unknown) => {
@@ -167,49 +163,6 @@ export class GroupCommitter {
     const outcomes: WriteOutcome[] = [];
     for (const write of writes) outcomes.push(await this.#writeOne(write));
     return outcomes;
-  }
-
-  /** One UPDATE of every seat of the batch, each on condition it is free; throws ROLL_BACK unless every take got all its seats. */
-  async #takeAll(tx: StoreTx, takes: readonly SeatTake[]): Promise<void> {
-    const seats = takes.flatMap((take) => take.seatIndexes.map((index) => ({ take, index })));
-    // The join below would lock in its own order: lock in index order first.
-    await lockSeatsInOrder(
-      tx,
-      seats.map((s) => ({ eventId: s.take.eventId, seatIndex: s.index })),
-    );
-    const taken = await sql<{ hold_id: string }>`
-      update ${tx.t.seats} as s
-      set state = case when v.until is null then 'sold' else 'held' end,
-          hold_id = v.hold_id, held_until = v.until, version = s.version + 1
-      from unnest(${seats.map((s) => s.take.eventId)}::text[], ${seats.map((s) => s.index)}::int[],
-                  ${seats.map((s) => s.take.holdId)}::text[], ${seats.map((s) => s.take.expiresAt)}::timestamptz[])
-           as v(event_id, seat_index, hold_id, until)
-      where s.event_id = v.event_id and s.seat_index = v.seat_index and ${seatIsFree}
-      returning v.hold_id`.execute(tx.db);
-    const seatsTaken = new Map<string, number>();
-    for (const row of taken.rows) seatsTaken.set(row.hold_id, (seatsTaken.get(row.hold_id) ?? 0) + 1);
-    if (!takes.every((take) => seatsTaken.get(take.holdId) === take.seatIndexes.length)) throw ROLL_BACK;
-  }
-
-  /** The batch's idempotency answers in one INSERT; throws ROLL_BACK when a key has an answer already. */
-  async #answerAll({ db }: StoreTx, writes: readonly WinnerWrite[]): Promise<void> {
-    const answers = writes.flatMap((w) => (w.answer === undefined ? [] : [w.answer]));
-    if (answers.length === 0) return;
-    const inserted = await db
-      .insertInto('idempotency_records')
-      .values(
-        answers.map(({ ref, fingerprint, result }) => ({
-          user_id: ref.userId,
-          event_id: ref.eventId,
-          key: ref.key,
-          fingerprint,
-          response: sql`${JSON.stringify(result)}::jsonb`,
-        })),
-      )
-      .onConflict((conflict) => conflict.columns(['user_id', 'event_id', 'key']).doNothing())
-      .returning('key')
-      .execute();
-    if (inserted.length !== answers.length) throw ROLL_BACK;
   }
 
   async #writeOne(write: WinnerWrite): Promise<WriteOutcome> {
