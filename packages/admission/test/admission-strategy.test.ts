@@ -365,13 +365,19 @@ test('hydrating a 100,000-seat event rebuilds Redis exactly (time reported, not 
   assert.equal(map.states, await seatStates(event));
 });
 
+/** A grid whose statements and commits are counted, with an event loaded into Redis before counting starts. */
+async function countedGridWithEvent(overrides: GridOptions, rows: number, cols: number) {
+  const counter: QueryCounter = { queries: 0, commits: 0 };
+  const { grid } = await admissionOn(redisUrl, overrides, counter);
+  const event = await newEvent(grid, rows, cols);
+  await grid.seatMap(event.eventId);
+  counter.commits = 0;
+  return { grid, event, counter };
+}
+
 test('group commit: concurrent winners share transactions; switched off, each has its own', async () => {
   for (const enabled of [true, false]) {
-    const counter: QueryCounter = { queries: 0, commits: 0 };
-    const { grid } = await admissionOn(redisUrl, { groupCommit: { enabled } }, counter);
-    const event = await newEvent(grid, 4, 50);
-    await grid.seatMap(event.eventId); // hydrated before counting
-    counter.commits = 0;
+    const { grid, event, counter } = await countedGridWithEvent({ groupCommit: { enabled } }, 4, 50);
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         grid.claimSeats({
@@ -391,11 +397,7 @@ test('group commit: concurrent winners share transactions; switched off, each ha
 });
 
 test('a group commit writes each winner whole: holds with their seats in order, bookings for sales, answers under their keys', async () => {
-  const counter: QueryCounter = { queries: 0, commits: 0 };
-  const { grid } = await admissionOn(redisUrl, {}, counter);
-  const event = await newEvent(grid, 2, 40);
-  await grid.seatMap(event.eventId); // hydrated before counting
-  counter.commits = 0;
+  const { grid, event, counter } = await countedGridWithEvent({}, 2, 40);
   // Two seats a winner, the higher column first: the hold keeps the order of the grant's seats.
   const results = await Promise.all(
     Array.from({ length: 40 }, (_, i) =>

@@ -57,12 +57,14 @@ export async function writeWinnerBatch(
                            ${takes.map((take) => take.userId)}::text[], ${takes.map((take) => take.expiresAt)}::timestamptz[])
              as h(id, event_id, user_id, expires_at)
     ),
+    seat_lists as (
+      select hold_id, array_agg(seat_index order by position) as seat_indexes from v group by hold_id
+    ),
     holds as (
       insert into ${t.holds} (id, event_id, user_id, seat_indexes, status, expires_at)
-      select h.id, h.event_id, h.user_id,
-             (select array_agg(v.seat_index order by v.position) from v where v.hold_id = h.id),
+      select h.id, h.event_id, h.user_id, l.seat_indexes,
              case when h.expires_at is null then 'confirmed' else 'held' end, h.expires_at
-      from h
+      from h join seat_lists as l on l.hold_id = h.id
     ),
     bookings as (
       insert into ${t.bookings} (id, event_id, user_id)

@@ -237,7 +237,8 @@ export class AdmissionStrategy implements BookingStrategy {
           if (!(error instanceof EventNotLoadedError)) throw error;
         });
       // A hydration under way may have read PostgreSQL before the fallback's writes: ours starts after it.
-      if (hydrator.isRunning(event.eventId)) await this.#waitForLoad(event, hydrator.hydrate(event, 'after-fallback')).catch(() => {});
+      const running = hydrator.running(event.eventId);
+      if (running !== undefined) await this.#waitForLoad(event, running).catch(() => {});
       // Unmarked before the snapshot: a fallback write landing during the hydration marks it again.
       this.#writtenWhileOpen.delete(event.eventId);
       const hydration = hydrator.hydrate(event, 'after-fallback');

@@ -48,9 +48,9 @@ export class Hydrator {
     await Promise.allSettled([...this.#running.values()]);
   }
 
-  /** True while a hydration of the event runs in this process. */
-  isRunning(eventId: string): boolean {
-    return this.#running.has(eventId);
+  /** The hydration of the event running in this process, if any. */
+  running(eventId: string): Promise<void> | undefined {
+    return this.#running.get(eventId);
   }
 
   hydrate(event: EventInfo, reason: HydrationReason): Promise<void> {
