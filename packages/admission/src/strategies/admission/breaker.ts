@@ -48,6 +48,10 @@ export class Breaker {
       rollingCountTimeout: settings.rollingCountTimeoutMs,
       resetTimeout: settings.resetTimeoutMs,
       errorFilter: (error: unknown) => !isInfrastructureError(error),
+      // Nothing reads latency percentiles or the per-second snapshots; on by default, they cost
+      // every call a push and every second a sort of the window's latencies.
+      rollingPercentilesEnabled: false,
+      enableSnapshots: false,
     });
     this.#breaker.on('open', () => onTransition('open'));
     this.#breaker.on('halfOpen', () => onTransition('half-open'));
