@@ -67,10 +67,15 @@ export function paramOf<T>(schema: z.ZodType<T>, req: Request, name: string): T 
   return parsed.data;
 }
 
-/** The JSON body, validated; the first issue names the field at fault. */
+/** The JSON body express.json read, validated; the first issue names the field at fault. */
 export function bodyOf<T>(schema: z.ZodType<T>, req: Request): T {
   if (!req.is('application/json')) throw new ProblemError('unsupported-media-type');
-  const parsed = schema.safeParse(req.body);
+  return validBody(schema, req.body);
+}
+
+/** A parsed JSON body, validated; the first issue names the field at fault. */
+export function validBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
   if (!parsed.success) {
     const issue = mostSpecificIssue(parsed.error.issues);
     const field = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');

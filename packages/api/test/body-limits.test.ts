@@ -10,7 +10,7 @@ import { assertProblem, expectProblem, seatMap, user, type ReadAnswer } from './
 
 const LIMIT = 1_024;
 
-/** POSTs `chunks` with Transfer-Encoding: chunked (no Content-Length), one write each. */
+/** POSTs `chunks`, one write each: with Transfer-Encoding: chunked unless `headers` has a Content-Length. */
 async function postChunked(api: RunningApi, path: string, headers: Record<string, string>, chunks: readonly Buffer[]): Promise<ReadAnswer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -64,6 +64,27 @@ describe(`body limits (BODY_LIMIT_BYTES=${LIMIT})`, () => {
     const small = await postChunked(api, `/events/${event.id}/holds`, user('small'), [Buffer.from('{"quan'), Buffer.from('tity":1}')]);
     assert.equal(small.status, 201, small.text);
     assert.deepEqual((await seatMap(api, event.id)).grid[0]?.replaceAll('.', ''), 'H');
+  });
+
+  test('a plain JSON body is read as express.json reads it: in pieces, with a BOM, with a charset', async () => {
+    const event = await api.createEvent({ name: 'Plain', rows: 1, cols: 3 });
+    const path = `/events/${event.id}/holds`;
+    const claim = Buffer.from('{"quantity":1}');
+    const sized = (who: string, body: Buffer, type = 'application/json') => ({
+      ...user(who),
+      'content-type': type,
+      'content-length': String(body.length),
+    });
+    const pieces = await postChunked(api, path, sized('pieces', claim), [claim.subarray(0, 5), claim.subarray(5)]);
+    assert.equal(pieces.status, 201, pieces.text);
+    const withBom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), claim]);
+    const bom = await postChunked(api, path, sized('bom', withBom), [withBom]);
+    assert.equal(bom.status, 201, bom.text);
+    const charset = await postChunked(api, path, sized('charset', claim, 'application/json; charset=UTF-8'), [claim]);
+    assert.equal(charset.status, 201, charset.text);
+    const scalar = Buffer.from('"a claim"');
+    assertProblem(await postChunked(api, path, sized('scalar', scalar), [scalar]), 'invalid-input');
+    assert.deepEqual((await seatMap(api, event.id)).grid, ['HHH']);
   });
 
   test('a gzip body that inflates past the limit (a zip bomb) is 413; within the limit it is served', async () => {

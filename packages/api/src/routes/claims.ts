@@ -1,15 +1,18 @@
-import type { ClaimGranted, ClaimRefusal, ClaimResult } from '@seatgrid/admission';
+import type { ClaimRefusal, ClaimResult } from '@seatgrid/admission';
 import { Router, type Request, type Response } from 'express';
 import type { AppDependencies } from '../app-dependencies.ts';
 import { callerIdentity } from '../caller-identity.ts';
 import type { z } from 'zod';
 import { claimRefusalProblem, ProblemError, sendProblem } from '../http-problem.ts';
 import { sendJson } from '../json-answer.ts';
-import { admissionTokenOf, bodyOf, idempotencyKeyOf, paramOf } from '../request-input.ts';
+import { readPlainJson } from '../plain-json-body.ts';
+import { admissionTokenOf, bodyOf, idempotencyKeyOf, paramOf, validBody } from '../request-input.ts';
 import { claimBody, eventIdParam } from '../schemas.ts';
 import { json, rateLimitHeaders, ref } from '../openapi/components.ts';
 import type { Notes, OperationSpec } from '../openapi/operation-spec.ts';
 import type { ProblemType } from '../problems.ts';
+
+type ClaimBody = z.infer<typeof claimBody>;
 
 /** What the first step of a claim learned, for the second (res.locals.claimant). */
 interface Claimant {
@@ -23,16 +26,20 @@ export interface ClaimRouters {
   readonly afterBody: Router;
 }
 
-const CLAIM_PATHS = ['/events/:eventId/holds', '/events/:eventId/bookings'] as const;
+const CLAIM_PATHS = [
+  ['/events/:eventId/holds', 'hold'],
+  ['/events/:eventId/bookings', 'book'],
+] as const;
 
 /**
  * POST /events/:eventId/holds (seats held until confirmed or expired) and
  * POST /events/:eventId/bookings (sold in one step). An Idempotency-Key makes a retry
  * answer the same, claiming nothing twice; the strategies keep the record, scoped per user.
  *
- * In two steps. Before the body is read: the event id, the caller, the rate limits, and the
- * answer to an event this process knows is sold out (the body cannot change that answer, and
- * a sold-out storm is most of an on-sale's requests). After: the body and the decision.
+ * Before the body is read: the event id, the caller, the rate limits, and the answer to an
+ * event this process knows is sold out (the body cannot change that answer, and a sold-out
+ * storm is most of an on-sale's requests). Then the body and the decision: a plain JSON body
+ * is read right there (readPlainJson), any other goes through express.json to `afterBody`.
  * Refusals are answered where they are found, not thrown through Express's error path.
  */
 export function claimRoutes(deps: AppDependencies): ClaimRouters {
@@ -42,7 +49,7 @@ export function claimRoutes(deps: AppDependencies): ClaimRouters {
   /** Keys (user, event, key) of requests this process is still answering. */
   const inFlight = new Set<string>();
 
-  for (const path of CLAIM_PATHS) {
+  for (const [path, mode] of CLAIM_PATHS) {
     beforeBody.post(path, async (req, res, next) => {
       const eventId = paramOf(eventIdParam, req, 'eventId');
       const userId = await identify(req);
@@ -53,15 +60,21 @@ export function claimRoutes(deps: AppDependencies): ClaimRouters {
         refuse(req, res, eventId, refusal);
         return;
       }
-      res.locals.claimant = { eventId, userId } satisfies Claimant;
-      next();
+      const claimant: Claimant = { eventId, userId };
+      const body = readPlainJson(req, deps.config.bodyLimitBytes);
+      if (body === undefined) {
+        res.locals.claimant = claimant;
+        next();
+        return;
+      }
+      await answer(req, res, mode, claimant, validBody(claimBody, await body));
     });
+    afterBody.post(path, (req, res) => answer(req, res, mode, res.locals.claimant as Claimant, bodyOf(claimBody, req)));
   }
 
-  /** The claim's result, or undefined when a refusal was answered. */
-  async function claim(req: Request, res: Response, mode: 'hold' | 'book'): Promise<ClaimGranted | undefined> {
-    const { eventId, userId } = res.locals.claimant as Claimant;
-    const body = bodyOf(claimBody, req);
+  /** Decides the claim and answers it: 201 with the hold or booking, or the refusal's problem. */
+  async function answer(req: Request, res: Response, mode: 'hold' | 'book', claimant: Claimant, body: ClaimBody): Promise<void> {
+    const { eventId, userId } = claimant;
     const idempotencyKey = idempotencyKeyOf(req);
     const admissionToken = admissionTokenOf(req);
     const common = { eventId, userId, mode, ...(admissionToken === undefined ? {} : { admissionToken }) };
@@ -79,13 +92,17 @@ export function claimRoutes(deps: AppDependencies): ClaimRouters {
         inFlight.delete(flight);
       }
     }
-    if (result.ok) return result;
-    refuse(req, res, eventId, result);
-    return undefined;
+    if (!result.ok) {
+      refuse(req, res, eventId, result);
+    } else if (mode === 'hold') {
+      sendJson(res, 201, { holdId: result.holdId, eventId, seats: result.seats, expiresAt: result.expiresAt?.toISOString() });
+    } else {
+      sendJson(res, 201, { bookingId: result.holdId, eventId, seats: result.seats });
+    }
   }
 
   function decide(
-    body: z.infer<typeof claimBody>,
+    body: ClaimBody,
     common: { eventId: string; userId: string; mode: 'hold' | 'book'; idempotencyKey?: string; admissionToken?: string },
   ): Promise<ClaimResult> {
     return 'seats' in body
@@ -105,20 +122,6 @@ export function claimRoutes(deps: AppDependencies): ClaimRouters {
         : undefined;
     sendProblem(res, claimRefusalProblem(refusal, waitlist), req.originalUrl);
   }
-
-  afterBody.post('/events/:eventId/holds', async (req, res) => {
-    const hold = await claim(req, res, 'hold');
-    if (hold === undefined) return;
-    const { eventId } = res.locals.claimant as Claimant;
-    sendJson(res, 201, { holdId: hold.holdId, eventId, seats: hold.seats, expiresAt: hold.expiresAt?.toISOString() });
-  });
-
-  afterBody.post('/events/:eventId/bookings', async (req, res) => {
-    const booking = await claim(req, res, 'book');
-    if (booking === undefined) return;
-    const { eventId } = res.locals.claimant as Claimant;
-    sendJson(res, 201, { bookingId: booking.holdId, eventId, seats: booking.seats });
-  });
 
   return { beforeBody, afterBody };
 }
