@@ -45,8 +45,41 @@ export function parseProcStat(stat: string): ProcStatTicks {
   return { own: utime + stime, children: cutime + cstime };
 }
 
-/** User + system CPU µs of a live process from /proc/<pid>/stat; undefined where that cannot be read. */
+/**
+ * CPU µs of a live process: the time its threads ran, in ns, from /proc/<pid>/task/<tid>/schedstat
+ * where the kernel keeps it, else user + system from /proc/<pid>/stat in clock ticks (10 ms: too
+ * coarse for a burst of a few hundred ms). Undefined where neither can be read.
+ */
 export function processCpuMicros(pid: number | 'self'): number | undefined {
+  return scheduledMicros(pid) ?? tickedMicros(pid);
+}
+
+/** Whether processCpuMicros reads schedstat (ns) here, rather than clock ticks. */
+export function cpuReadInNanoseconds(): boolean {
+  return scheduledMicros('self') !== undefined;
+}
+
+function scheduledMicros(pid: number | 'self'): number | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let ns = 0;
+  for (const tid of tids) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch (error) {
+      // A thread that exited since the listing takes its share with it; no schedstat at all: ticks.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && tid !== String(pid)) continue;
+      return undefined;
+    }
+  }
+  return Number.isFinite(ns) ? ns / 1e3 : undefined;
+}
+
+function tickedMicros(pid: number | 'self'): number | undefined {
   try {
     return (parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8')).own * 1e6) / clockTicksPerSecond();
   } catch {

@@ -23,10 +23,11 @@ test('stress --keep-api takes an optional port: none, the next word, or after "=
   assert.throws(() => parseStressOptions(['--keep-api=http'], known), /--keep-api wants a port/);
 });
 
-test('hot-path: 30,000 requests and 100 connections by default, --quick shorter, bad numbers refused', () => {
+test('hot-path: 30,000 requests in 10 rounds at 100 connections by default, --quick shorter, bad numbers refused', () => {
   assert.deepEqual(parseHotPathOptions([]), {
     requests: 30_000,
     warmup: 5_000,
+    rounds: 10,
     connections: 100,
     quick: false,
     cpuProf: false,
@@ -37,6 +38,7 @@ test('hot-path: 30,000 requests and 100 connections by default, --quick shorter,
   assert.deepEqual(quick, {
     requests: 3_000,
     warmup: 1_000,
+    rounds: 3,
     connections: 50,
     quick: true,
     cpuProf: true,
@@ -46,6 +48,8 @@ test('hot-path: 30,000 requests and 100 connections by default, --quick shorter,
   assert.equal((parseHotPathOptions(['--tracing']) as { tracing: boolean }).tracing, true);
   const sized = parseHotPathOptions(['--quick', '--requests', '12000', '--warmup', '0']);
   assert.ok(sized !== 'help' && sized.requests === 12_000 && sized.warmup === 0);
+  assert.equal((parseHotPathOptions(['--rounds', '5']) as { rounds: number }).rounds, 5);
+  assert.throws(() => parseHotPathOptions(['--rounds', '0']), /--rounds must be a whole number from 1 to 100/);
   assert.equal(parseHotPathOptions(['--help']), 'help');
   assert.throws(() => parseHotPathOptions(['--requests', '1e3x']), /--requests must be a whole number/);
   assert.throws(() => parseHotPathOptions(['--connections', '0']), /--connections must be a whole number/);

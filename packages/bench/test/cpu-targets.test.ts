@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CPU_TARGETS, cpuVerdict, describeVerdict, type RowName } from '../src/hot-path/cpu-targets.ts';
 import type { RowMeasurement } from '../src/hot-path/measure-row.ts';
-import { judgeRows, rowFailures, rowsTable } from '../src/hot-path/report.ts';
+import { combineRounds, median } from '../src/hot-path/combine-rounds.ts';
+import { rowFailures, rowsTable } from '../src/hot-path/report.ts';
 import { renderText } from '../src/text-table.ts';
 
 const p = (ms: number) => ({ count: 10, p50: ms, p95: ms, p99: ms * 2, max: ms * 3 });
@@ -14,6 +15,7 @@ function row(name: RowName, cpuUsPerRequest: number | null, extra: Partial<RowMe
     expectedStatus: name === 'granted-hold' ? 201 : 409,
     warmupRequests: 100,
     requests: 1_000,
+    won: name === 'granted-hold' ? 1_000 : 0,
     durationSec: 0.1,
     throughput: 10_000,
     latency: p(5),
@@ -47,7 +49,7 @@ test("a verdict: the ratio to bare Express against the row's target, at most the
 });
 
 test('rows are judged against the bare Express row of the same run, and printed with the verdicts', () => {
-  const judged = judgeRows([row('bare-express', 60), row('sold-out', 66), row('seats-taken', 90), row('granted-hold', 200)]);
+  const judged = combineRounds([[row('bare-express', 60), row('sold-out', 66), row('seats-taken', 90), row('granted-hold', 200)]]);
   assert.deepEqual(
     judged.map((r) => r.verdict.met),
     [null, true, false, false],
@@ -57,13 +59,37 @@ test('rows are judged against the bare Express row of the same run, and printed 
     [1, 1.1, 1.5, 200 / 60],
   );
   const text = renderText(rowsTable(judged));
-  assert.match(text, /^sold-out +1000 +10000 +5\.0 +10\.0 +66\.0 +1\.10x +<= 1\.15x +yes +20\.0 +1\.00 +12\.5 +0$/m);
-  assert.match(text, /^seats-taken .* 1\.50x +<= 1\.4x +NO /m);
+  assert.match(text, /^sold-out +1000 +10000 +5\.0 +10\.0 +66\.0 +1\.10x +1\.10-1\.10x +<= 1\.15x +yes +20\.0 +1\.00 +12\.5 +0$/m);
+  assert.match(text, /^seats-taken .* 1\.50x +1\.50-1\.50x +<= 1\.4x +NO /m);
   assert.deepEqual(
-    judgeRows([row('sold-out', 66)]).map((r) => r.verdict.ratio),
+    combineRounds([[row('sold-out', 66)]]).map((r) => r.verdict.ratio),
     [null],
     'no baseline, no ratio',
   );
+});
+
+test("over rounds: each ratio against its own round's baseline, the median judged, the range shown", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.equal(median([]), null);
+  // The machine is slower in round 2: a ratio across rounds (99/60) would miss the target, per round none does.
+  const [bare, soldOut] = combineRounds([
+    [row('bare-express', 60), row('sold-out', 66)],
+    [row('bare-express', 90), row('sold-out', 99, { errors: 2, byStatus: { '409': 998, '500': 2 } })],
+    [row('bare-express', 70), row('sold-out', 84)],
+  ]);
+  assert.deepEqual(bare?.verdict, { ratio: 1, target: null, met: null });
+  assert.ok(soldOut !== undefined);
+  assert.deepEqual(
+    soldOut.rounds.map((r) => r.ratio),
+    [1.1, 1.1, 1.2],
+  );
+  assert.deepEqual(soldOut.verdict, { ratio: 1.1, target: 1.15, met: true });
+  assert.deepEqual(soldOut.ratioRange, { min: 1.1, max: 1.2 });
+  assert.equal(soldOut.cpuUsPerRequest, 84, 'the median CPU a request');
+  assert.equal(soldOut.requests, 3_000);
+  assert.deepEqual(soldOut.byStatus, { '409': 2_998, '500': 2 });
+  assert.equal(soldOut.errors, 2);
 });
 
 test('an answer with another status or a failed check is an error of its row', () => {

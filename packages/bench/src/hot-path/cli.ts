@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
 
 export interface HotPathOptions {
-  /** Measured requests a row. */
+  /** Measured requests a row, over every round. */
   readonly requests: number;
   /** Uncounted requests a row before it, of the same kind. */
   readonly warmup: number;
+  /** Bursts the measured requests are split into; the rows take turns, a burst each a round, and the median round's ratio is the verdict. */
+  readonly rounds: number;
   readonly connections: number;
   readonly quick: boolean;
   /** Run each server with --cpu-prof and report its top frames. */
@@ -19,13 +21,17 @@ export const USAGE = `usage: pnpm --filter @seatgrid/bench hot-path [options]
   bare Express 409, sold-out answer (in-process cache), seats-taken refusal (one Redis
   script call), granted hold (answered after its PostgreSQL commit).
 
-  --requests N      measured requests a row (default 30000; 3000 with --quick)
-  --warmup N        uncounted requests of the same kind before each row (default 5000; 1000 with --quick)
+  --requests N      measured requests a row, over every round (default 30000; 3000 with --quick)
+  --warmup N        uncounted requests of the same kind before a row's first round (default 5000; 1000 with --quick)
+  --rounds N        every server stays up and the rows take turns, a burst of requests/N each a round;
+                    each round's ratio is taken against its own bare Express burst and the median is
+                    judged (default 10; 3 with --quick): CPU a request drifts between minutes on a
+                    shared machine, and turns make every row see the same drift
   --connections N   autocannon connections (default 100)
   --quick           a short run
   --cpu-prof        run each server with --cpu-prof (one .cpuprofile a row in <out>/profiles) and print
-                    its top 20 frames by self time over the measured phase; CPU figures then include
-                    the profiler's own cost
+                    its top 20 frames by self time from its first burst to its last; CPU figures then
+                    include the profiler's own cost
   --tracing         run the SeatGrid servers with tracing on (OTEL_EXPORTER_OTLP_ENDPOINT set to an
                     OTLP/HTTP sink in this process, which drops what it gets): compare its µs/req with a
                     run without to see what tracing costs, on and off
@@ -40,6 +46,7 @@ export function parseHotPathOptions(argv: readonly string[]): HotPathOptions | '
     options: {
       requests: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string' },
       connections: { type: 'string', default: '100' },
       quick: { type: 'boolean', default: false },
       'cpu-prof': { type: 'boolean', default: false },
@@ -59,6 +66,7 @@ export function parseHotPathOptions(argv: readonly string[]): HotPathOptions | '
   return {
     requests: whole('requests', values.requests, values.quick ? 3_000 : 30_000, 100, 500_000),
     warmup: whole('warmup', values.warmup, values.quick ? 1_000 : 5_000, 0, 100_000),
+    rounds: whole('rounds', values.rounds, values.quick ? 3 : 10, 1, 100),
     connections: whole('connections', values.connections, 100, 1, 1_000),
     quick: values.quick,
     cpuProf: values['cpu-prof'],

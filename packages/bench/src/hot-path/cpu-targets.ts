@@ -18,9 +18,14 @@ export interface CpuVerdict {
 }
 
 export function cpuVerdict(name: RowName, usPerRequest: number | null, baselineUsPerRequest: number | null): CpuVerdict {
-  const target = name === 'bare-express' ? null : CPU_TARGETS[name];
   const ratio =
     usPerRequest === null || baselineUsPerRequest === null || baselineUsPerRequest <= 0 ? null : usPerRequest / baselineUsPerRequest;
+  return ratioVerdict(name, ratio);
+}
+
+/** A ratio to the baseline (null: unknown) against the row's target. */
+export function ratioVerdict(name: RowName, ratio: number | null): CpuVerdict {
+  const target = name === 'bare-express' ? null : CPU_TARGETS[name];
   return { ratio, target, met: ratio === null || target === null ? null : ratio <= target };
 }
 

@@ -8,16 +8,17 @@ import { performance } from 'node:perf_hooks';
 import { openStoreView } from '@seatgrid/admission/testing';
 import { Redis } from 'ioredis';
 import { optionsOrExitCode, runMain } from '../cli-entry.ts';
-import { clockTicksPerSecond } from '../cpu-usage.ts';
+import { clockTicksPerSecond, cpuReadInNanoseconds } from '../cpu-usage.ts';
 import { createProgress } from '../progress.ts';
 import { checkQuiet } from '../quiet-check.ts';
 import { defaultOutDir, REPO_ROOT } from '../report.ts';
 import { parseHotPathOptions, USAGE, type HotPathOptions } from './cli.ts';
-import { measureRow, type RowMeasurement } from './measure-row.ts';
+import { combineRounds } from './combine-rounds.ts';
+import { measureBurst, warmUp, type RowMeasurement } from './measure-row.ts';
 import { startOtlpSink } from './otlp-sink.ts';
 import { readProfile, topFrames } from './profile-top-frames.ts';
-import { judgeRows, rowFailures, terminalReport, writeHotPathReport, type HotPathResults, type HotPathRowResult } from './report.ts';
-import { HOT_PATH_ROWS, type RowContext } from './rows.ts';
+import { rowFailures, terminalReport, writeHotPathReport, type HotPathResults, type HotPathRowResult } from './report.ts';
+import { HOT_PATH_ROWS, type PreparedRow, type RowContext } from './rows.ts';
 
 const TOP_FRAMES = 20;
 
@@ -40,41 +41,63 @@ async function main(argv: readonly string[]): Promise<number> {
     const load = loadavg()[0] ?? 0;
     progress(`Redis: ${quiet.foreignCommandsPerSec.toFixed(0)} commands/s from other clients; load average ${load.toFixed(2)}`);
     const tag = `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
-    const measured: { row: RowMeasurement; profileFile: string | undefined }[] = [];
-    for (const row of HOT_PATH_ROWS) {
-      const profileFile = options.cpuProf ? join(profileDir, `${row.name}.cpuprofile`) : undefined;
-      const ctx: RowContext = {
-        store,
-        redis,
-        env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, ...tracingEnv },
-        nodeArgs: options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${row.name}.cpuprofile`] : [],
-        totalRequests: options.warmup + options.requests,
-        tag,
-      };
-      progress(
-        `${row.name}: ${row.description}; ${options.warmup} warm-up + ${options.requests} measured requests, ${options.connections} connections`,
-      );
-      const prepared = await row.prepare(ctx);
-      let result: RowMeasurement;
-      try {
-        result = await measureRow(row, prepared, { ...options, redis, progress });
-      } finally {
-        // The profile is written as the server exits: stop it before reading.
-        const exit = await prepared.server.stop();
-        if (exit !== 0) progress(`${row.name}: warning: the server exited with ${exit}; its last lines:\n${prepared.server.tail(10)}`);
-        await prepared.cleanUp();
+    // Every row's server is up at once and the rows take turns, a burst each a round: a
+    // machine that is slower for a while is slower for every row alike.
+    const prepared: PreparedRow[] = [];
+    const rounds: RowMeasurement[][] = [];
+    const checks: string[][] = [];
+    const perRound = Math.ceil(options.requests / options.rounds);
+    try {
+      for (const row of HOT_PATH_ROWS) {
+        const ctx: RowContext = {
+          store,
+          redis,
+          env: { REDIS_URL: redisUrl, DATABASE_URL: databaseUrl, ...tracingEnv },
+          nodeArgs: options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${row.name}.cpuprofile`] : [],
+          totalRequests: options.warmup + perRound * options.rounds,
+          tag,
+        };
+        progress(`${row.name}: ${row.description}`);
+        prepared.push(await row.prepare(ctx));
       }
-      progress(
-        `${row.name}: ${result.throughput.toFixed(0)} req/s, ${result.cpuUsPerRequest?.toFixed(1) ?? '-'} µs CPU a request, statuses ${JSON.stringify(result.byStatus)}`,
-      );
-      measured.push({ row: result, profileFile });
+      const warm = [];
+      for (const [i, row] of HOT_PATH_ROWS.entries()) {
+        progress(`${row.name}: ${options.warmup} warm-up requests, ${options.connections} connections`);
+        warm.push(await warmUp(row, prepared[i] as PreparedRow, options.warmup, { ...options, redis, progress }));
+      }
+      for (let round = 0; round < options.rounds; round++) {
+        const measured: RowMeasurement[] = [];
+        for (const [i, row] of HOT_PATH_ROWS.entries()) {
+          const burst = { first: options.warmup + round * perRound, amount: perRound };
+          measured.push(await measureBurst(row, prepared[i] as PreparedRow, burst, { ...options, redis, progress: () => undefined }));
+        }
+        rounds.push(measured);
+        progress(
+          `round ${round + 1}/${options.rounds}: ${measured.map((m) => `${m.name} ${m.cpuUsPerRequest?.toFixed(1) ?? '-'} µs/req`).join(', ')}`,
+        );
+      }
+      for (const [i, row] of prepared.entries()) {
+        const won = (warm[i]?.won ?? 0) + rounds.reduce((sum, round) => sum + (round[i]?.won ?? 0), 0);
+        checks.push([...(warm[i]?.problems ?? []), ...(await row.check(won))]);
+      }
+    } finally {
+      for (const [i, row] of HOT_PATH_ROWS.entries()) {
+        const server = prepared[i];
+        if (server === undefined) continue;
+        // A profile is written as its server exits: stop it before reading.
+        const exit = await server.server.stop();
+        if (exit !== 0) progress(`${row.name}: warning: the server exited with ${exit}; its last lines:\n${server.server.tail(10)}`);
+        await server.cleanUp();
+      }
     }
-    const judged = judgeRows(measured.map((m) => m.row));
     const rows: HotPathRowResult[] = [];
-    for (const [i, row] of judged.entries()) {
-      const file = measured[i]?.profileFile;
+    for (const [i, combined] of combineRounds(rounds).entries()) {
+      const row = { ...combined, problems: [...(checks[i] ?? []), ...combined.problems] };
+      const file = options.cpuProf ? join(profileDir, `${row.name}.cpuprofile`) : undefined;
       rows.push(
-        file === undefined ? row : { ...row, profile: { file, summary: topFrames(await readProfile(file), TOP_FRAMES, row.windowUs) } },
+        file === undefined
+          ? row
+          : { ...row, profile: { file, requests: row.requests, summary: topFrames(await readProfile(file), TOP_FRAMES, row.windowUs) } },
       );
     }
     const tick = 1e6 / clockTicksPerSecond();
@@ -84,6 +107,7 @@ async function main(argv: readonly string[]): Promise<number> {
       parameters: {
         requests: options.requests,
         warmup: options.warmup,
+        rounds: options.rounds,
         connections: options.connections,
         cpuProf: options.cpuProf,
         tracing: options.tracing,
@@ -97,7 +121,9 @@ async function main(argv: readonly string[]): Promise<number> {
         redisCommandsPerSecFromOthersAtStart: Math.round(quiet.foreignCommandsPerSec),
       },
       notes: [
-        `CPU is read in ticks of ${tick.toFixed(0)} µs: each µs/req figure is within ${(tick / options.requests).toFixed(2)} µs`,
+        cpuReadInNanoseconds()
+          ? "CPU is the time the server's threads ran, read from /proc/<pid>/task/<tid>/schedstat in ns"
+          : `CPU is read in ticks of ${tick.toFixed(0)} µs: each burst's µs/req figure is within ${(tick / Math.ceil(options.requests / options.rounds)).toFixed(2)} µs`,
         "the API's background jobs (hold sweeper every 1 s, reconciler every 5 s) run during the measured phase and are counted",
         "the load generator, the servers, Redis and PostgreSQL share the machine's cores (and Redis is shared with other clients)",
         ...(sink === undefined

@@ -14,13 +14,15 @@ export interface RowMeasurement {
   readonly warmupRequests: number;
   /** Measured requests answered (any status). */
   readonly requests: number;
+  /** Of them, 2xx answers. */
+  readonly won: number;
   readonly durationSec: number;
   readonly throughput: number;
   readonly latency: Percentiles;
   readonly byStatus: Record<string, number>;
   /** Measured answers with another status than expected, plus autocannon's transport errors (timeouts among them). */
   readonly errors: number;
-  /** What the row's check found wrong after the load (e.g. a granted hold missing in PostgreSQL). */
+  /** What went wrong: too few answers, the warm-up's unexpected answers, what the row's check found after the load (a granted hold missing in PostgreSQL, say). */
   readonly problems: readonly string[];
   /** CPU µs (user + system, /proc/<pid>/stat) the server process spent a request answered. */
   readonly cpuUsPerRequest: number | null;
@@ -35,24 +37,48 @@ export interface RowMeasurement {
 }
 
 export interface MeasureOptions {
-  readonly requests: number;
-  readonly warmup: number;
   readonly connections: number;
   readonly redis: Redis;
   readonly progress: (line: string) => void;
 }
 
-/**
- * Warm-up with the row's own request (JIT, keep-alive connections, the sold-out cache),
- * then the measured load between two readings of the server's and Redis's CPU.
- */
-export async function measureRow(row: HotPathRow, prepared: PreparedRow, options: MeasureOptions): Promise<RowMeasurement> {
+/** Uncounted requests of the row's own kind (JIT, keep-alive connections, the sold-out cache): what went wrong, and the 2xx answers. */
+export async function warmUp(
+  row: HotPathRow,
+  prepared: PreparedRow,
+  amount: number,
+  options: MeasureOptions,
+): Promise<{ readonly won: number; readonly problems: readonly string[] }> {
+  if (amount === 0) return { won: 0, problems: [] };
   const { server, next } = prepared;
-  const base = { baseUrl: server.baseUrl, connections: options.connections, timeLimitSec: 120, progress: options.progress };
-  const warm =
-    options.warmup === 0
-      ? undefined
-      : await runLoad({ ...base, label: `${row.name} warm-up`, amount: options.warmup, next, progress: () => undefined });
+  const warm = await runLoad({
+    baseUrl: server.baseUrl,
+    connections: options.connections,
+    timeLimitSec: 120,
+    label: `${row.name} warm-up`,
+    amount,
+    next,
+    progress: () => undefined,
+  });
+  const expected = String(row.expectedStatus);
+  const unexpected = warm.requests - (warm.byStatus[expected] ?? 0);
+  return {
+    won: warm.byOutcome.won.count,
+    problems: unexpected > 0 ? [`warm-up: ${unexpected} answers other than ${expected} (${JSON.stringify(warm.byStatus)})`] : [],
+  };
+}
+
+/**
+ * `amount` measured requests, from the row's `first`-th on, between two readings of the
+ * server's and Redis's CPU. The row's check of the state it leaves runs once, after every burst.
+ */
+export async function measureBurst(
+  row: HotPathRow,
+  prepared: PreparedRow,
+  burst: { readonly first: number; readonly amount: number },
+  options: MeasureOptions,
+): Promise<RowMeasurement> {
+  const { server, next } = prepared;
   const scriptStats = async () => {
     const stats = await options.redis.info('commandstats');
     const [evalsha, evalStat] = [commandStat(stats, 'evalsha'), commandStat(stats, 'eval')];
@@ -61,30 +87,34 @@ export async function measureRow(row: HotPathRow, prepared: PreparedRow, options
   const scriptsBefore = await scriptStats();
   const cpuBefore = await readCpu(server.pid, options.redis);
   const startUs = monotonicMicros();
-  const load = await runLoad({ ...base, label: row.name, amount: options.requests, next: (n) => next(options.warmup + n) });
+  const load = await runLoad({
+    baseUrl: server.baseUrl,
+    connections: options.connections,
+    timeLimitSec: 120,
+    progress: options.progress,
+    label: row.name,
+    amount: burst.amount,
+    next: (n) => next(burst.first + n),
+  });
   const cpuAfter = await readCpu(server.pid, options.redis);
   const scriptsAfter = await scriptStats();
   const calls = scriptsAfter.calls - scriptsBefore.calls;
   const cpu = cpuPerRequest(cpuBefore, cpuAfter, load.requests);
   const expected = String(row.expectedStatus);
   const unexpected = Object.entries(load.byStatus).reduce((sum, [status, n]) => sum + (status === expected ? 0 : n), 0);
-  const won = (warm?.byOutcome.won.count ?? 0) + load.byOutcome.won.count;
-  const problems = [...(await prepared.check(won))];
-  const warmUnexpected = warm === undefined ? 0 : warm.requests - (warm.byStatus[expected] ?? 0);
-  if (warmUnexpected > 0) problems.push(`warm-up: ${warmUnexpected} answers other than ${expected} (${JSON.stringify(warm?.byStatus)})`);
-  if (load.requests < options.requests) problems.push(`only ${load.requests} of ${options.requests} requests answered`);
   return {
     name: row.name,
     description: row.description,
     expectedStatus: row.expectedStatus,
-    warmupRequests: warm?.requests ?? 0,
+    warmupRequests: 0,
     requests: load.requests,
+    won: load.byOutcome.won.count,
     durationSec: load.durationSec,
     throughput: load.throughput,
     latency: load.latency,
     byStatus: load.byStatus,
     errors: unexpected + load.transportErrors,
-    problems,
+    problems: load.requests < burst.amount ? [`only ${load.requests} of ${burst.amount} requests answered`] : [],
     cpuUsPerRequest: cpu.processUsPerRequest,
     redisCpuUsPerRequest: cpu.redisUsPerRequest,
     redisScriptCallsPerRequest: load.requests === 0 ? 0 : calls / load.requests,

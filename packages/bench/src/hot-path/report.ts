@@ -1,14 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderMarkdown, renderText, type Table } from '../text-table.ts';
-import { cpuVerdict, describeVerdict, type CpuVerdict } from './cpu-targets.ts';
+import type { CombinedRow } from './combine-rounds.ts';
+import { describeVerdict } from './cpu-targets.ts';
 import type { RowMeasurement } from './measure-row.ts';
 import { frameLocation, type ProfileSummary } from './profile-top-frames.ts';
 
-export interface HotPathRowResult extends RowMeasurement {
-  readonly verdict: CpuVerdict;
-  /** With --cpu-prof: the .cpuprofile and its top frames over the measured phase. */
-  readonly profile?: { readonly file: string; readonly summary: ProfileSummary };
+export interface HotPathRowResult extends CombinedRow {
+  /** With --cpu-prof: the first round's .cpuprofile, its top frames over the measured phase, and that phase's requests. */
+  readonly profile?: { readonly file: string; readonly summary: ProfileSummary; readonly requests: number };
 }
 
 export interface HotPathResults {
@@ -17,6 +17,7 @@ export interface HotPathResults {
   readonly parameters: {
     readonly requests: number;
     readonly warmup: number;
+    readonly rounds: number;
     readonly connections: number;
     readonly cpuProf: boolean;
     readonly tracing: boolean;
@@ -24,12 +25,6 @@ export interface HotPathResults {
   readonly environment: Record<string, string | number>;
   readonly notes: readonly string[];
   readonly rows: readonly HotPathRowResult[];
-}
-
-/** Each row's verdict against the bare Express row measured in the same run. */
-export function judgeRows(rows: readonly RowMeasurement[]): Omit<HotPathRowResult, 'profile'>[] {
-  const baseline = rows.find((r) => r.name === 'bare-express')?.cpuUsPerRequest ?? null;
-  return rows.map((row) => ({ ...row, verdict: cpuVerdict(row.name, row.cpuUsPerRequest, baseline) }));
 }
 
 const fixed = (n: number | null, digits: number) => (n === null ? '-' : n.toFixed(digits));
@@ -44,6 +39,7 @@ export function rowsTable(rows: readonly HotPathRowResult[]): Table {
       'p99 ms',
       'API µs/req',
       'xExpr',
+      'rounds',
       'target',
       'met',
       'Redis µs/req',
@@ -61,6 +57,7 @@ export function rowsTable(rows: readonly HotPathRowResult[]): Table {
         fixed(r.latency.p99, 1),
         fixed(r.cpuUsPerRequest, 1),
         r.verdict.ratio === null ? '-' : `${r.verdict.ratio.toFixed(2)}x`,
+        r.ratioRange === null ? '-' : `${r.ratioRange.min.toFixed(2)}-${r.ratioRange.max.toFixed(2)}x`,
         target,
         met,
         fixed(r.redisCpuUsPerRequest, 1),
@@ -105,7 +102,7 @@ export function terminalReport(results: HotPathResults, repoRoot: string): strin
   const parts = [renderText(rowsTable(results.rows))];
   for (const row of results.rows) {
     if (row.profile !== undefined)
-      parts.push(`${profileHeading(row)}\n${renderText(framesTable(row.profile.summary, row.requests, repoRoot))}`);
+      parts.push(`${profileHeading(row)}\n${renderText(framesTable(row.profile.summary, row.profile.requests, repoRoot))}`);
   }
   const failures = rowFailures(results.rows);
   if (failures.length > 0) parts.push(failures.map((f) => `error: ${f}`).join('\n'));
@@ -125,15 +122,17 @@ export async function writeHotPathReport(
   const lines = [
     `# SeatGrid hot path: CPU a request, ${results.startedAt}`,
     '',
-    `${p.requests} measured requests a row after ${p.warmup} of warm-up, ${p.connections} connections, in ${results.runtimeSec.toFixed(0)} s. ` +
+    `${p.requests} measured requests a row after ${p.warmup} of warm-up, in ${p.rounds} rounds: every server up, the rows take turns, ` +
+      `a burst each a round; ${p.connections} connections, in ${results.runtimeSec.toFixed(0)} s. ` +
       'Each row: its server as a child process (the API: admission strategy, rate limits off, LOG_LEVEL=warn' +
       (p.tracing ? ', tracing on: spans exported over OTLP/HTTP to a local sink' : ', tracing off') +
       '), autocannon on loopback.',
     '',
     renderMarkdown(rowsTable(results.rows)),
     '',
-    'Columns: `API µs/req` user + system CPU of the server process (/proc/<pid>/stat) over the measured phase, a request ' +
-      "answered (the bare-express row: the bare Express process); `xExpr` that over bare Express's, against its `target`; " +
+    "Columns: `API µs/req` the time the server process's threads ran (/proc) over the row's bursts, a request " +
+      "answered (the bare-express row: the bare Express process); `xExpr` that over bare Express's in the same round, the median " +
+      'over rounds, against its `target`, and `rounds` the lowest and highest round; other figures are medians over rounds, `reqs` their sum; ' +
       "`Redis µs/req` Redis's CPU (INFO cpu), `scripts/req` EVALSHA calls (INFO commandstats) and `µs/script` Redis's time in each, all counting every client of the shared Redis; " +
       '`errors` answers other than the expected status, transport errors and failed checks.',
     '',
@@ -149,7 +148,7 @@ export async function writeHotPathReport(
             '',
             `Profile: \`${r.profile.file}\``,
             '',
-            renderMarkdown(framesTable(r.profile.summary, r.requests, repoRoot)),
+            renderMarkdown(framesTable(r.profile.summary, r.profile.requests, repoRoot)),
             '',
           ],
     ),
