@@ -105,6 +105,26 @@ test('a 1,000 x 1,000 event with 100,000 sold seats loads in bounded chunks, nev
   assert.deepEqual(staging, []);
 });
 
+test('20,000 one-seat holds load with the default chunks (80,000 script arguments a chunk), auto-pipelined', async () => {
+  // A re-hydration mid on-sale: before, one chunk's arguments overflowed the call stack as
+  // they were spread into the script call, and ioredis's auto-pipeline crashed the process.
+  const eventId = uniqueEventId('many-holds');
+  const expiresAt = new Date(Date.now() + 600_000);
+  const holds: SnapshotHold[] = [];
+  for (let row = 1; row <= 20; row++) {
+    for (let col = 1; col <= 1_000; col++) {
+      holds.push({ holdId: `h-${row}-${col}`, userId: `u${col}`, status: 'held', expiresAt, seats: [{ row, col }] });
+    }
+  }
+  assert.equal(await gate.loadEvent({ eventId, rows: 25, cols: 1_000, holds }, 'replace'), 1);
+  const map = await gate.seatMap(eventId);
+  assert.equal(map.available, 5_000);
+  assert.equal(map.states.slice(0, 20_000), 'H'.repeat(20_000));
+  assert.equal(await gate.holdStatus(eventId, 'h-20-1000'), 'held');
+  const claim = await gate.claimSeats({ eventId, userId: 'late', seats: [{ row: 20, col: 1_000 }] });
+  assert.deepEqual(claim.ok ? 'granted' : claim.reason, 'seats-taken');
+});
+
 test('a snapshot that gives one seat to two holds is rejected and the live event is untouched', async () => {
   const eventId = uniqueEventId('conflict');
   await createEvent({ eventId, rows: 1, cols: 3 });

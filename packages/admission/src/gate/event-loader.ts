@@ -104,7 +104,8 @@ function chunkHolds(holds: readonly SnapshotHold[], settings: GateSettings): (st
     } else {
       rowsInChunk = rows;
     }
-    current.push(...args);
+    // Not push(...args): one hold may have a million seats, too many arguments for one call.
+    for (const arg of args) current.push(arg);
     seatsInChunk += hold.seats.length;
   });
   if (current.length > 0) chunks.push(current);
