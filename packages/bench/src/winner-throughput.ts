@@ -8,16 +8,39 @@ import { performance } from 'node:perf_hooks';
 import { openStoreView } from '@seatgrid/admission/testing';
 import { createSeatGrid } from '@seatgrid/admission';
 import { Registry } from 'prom-client';
+import { optionsOrExitCode, runMain } from './cli-entry.ts';
 
-const { values } = parseArgs({
-  options: { winners: { type: 'string', default: '20000' }, 'in-flight': { type: 'string', default: '200' } },
-});
-const winners = Number(values.winners);
-const inFlight = Number(values['in-flight']);
+const USAGE = `usage: pnpm --filter @seatgrid/bench winners [--winners N] [--in-flight N]
+  Winners a second through the admission strategy, each answered after its PostgreSQL commit,
+  with group commit off and on, in one run.
+
+  --winners N     claims, every one a winner on its own seat (default 20000, 1 to 1000000)
+  --in-flight N   claims in flight at once (default 200, 1 to 10000)`;
+
+function parseOptions(argv: readonly string[]): { winners: number; inFlight: number } | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      winners: { type: 'string', default: '20000' },
+      'in-flight': { type: 'string', default: '200' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  const whole = (flag: string, raw: string, max: number) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got ${raw}`);
+    return n;
+  };
+  return { winners: whole('winners', values.winners, 1_000_000), inFlight: whole('in-flight', values['in-flight'], 10_000) };
+}
+
 const cols = 1000;
-const rows = Math.ceil(winners / cols);
 
-async function measure(groupCommit: boolean): Promise<{ perSec: number; transactions: number }> {
+async function measure(winners: number, inFlight: number, groupCommit: boolean): Promise<{ perSec: number; transactions: number }> {
+  const rows = Math.ceil(winners / cols);
   const registry = new Registry();
   const grid = createSeatGrid({
     strategy: 'admission',
@@ -61,9 +84,17 @@ async function removeEvent(eventId: string): Promise<void> {
   await store.close();
 }
 
-const off = await measure(false);
-const on = await measure(true);
-console.log(`${winners} winners, ${inFlight} in flight, each answered after its PostgreSQL commit:`);
-console.log(`  group commit off: ${Math.round(off.perSec).toLocaleString('en-US')} winners/s, ${off.transactions} transactions`);
-console.log(`  group commit on:  ${Math.round(on.perSec).toLocaleString('en-US')} winners/s, ${on.transactions} transactions`);
-console.log(`  ratio on/off: ${(on.perSec / off.perSec).toFixed(2)}x`);
+async function main(argv: readonly string[]): Promise<number> {
+  const options = optionsOrExitCode(() => parseOptions(argv), USAGE);
+  if (typeof options === 'number') return options;
+  const { winners, inFlight } = options;
+  const off = await measure(winners, inFlight, false);
+  const on = await measure(winners, inFlight, true);
+  console.log(`${winners} winners, ${inFlight} in flight, each answered after its PostgreSQL commit:`);
+  console.log(`  group commit off: ${Math.round(off.perSec).toLocaleString('en-US')} winners/s, ${off.transactions} transactions`);
+  console.log(`  group commit on:  ${Math.round(on.perSec).toLocaleString('en-US')} winners/s, ${on.transactions} transactions`);
+  console.log(`  ratio on/off: ${(on.perSec / off.perSec).toFixed(2)}x`);
+  return 0;
+}
+
+runMain('winners', () => main(process.argv.slice(2)));
