@@ -35,11 +35,12 @@ export function readPlainJson(req: Request, limitBytes: number): Promise<unknown
       if (received !== expected) return unreadable();
       let text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received)).toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      const notJson = () => reject(invalid('body', 'the body is not valid JSON'));
+      if (!STRICT_START.test(text)) return notJson();
       try {
-        if (!STRICT_START.test(text)) throw new SyntaxError('not an object or an array');
         resolve(JSON.parse(text));
       } catch {
-        reject(invalid('body', 'the body is not valid JSON'));
+        notJson();
       }
     });
   });

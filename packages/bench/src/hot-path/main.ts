@@ -95,9 +95,7 @@ async function main(argv: readonly string[]): Promise<number> {
       const row = { ...combined, problems: [...(checks[i] ?? []), ...combined.problems] };
       const file = options.cpuProf ? join(profileDir, `${row.name}.cpuprofile`) : undefined;
       rows.push(
-        file === undefined
-          ? row
-          : { ...row, profile: { file, requests: row.requests, summary: topFrames(await readProfile(file), TOP_FRAMES, row.windowUs) } },
+        file === undefined ? row : { ...row, profile: { file, summary: topFrames(await readProfile(file), TOP_FRAMES, row.windowUs) } },
       );
     }
     const tick = 1e6 / clockTicksPerSecond();
@@ -123,7 +121,7 @@ async function main(argv: readonly string[]): Promise<number> {
       notes: [
         cpuReadInNanoseconds()
           ? "CPU is the time the server's threads ran, read from /proc/<pid>/task/<tid>/schedstat in ns"
-          : `CPU is read in ticks of ${tick.toFixed(0)} µs: each burst's µs/req figure is within ${(tick / Math.ceil(options.requests / options.rounds)).toFixed(2)} µs`,
+          : `CPU is read in ticks of ${tick.toFixed(0)} µs: each burst's µs/req figure is within ${(tick / perRound).toFixed(2)} µs`,
         "the API's background jobs (hold sweeper every 1 s, reconciler every 5 s) run during the measured phase and are counted",
         "the load generator, the servers, Redis and PostgreSQL share the machine's cores (and Redis is shared with other clients)",
         ...(sink === undefined

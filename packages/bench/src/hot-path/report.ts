@@ -7,8 +7,8 @@ import type { RowMeasurement } from './measure-row.ts';
 import { frameLocation, type ProfileSummary } from './profile-top-frames.ts';
 
 export interface HotPathRowResult extends CombinedRow {
-  /** With --cpu-prof: the first round's .cpuprofile, its top frames over the measured phase, and that phase's requests. */
-  readonly profile?: { readonly file: string; readonly summary: ProfileSummary; readonly requests: number };
+  /** With --cpu-prof: the .cpuprofile and its top frames from the first burst to the last. */
+  readonly profile?: { readonly file: string; readonly summary: ProfileSummary };
 }
 
 export interface HotPathResults {
@@ -102,7 +102,7 @@ export function terminalReport(results: HotPathResults, repoRoot: string): strin
   const parts = [renderText(rowsTable(results.rows))];
   for (const row of results.rows) {
     if (row.profile !== undefined)
-      parts.push(`${profileHeading(row)}\n${renderText(framesTable(row.profile.summary, row.profile.requests, repoRoot))}`);
+      parts.push(`${profileHeading(row)}\n${renderText(framesTable(row.profile.summary, row.requests, repoRoot))}`);
   }
   const failures = rowFailures(results.rows);
   if (failures.length > 0) parts.push(failures.map((f) => `error: ${f}`).join('\n'));
@@ -148,7 +148,7 @@ export async function writeHotPathReport(
             '',
             `Profile: \`${r.profile.file}\``,
             '',
-            renderMarkdown(framesTable(r.profile.summary, r.profile.requests, repoRoot)),
+            renderMarkdown(framesTable(r.profile.summary, r.requests, repoRoot)),
             '',
           ],
     ),
