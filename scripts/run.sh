@@ -40,12 +40,20 @@ case "$job" in
     # times and verdicts are printed together at the end. A suite is stopped after 15 minutes
     # (its process group, test files and servers with it): a hang fails the run in time.
     verdict_of() { if (($1 == 124)); then echo 'FAILED (stopped at 15 min)'; else echo FAILED; fi; }
+    # Each suite also writes TAP to bench-results/ci-logs/: a failed one's failures are
+    # printed again at the very end, where a log cut to its tail still shows them.
+    logs="$root/bench-results/ci-logs"
+    rm -rf "$logs" && mkdir -p "$logs"
     failed=0
     timings=()
+    failures=()
     for dir in packages/admission/test packages/api/test packages/chaos/test packages/bench/test examples/test; do
       started=$SECONDS
       verdict=ok
-      timeout --kill-after=10 900 node --test --test-concurrency=1 --test-timeout=180000 "$dir"/*.test.ts || { verdict=$(verdict_of $?); failed=1; }
+      tap="$logs/$(basename "${dir%/test}").tap"
+      timeout --kill-after=10 900 node --test --test-concurrency=1 --test-timeout=180000 \
+        --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$tap" \
+        "$dir"/*.test.ts || { verdict=$(verdict_of $?); failed=1; failures+=("$tap"); }
       timings+=("$(printf '%-26s %4d s  %s' "${dir%/test}" $((SECONDS - started)) "$verdict")")
     done
     # The short stress run: exits 1 when a correct strategy breaks an invariant or owes goodput.
@@ -53,6 +61,10 @@ case "$job" in
     verdict=ok
     timeout --kill-after=10 900 pnpm --filter @seatgrid/bench --silent run stress --quick --out "$root/bench-results/ci-quick" || { verdict=$(verdict_of $?); failed=1; }
     timings+=("$(printf '%-26s %4d s  %s' 'stress --quick' $((SECONDS - started)) "$verdict")")
+    for tap in ${failures[@]+"${failures[@]}"}; do
+      printf '\n[test] what failed in %s (each failure, first lines)\n' "$tap" >&2
+      awk '/^ *not ok /{n=30} /^ *stack: /{n = n < 5 ? n : 5} n>0{print; n--}' "$tap" | head -200 >&2
+    done
     printf '\n[test] time per suite\n' >&2
     printf '  %s\n' "${timings[@]}" >&2
     printf '  %-26s %4d s\n' 'whole run' "$SECONDS" >&2
