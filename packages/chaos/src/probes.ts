@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { EventNotLoadedError } from '@seatgrid/admission';
 import type { FaultContext } from './run-scenario.ts';
 
 /**
@@ -49,9 +50,17 @@ export async function breakerGauge(baseUrl: string): Promise<number | undefined>
   return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
 }
 
-/** Seats taken in Redis that PostgreSQL has free, right now. */
+/**
+ * Seats taken in Redis that PostgreSQL has free, right now. An event not loaded in Redis (being
+ * re-hydrated after the fallback decided some claims, say) has none.
+ */
 export async function redisOnlySeats(context: FaultContext): Promise<number> {
-  const redis = (await context.harness.gate.seatMap(context.event.eventId)).states;
+  const map = await context.harness.gate.seatMap(context.event.eventId).catch((error: unknown) => {
+    if (error instanceof EventNotLoadedError) return undefined;
+    throw error;
+  });
+  if (map === undefined) return 0;
+  const redis = map.states;
   const postgres = await context.harness.store.grid.storedSeatStates(context.event.eventId);
   let count = 0;
   for (let i = 0; i < postgres.length; i++) if (redis[i] !== '.' && postgres[i] === '.') count++;

@@ -84,6 +84,8 @@ function pause(ms: number): Promise<void> {
 /** Concurrent burst, the fault injected mid-burst, heal, settle, audit. */
 export async function runScenario(harness: ChaosHarness, plan: ScenarioPlan): Promise<ScenarioResult> {
   const started = Date.now();
+  // A clean network whatever the last scenario left: one that threw mid-fault never healed.
+  harness.healNetwork();
   const event = await harness.createEvent({ ...plan.grid, holdTtlSeconds: plan.holdTtlSeconds, name: plan.fault.name });
   const apiDown: (Window & { api: number })[] = [];
   const downSince = new Map<number, number>();
