@@ -69,8 +69,8 @@ function renderReport(r: BenchResults): string {
     '',
     '## What was measured',
     '',
-    `- Script: \`claim-seats\` (flattened source from \`admissionScripts['claim-seats'].lua\`), sha1 \`${rb.scriptSha}\`, ` +
-      'the same for both sides (ioredis defineCommand sends EVALSHA of the same text).',
+    `- Script: \`claim-seats\` (flattened source from \`gateScripts['claim-seats'].lua\`), sha1 \`${rb.scriptSha}\`, ` +
+      'the same for both sides (the library sends EVALSHA of the same text).',
     `- Claims: 1 seat each, uniformly random on a fresh ${p.rows} x ${p.cols} event per measurement, random user ` +
       `(~1M distinct), mode \`${p.mode}\` (hold TTL ${p.holdTtlMs} ms, so nothing expires during a run), no idempotency key.`,
     `- Library: \`admission.claimSeats\` over ${p.claimConnections} ioredis connection(s) with enableAutoPipelining, one engine each; a closed loop of N ` +

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { gateScripts } from '@seatgrid/admission/gate';
 import { waitFor } from '@seatgrid/api/child';
 import { breakerGauge, redisOnlySeats } from './probes.ts';
@@ -30,13 +29,9 @@ function repeatEvery(ms: number, action: () => Promise<unknown>): Heal {
   };
 }
 
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
-}
+const claimScriptShas = new Set([gateScripts['claim-seats'].sha, gateScripts['claim-best'].sha]);
 
-const claimScriptShas = new Set([sha1(gateScripts['claim-seats'].lua), sha1(gateScripts['claim-best'].lua)]);
-
-/** An EVALSHA of one of the claim scripts (ioredis sends EVAL only after a NOSCRIPT). */
+/** An EVALSHA of one of the claim scripts (the gate sends EVAL only after a NOSCRIPT). */
 function isClaimCommand(words: readonly string[]): boolean {
   return words[0]?.toUpperCase() === 'EVALSHA' && claimScriptShas.has(words[1] ?? '');
 }

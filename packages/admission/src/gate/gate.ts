@@ -38,7 +38,7 @@ import {
   soldOutFreshMs,
   type ScriptReply,
 } from './replies.js';
-import { registerScripts, type RedisClient, type RunScript } from './script-runner.js';
+import { scriptRunner, type RedisClient, type RunScript } from './script-runner.js';
 import { SoldOutCache } from './sold-out-cache.js';
 import { WaitingRoom } from './waiting-room.js';
 
@@ -94,7 +94,7 @@ export class Gate {
     const { redis, onWaitlistNews, ...overrides } = options;
     this.settings = Object.freeze({ ...defaultGateSettings, ...overrides });
     this.#redis = redis;
-    this.#run = registerScripts(redis);
+    this.#run = scriptRunner(redis);
     this.#onNews = onWaitlistNews ?? (() => {});
     this.waitingRoom = new WaitingRoom(redis, this.#run, this.settings);
     this.waitlist = new GateWaitlist(redis, this.settings.keyPrefix, (script, eventId, args) => this.#eventCall(script, eventId, args));

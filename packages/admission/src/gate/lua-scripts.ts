@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import luaFiles from 'seatgrid:lua';
 import { flattenLua } from './lua-flatten.js';
 import { luaCodeTable } from './result-codes.js';
@@ -28,18 +29,14 @@ export type ScriptName =
 
 export interface ScriptDefinition {
   readonly name: ScriptName;
-  /** The ioredis command it is registered as. */
-  readonly command: string;
   readonly numberOfKeys: number;
   /** The flattened source Redis runs. */
   readonly lua: string;
+  /** Its SHA1, the name EVALSHA calls it by once Redis has it cached. */
+  readonly sha: string;
 }
 
 const COMMAND_FILE = /^([a-z-]+)-(\d+)\.lua$/;
-
-function commandName(name: string): string {
-  return 'sg' + name.replace(/(^|-)([a-z])/g, (_m, _dash, letter: string) => letter.toUpperCase());
-}
 
 function loadDefinitions(): Readonly<Record<ScriptName, ScriptDefinition>> {
   const definitions: Record<string, ScriptDefinition> = {};
@@ -47,11 +44,12 @@ function loadDefinitions(): Readonly<Record<ScriptName, ScriptDefinition>> {
     const match = COMMAND_FILE.exec(path);
     if (!match) continue;
     const name = match[1] as ScriptName;
+    const lua = luaCodeTable() + flattenLua((file) => luaFiles[file], path);
     definitions[name] = Object.freeze({
       name,
-      command: commandName(name),
       numberOfKeys: Number(match[2]),
-      lua: luaCodeTable() + flattenLua((file) => luaFiles[file], path),
+      lua,
+      sha: createHash('sha1').update(lua).digest('hex'),
     });
   }
   return Object.freeze(definitions as Record<ScriptName, ScriptDefinition>);

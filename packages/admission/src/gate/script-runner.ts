@@ -7,28 +7,28 @@ export type RedisClient = Redis | Cluster;
 
 export type RunScript = (name: ScriptName, keys: readonly string[], args: readonly (string | number)[]) => Promise<ScriptReply>;
 
-type ScriptCommand = (keys: readonly string[], args: readonly (string | number)[]) => Promise<ScriptReply>;
+/** EVAL or EVALSHA with the keys and arguments as two lists, which ioredis flattens. */
+type Eval = (luaOrSha: string, numberOfKeys: number, keys: readonly string[], args: readonly (string | number)[]) => Promise<ScriptReply>;
 
 /**
- * Registers every script on the client with defineCommand: ioredis sends EVALSHA, falls back
- * to EVAL on NOSCRIPT (after a restart or SCRIPT FLUSH), and pipelines them like any command.
+ * Runs the scripts by EVALSHA and, on NOSCRIPT (after a restart or SCRIPT FLUSH), by EVAL,
+ * which caches the script again. Nothing is defined on the client: it may be the user's own,
+ * and ioredis copies every defined command onto each auto-pipeline it builds.
  */
-export function registerScripts(redis: RedisClient): RunScript {
-  const commands = redis as unknown as Record<string, ScriptCommand | undefined>;
-  for (const script of Object.values(gateScripts)) {
-    if (typeof commands[script.command] !== 'function') {
-      redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
-    }
-  }
+export function scriptRunner(redis: RedisClient): RunScript {
+  const evalsha = redis.evalsha.bind(redis) as unknown as Eval;
+  const evalLua = redis.eval.bind(redis) as unknown as Eval;
   return (name, keys, args) => {
     const script = gateScripts[name];
     if (keys.length !== script.numberOfKeys) {
       throw new Error(`script ${name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
     }
-    // The lists as two arguments (ioredis flattens them), never spread into the call: a load
-    // chunk of 10,000 one-seat holds is 80,000 arguments, past V8's limit for one call. Under
-    // auto-pipelining that RangeError, thrown while queueing, desynchronises ioredis's
-    // callbacks, which then crash the process.
-    return (commands[script.command] as ScriptCommand).call(redis, keys, args);
+    // Never spread the lists into the call: a load chunk of 10,000 one-seat holds is 80,000
+    // arguments, past V8's limit for one call. Under auto-pipelining that RangeError, thrown
+    // while queueing, desynchronises ioredis's callbacks, which then crash the process.
+    return evalsha(script.sha, script.numberOfKeys, keys, args).catch((error: unknown) => {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return evalLua(script.lua, script.numberOfKeys, keys, args);
+    });
   };
 }
