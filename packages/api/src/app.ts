@@ -16,8 +16,11 @@ import { holdRoutes } from './routes/holds.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { eventListRoutes } from './routes/event-list.ts';
 import { readBackRoutes } from './routes/read-backs.ts';
+import { queueRoutes } from './routes/queue.ts';
 import { seatStreamRoutes } from './routes/seat-stream.ts';
+import { waitlistRoutes } from './routes/waitlist.ts';
 import { SeatStreams } from './seat-streams.ts';
+import { WaitingRoomMetrics } from './waiting-room-metrics.ts';
 
 const seatStreamsOf = new WeakMap<Express, SeatStreams>();
 
@@ -25,9 +28,6 @@ const seatStreamsOf = new WeakMap<Express, SeatStreams>();
 export function endSeatStreams(app: Express): void {
   seatStreamsOf.get(app)?.closeAll();
 }
-import { queueRoutes } from './routes/queue.ts';
-import { waitlistRoutes } from './routes/waitlist.ts';
-import { WaitingRoomMetrics } from './waiting-room-metrics.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
