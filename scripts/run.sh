@@ -63,7 +63,7 @@ case "$job" in
     timings+=("$(printf '%-26s %4d s  %s' 'stress --quick' $((SECONDS - started)) "$verdict")")
     for tap in ${failures[@]+"${failures[@]}"}; do
       printf '\n[test] what failed in %s (each failure, first lines)\n' "$tap" >&2
-      awk '/^ *not ok /{n=30} /^ *stack: /{n = n < 5 ? n : 5} n>0{print; n--}' "$tap" | head -200 >&2
+      awk '/^ *not ok /{n=30} /^ *stack: /{n = n < 5 ? n : 5} n>0{print; n--} /^ *\.\.\.$/{n=0}' "$tap" | head -200 >&2
     done
     printf '\n[test] time per suite\n' >&2
     printf '  %s\n' "${timings[@]}" >&2
