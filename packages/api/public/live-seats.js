@@ -1,12 +1,15 @@
 // The event's seat map, live: the API's Server-Sent Events stream (a snapshot, then each
 // change). EventSource reconnects by itself and resumes with Last-Event-ID; a snapshot may come
 // again at any time (the event was reloaded, or the changes missed are gone) and replaces the
-// map. Where the server has no stream for us (a PostgreSQL strategy: 501; too many streams:
-// 503), the map is polled with its ETag instead, and the stream tried again now and then.
+// map. Where the server has no stream for us (a PostgreSQL strategy: 501; too many streams or
+// Redis sick for a moment: 503), the map is polled with its ETag instead, and the stream tried
+// again: soon at first (a 503 says to retry in seconds; EventSource cannot read its
+// Retry-After), then less and less often.
 import { seatMapIfChanged } from './api.js';
 
 const POLL_MS = 2_000;
-const STREAM_RETRY_MS = 30_000;
+const STREAM_RETRY_FIRST_MS = 2_000;
+const STREAM_RETRY_MAX_MS = 30_000;
 
 export class LiveSeats {
   /**
@@ -23,6 +26,8 @@ export class LiveSeats {
     this.retryTimer = 0;
     this.etag = undefined;
     this.stopped = false;
+    /** How long after the next refused stream to try again: doubled each time, reset once live. */
+    this.streamRetryMs = STREAM_RETRY_FIRST_MS;
   }
 
   start() {
@@ -45,6 +50,7 @@ export class LiveSeats {
     this.source = source;
     source.addEventListener('open', () => {
       clearTimeout(this.pollTimer);
+      this.streamRetryMs = STREAM_RETRY_FIRST_MS;
       this.onStatus('live', 'Live: changes appear as they happen.');
     });
     source.addEventListener('snapshot', (message) => this.onSnapshot(JSON.parse(message.data)));
@@ -63,7 +69,8 @@ export class LiveSeats {
       this.retryTimer = setTimeout(() => {
         clearTimeout(this.pollTimer);
         this.#openStream();
-      }, STREAM_RETRY_MS);
+      }, this.streamRetryMs);
+      this.streamRetryMs = Math.min(this.streamRetryMs * 2, STREAM_RETRY_MAX_MS);
     });
   }
 

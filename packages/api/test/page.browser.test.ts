@@ -254,6 +254,31 @@ describe('the buyer page in Chromium', () => {
     });
   });
 
+  test('a stream refused with 503 (streams full): the page polls, and goes live within seconds once one is free', async () => {
+    const eventId = await createEvent({ name: 'Full house', rows: 2, cols: 5 });
+    // A second API on the same stores that serves one stream at most, taken here first.
+    const small = await startApiChild({ ADMIN_TOKEN, BOOKING_STRATEGY: 'admission', LOG_LEVEL: 'warn', SSE_MAX_CLIENTS: '1' });
+    const taken = new AbortController();
+    try {
+      const first = await fetch(`${small.baseUrl}/events/${eventId}/seats/stream`, { signal: taken.signal });
+      assert.equal(first.status, 200);
+      const watcher = await buyer('full-house-watcher');
+      await withScreenshots('streams-full', async () => {
+        await watcher.goto(`${small.baseUrl}/?event=${eventId}`);
+        await watcher.waitForSelector('#connection[data-state="polling"]', { timeout: DEADLINE_MS });
+        await untilCounts(watcher, { free: '10' });
+        taken.abort();
+        // A fixed 30 s wait before trying the stream again would miss this deadline.
+        const freed = Date.now();
+        await untilLive(watcher);
+        console.log(`live ${Date.now() - freed} ms after the stream was freed`);
+      });
+    } finally {
+      taken.abort();
+      await small.stop();
+    }
+  });
+
   test('a 1,000 × 1,000 map: one pixel a seat from the snapshot, and a sale repaints its seats', async () => {
     const eventId = await createEvent({ name: 'Arena', rows: 1_000, cols: 1_000 });
     const watcher = await buyer('arena-watcher');
