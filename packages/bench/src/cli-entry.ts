@@ -17,6 +17,13 @@ export function optionsOrExitCode<T>(parse: () => T | 'help', usage: string): T 
   return options;
 }
 
+/** A whole-number flag within [min, max] (`fallback` when absent); throws what is wrong otherwise. */
+export function wholeFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} must be a whole number from ${min} to ${max}, got ${raw}`);
+  return n;
+}
+
 /** Runs a command's main: what it resolves is the exit code; a throw prints its stack and exits 1. */
 export function runMain(name: string, main: () => Promise<number>): void {
   main().then(

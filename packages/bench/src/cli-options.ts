@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { wholeFlag } from './cli-entry.ts';
 
 /** What one `stress` run measures, from the command line. */
 export interface BenchOptions {
@@ -35,7 +36,7 @@ export function parseCliOptions(argv: readonly string[]): BenchOptions | 'help' 
       duration: { type: 'string' },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
-      connections: { type: 'string', default: '4' },
+      connections: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -50,10 +51,7 @@ export function parseCliOptions(argv: readonly string[]): BenchOptions | 'help' 
       throw new Error(`--duration must be a number of seconds in (0, 600], got ${values.duration}`);
     }
   }
-  const connections = Number(values.connections);
-  if (!Number.isInteger(connections) || connections < 1 || connections > 64) {
-    throw new Error(`--connections must be a whole number from 1 to 64, got ${values.connections}`);
-  }
+  const connections = wholeFlag('connections', values.connections, 4, 1, 64);
   return {
     connections,
     durationSec,

@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { openStoreView } from '@seatgrid/admission/testing';
 import { createSeatGrid } from '@seatgrid/admission';
 import { Registry } from 'prom-client';
-import { optionsOrExitCode, runMain } from './cli-entry.ts';
+import { optionsOrExitCode, runMain, wholeFlag } from './cli-entry.ts';
 
 const USAGE = `usage: pnpm --filter @seatgrid/bench winners [--winners N] [--in-flight N]
   Winners a second through the admission strategy, each answered after its PostgreSQL commit,
@@ -21,20 +21,18 @@ function parseOptions(argv: readonly string[]): { winners: number; inFlight: num
   const { values } = parseArgs({
     args: [...argv],
     options: {
-      winners: { type: 'string', default: '20000' },
-      'in-flight': { type: 'string', default: '200' },
+      winners: { type: 'string' },
+      'in-flight': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
   if (values.help) return 'help';
-  const whole = (flag: string, raw: string, max: number) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new Error(`--${flag} must be a whole number from 1 to ${max}, got ${raw}`);
-    return n;
+  return {
+    winners: wholeFlag('winners', values.winners, 20_000, 1, 1_000_000),
+    inFlight: wholeFlag('in-flight', values['in-flight'], 200, 1, 10_000),
   };
-  return { winners: whole('winners', values.winners, 1_000_000), inFlight: whole('in-flight', values['in-flight'], 10_000) };
 }
 
 const cols = 1000;

@@ -13,7 +13,6 @@ function row(name: RowName, cpuUsPerRequest: number | null, extra: Partial<RowMe
     name,
     description: name,
     expectedStatus: name === 'granted-hold' ? 201 : 409,
-    warmupRequests: 100,
     requests: 1_000,
     won: name === 'granted-hold' ? 1_000 : 0,
     durationSec: 0.1,

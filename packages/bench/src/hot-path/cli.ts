@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { wholeFlag } from '../cli-entry.ts';
 
 export interface HotPathOptions {
   /** Measured requests a row, over every round. */
@@ -58,16 +59,11 @@ export function parseHotPathOptions(argv: readonly string[]): HotPathOptions | '
     allowPositionals: false,
   });
   if (values.help) return 'help';
-  const whole = (flag: string, raw: string | undefined, fallback: number, min: number, max: number) => {
-    const n = raw === undefined ? fallback : Number(raw);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag} must be a whole number from ${min} to ${max}, got ${raw}`);
-    return n;
-  };
   return {
-    requests: whole('requests', values.requests, values.quick ? 3_000 : 30_000, 100, 500_000),
-    warmup: whole('warmup', values.warmup, values.quick ? 1_000 : 5_000, 0, 100_000),
-    rounds: whole('rounds', values.rounds, values.quick ? 3 : 10, 1, 100),
-    connections: whole('connections', values.connections, 100, 1, 1_000),
+    requests: wholeFlag('requests', values.requests, values.quick ? 3_000 : 30_000, 100, 500_000),
+    warmup: wholeFlag('warmup', values.warmup, values.quick ? 1_000 : 5_000, 0, 100_000),
+    rounds: wholeFlag('rounds', values.rounds, values.quick ? 3 : 10, 1, 100),
+    connections: wholeFlag('connections', values.connections, 100, 1, 1_000),
     quick: values.quick,
     cpuProf: values['cpu-prof'],
     tracing: values.tracing,

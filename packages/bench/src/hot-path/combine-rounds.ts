@@ -53,7 +53,6 @@ export function combineRounds(rounds: readonly (readonly RowMeasurement[])[]): C
       ...firstRow,
       requests: sum(own.map((m) => m.requests)),
       won: sum(own.map((m) => m.won)),
-      warmupRequests: sum(own.map((m) => m.warmupRequests)),
       throughput: median(own.map((m) => m.throughput)) ?? 0,
       durationSec: sum(own.map((m) => m.durationSec)),
       latency: {

@@ -11,7 +11,6 @@ export interface RowMeasurement {
   readonly name: RowName;
   readonly description: string;
   readonly expectedStatus: number;
-  readonly warmupRequests: number;
   /** Measured requests answered (any status). */
   readonly requests: number;
   /** Of them, 2xx answers. */
@@ -24,7 +23,7 @@ export interface RowMeasurement {
   readonly errors: number;
   /** What went wrong: too few answers, the warm-up's unexpected answers, what the row's check found after the load (a granted hold missing in PostgreSQL, say). */
   readonly problems: readonly string[];
-  /** CPU µs (user + system, /proc/<pid>/stat) the server process spent a request answered. */
+  /** CPU µs the server process's threads ran a request answered (processCpuMicros). */
   readonly cpuUsPerRequest: number | null;
   /** CPU µs Redis spent a request (INFO cpu; other clients' work included). */
   readonly redisCpuUsPerRequest: number | null;
@@ -106,7 +105,6 @@ export async function measureBurst(
     name: row.name,
     description: row.description,
     expectedStatus: row.expectedStatus,
-    warmupRequests: 0,
     requests: load.requests,
     won: load.byOutcome.won.count,
     durationSec: load.durationSec,
