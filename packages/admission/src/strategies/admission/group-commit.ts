@@ -56,11 +56,10 @@ class Replayed {
 /**
  * Writes Redis winners to PostgreSQL. Winners that arrive while transactions are in flight
  * wait for the next batch, which commits them together: one fsync for many winners, and
- * each caller answered only after its own write committed. A batch, even of one winner, is
- * one statement (writeWinnerBatch): its seats taken on condition each is free, its holds,
- * bookings and idempotency answers. If any winner lost a seat or found its key answered, the
- * batch rolls back and each winner is written alone, statement by statement, which says what
- * happened to it; a stale loser cannot sink the others.
+ * each caller answered only after its own write committed. A batch is one statement
+ * (writeWinnerBatch): its seats taken on condition each is free, its holds, bookings and
+ * idempotency answers. If any winner lost a seat or found its key answered, the batch rolls
+ * back and each winner is written alone, so a stale loser cannot sink the others.
  */
 export class GroupCommitter {
   readonly #store: Store;
@@ -137,7 +136,8 @@ export class GroupCommitter {
 
   async #commit(batch: Pending[]): Promise<void> {
     try {
-      const outcomes = await this.#writeBatch(batch.map((pending) => pending.write));
+      const writes = batch.map((pending) => pending.write);
+      const outcomes = writes.length === 1 ? [await this.#writeOne(writes[0] as WinnerWrite)] : await this.#writeBatch(writes);
       for (const [i, pending] of batch.entries()) pending.resolve(outcomes[i] as WriteOutcome);
     } catch (error) {
       for (const pending of batch) pending.reject(error);
