@@ -24,6 +24,8 @@ export interface RequestRecord {
   readonly outcome: Outcome;
   /** The problem type's last path segment, for error answers (e.g. 'seats-taken'). */
   readonly problem?: string;
+  /** The problem's `field` and `detail`, when it has them: what a finding quotes. */
+  readonly problemDetail?: string;
   readonly retryAfter?: string;
   /** Seats a 2xx claim got, or a 409 seats-taken named. */
   readonly grantedSeats?: readonly Seat[];
@@ -130,6 +132,7 @@ export async function runBurst(options: BurstOptions): Promise<RequestRecord[]> 
     const answer = await send(options.apis[api] as string, record.buyer, sent, workload.requestTimeoutMs);
     const json = answer.json;
     const problem = typeof json?.type === 'string' ? json.type.slice(json.type.lastIndexOf('/') + 1) : undefined;
+    const problemDetail = [json?.field, json?.detail].filter((part) => typeof part === 'string').join(': ');
     const holdId = typeof json?.holdId === 'string' ? json.holdId : typeof json?.bookingId === 'string' ? json.bookingId : record.holdId;
     const granted = typeof answer.outcome === 'number' && answer.outcome < 300 ? seatsOf(json?.seats) : undefined;
     const taken = seatsOf(json?.takenSeats);
@@ -141,6 +144,7 @@ export async function runBurst(options: BurstOptions): Promise<RequestRecord[]> 
       outcome: answer.outcome,
       ...(holdId === undefined ? {} : { holdId }),
       ...(problem === undefined ? {} : { problem }),
+      ...(problemDetail === '' ? {} : { problemDetail }),
       ...(answer.retryAfter === undefined ? {} : { retryAfter: answer.retryAfter }),
       ...(granted === undefined ? {} : { grantedSeats: granted }),
       ...(taken === undefined ? {} : { takenSeats: taken }),

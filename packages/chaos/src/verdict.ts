@@ -7,7 +7,8 @@ import type { RequestRecord } from './burst.ts';
 export function describeRequest(record: RequestRecord, fault: Window): string {
   const seats = record.takenSeats?.map((seat) => `${seat.row}:${seat.col}`).join(' ') ?? '';
   const at = record.sentAt - fault.from;
-  return `${record.kind} by ${record.buyer} at ${at >= 0 ? '+' : ''}${at} ms: ${record.outcome} ${record.problem ?? ''} ${seats}`
+  const detail = record.problemDetail === undefined ? '' : `(${record.problemDetail})`;
+  return `${record.kind} by ${record.buyer} at ${at >= 0 ? '+' : ''}${at} ms: ${record.outcome} ${record.problem ?? ''} ${detail} ${seats}`
     .replace(/ +/g, ' ')
     .trim();
 }
