@@ -15,7 +15,7 @@
 
   Output:
     {OK, available}
-    {LOAD_MISMATCH}            no staged load with this token (expired or replaced)
+    {LOAD_MISMATCH, why}       'superseded' (by another load, or expired) or 'evicted'
     {INVALID_SEAT, row, col}
     {DUPLICATE_SEAT, row, col}   two holds in the snapshot claim one seat
     {INVALID_ARGUMENT, name}
@@ -26,7 +26,8 @@
 --- @include "seat-ledger"
 
 local staging = eventKeys()
-if not stagingMatches(staging, ARGV[1]) then return { Code.LOAD_MISMATCH } end
+local problem = stagingProblem(staging, ARGV[1])
+if problem then return { Code.LOAD_MISMATCH, problem } end
 local meta = readStagedMeta(staging)
 
 local holds, seen, i = {}, {}, 3

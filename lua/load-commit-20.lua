@@ -16,7 +16,7 @@
 
   Output:
     {OK, gen, version}   and the waitlist news, if any
-    {LOAD_MISMATCH}
+    {LOAD_MISMATCH, why}  'superseded' (by another load, or expired) or 'evicted'
     {EVENT_EXISTS}
 ]]
 --- @include "event-keys"
@@ -26,7 +26,8 @@
 --- @include "reap"
 
 local staging, live = eventKeys(), eventKeys(EVENT_KEY_COUNT)
-if not stagingMatches(staging, ARGV[1]) then return { Code.LOAD_MISMATCH } end
+local problem = stagingProblem(staging, ARGV[1])
+if problem then return { Code.LOAD_MISMATCH, problem } end
 local function refuse()
   for _, key in pairs(staging) do redis.call('UNLINK', key) end
   return { Code.EVENT_EXISTS }

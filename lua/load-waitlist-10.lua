@@ -14,7 +14,7 @@
 
   Output:
     {OK}
-    {LOAD_MISMATCH}            no staged load with this token (expired or replaced)
+    {LOAD_MISMATCH, why}       'superseded' (by another load, or expired) or 'evicted'
     {INVALID_ARGUMENT, name}
 ]]
 --- @include "event-keys"
@@ -24,7 +24,8 @@
 --- @include "reap"
 
 local staging = eventKeys()
-if not stagingMatches(staging, ARGV[1]) then return { Code.LOAD_MISMATCH } end
+local problem = stagingProblem(staging, ARGV[1])
+if problem then return { Code.LOAD_MISMATCH, problem } end
 
 local entries, i = {}, 3
 while i <= #ARGV do

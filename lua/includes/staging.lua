@@ -5,8 +5,19 @@
   if a loader dies. The change stream is never staged: the live one goes on across loads,
   and the commit appends a reset record to it.
 ]]
-local function stagingMatches(staging, token)
-  return redis.call('HGET', staging.meta, 'loadToken') == token
+-- Why a load step cannot go on, or nil. 'superseded': another loader's token is staged, or the
+-- staging is gone whole (expired, or swapped in by the load that took it over; the two look
+-- alike). 'evicted': part of it vanished under memory pressure; the rest is removed, since
+-- built on it would read missing seats as taken and commit a partial key set.
+local function stagingProblem(staging, token)
+  local staged = redis.call('HGET', staging.meta, 'loadToken')
+  -- Every key but the stream, which is never staged.
+  local present = redis.call('EXISTS', staging.meta, staging.seats, staging.holds, staging.expiry, staging.owners,
+    staging.users, staging.runs, staging.waitlist, staging.entries)
+  if staged == token and present == EVENT_KEY_COUNT - 1 then return nil end
+  if (staged and staged ~= token) or present == 0 then return 'superseded' end
+  for _, key in pairs(staging) do redis.call('UNLINK', key) end
+  return 'evicted'
 end
 
 local function refreshStagingTtl(staging, ttlMs)

@@ -62,13 +62,20 @@ export class IdempotencyMismatchError extends AdmissionError {
   }
 }
 
-/** Another load of the same event replaced this one, or its staging expired. */
+/**
+ * A load of the event could not finish, and nothing of it reached the live event.
+ * `'superseded'`: another load of it took over the staging, or the staging expired (the two
+ * look alike). `'evicted'`: memory pressure evicted part of the staged copy; nobody else is
+ * loading, so the load can run again at once.
+ */
 export class LoadConflictError extends AdmissionError {
   readonly eventId: string;
+  readonly reason: 'superseded' | 'evicted';
 
-  constructor(eventId: string) {
-    super('LOAD_CONFLICT', `the load of event ${eventId} was superseded or timed out`);
+  constructor(eventId: string, reason: 'superseded' | 'evicted') {
+    super('LOAD_CONFLICT', `the load of event ${eventId} was ${reason === 'evicted' ? 'lost by Redis' : 'superseded by another load'}`);
     this.eventId = eventId;
+    this.reason = reason;
   }
 }
 

@@ -12,6 +12,7 @@ import {
   type ClaimResult,
   type EventInfo,
 } from '@seatgrid/admission';
+import { eventKeys } from '@seatgrid/admission/gate';
 import type { WinnerFault } from '@seatgrid/admission/testing';
 import {
   admissionGrid,
@@ -363,6 +364,36 @@ test('hydrating a 100,000-seat event rebuilds Redis exactly (time reported, not 
   const map = await grid.gate.seatMap(event.eventId);
   assert.equal(map.available, 50_000);
   assert.equal(map.states, await seatStates(event));
+});
+
+test('a hydration whose staged copy Redis evicts in part loads again at once and ends equal to PostgreSQL', async () => {
+  // One seat a load step: the load takes hundreds of round trips, and a staged key vanishes early in it.
+  const { grid, registry } = await admissionOn(redisUrl, { gate: { loadChunkSeats: 1 } });
+  const event = await newEvent(grid, 20, 20);
+  await sql`
+    with bookings as (
+      insert into seatgrid.holds (id, event_id, user_id, seat_indexes, status)
+      select ${event.eventId} || '-b' || b, ${event.eventId}, 'fan' || b, array[b], 'confirmed'
+      from generate_series(0, 299) as b
+      returning id, seat_indexes
+    )
+    update seatgrid.seats as seats set state = 'sold', hold_id = bookings.id
+    from bookings where seats.event_id = ${event.eventId} and seats.seat_index = any(bookings.seat_indexes)`.execute(testDatabase());
+  const redis = connectRedis();
+  const [stagedMeta, stagedSeats] = eventKeys('sg', event.eventId).map((key) => key.replace(/:([a-z]+)$/, ':load:$1'));
+  const hydration = grid.hydrate(event.eventId);
+  while ((await redis.exists(stagedMeta as string)) === 0) await new Promise((resolve) => setImmediate(resolve));
+  await redis.del(stagedSeats as string);
+  await hydration;
+  const map = await grid.gate.seatMap(event.eventId);
+  assert.equal(map.available, 100);
+  assert.equal(map.states, await seatStates(event));
+  const hydrations = await samples(registry, 'seatgrid_hydrations_total');
+  assert.deepEqual(
+    hydrations.filter((v) => v.labels.reason === 'stale').map((v) => v.value),
+    [1],
+    'one hydration, its load run twice',
+  );
 });
 
 /** A grid whose statements and commits are counted, with an event loaded into Redis before counting starts. */

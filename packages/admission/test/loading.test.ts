@@ -180,9 +180,47 @@ test('a load superseded by another load of the same event fails instead of mixin
   ]);
   const failed = results.filter((r) => r.status === 'rejected');
   assert.ok(failed.length >= 1);
-  for (const failure of failed) assert.ok(failure.reason instanceof LoadConflictError);
+  for (const failure of failed) {
+    assert.ok(failure.reason instanceof LoadConflictError);
+    assert.equal(failure.reason.reason, 'superseded');
+  }
   const states = (await gate.seatMap(eventId)).states;
   assert.ok(states === 'S'.repeat(20) + '.'.repeat(20) || states === '.'.repeat(20) + 'S'.repeat(20), states);
+});
+
+test('a load whose staged copy loses a key (an eviction) fails as evicted, clears the staging and leaves the live event alone', async () => {
+  const eventId = uniqueEventId('evicted');
+  const [rows, cols] = [50, 40];
+  await createEvent({ eventId, rows, cols });
+  const live = eventKeys('sg', eventId);
+  const staged = live.map((key) => key.replace(/:([a-z]+)$/, ':load:$1'));
+  const [stagedMeta, stagedSeats] = staged as [string, string];
+  // One seat a step: the load takes thousands of round trips, and the key vanishes early in it.
+  const load = newGate({ loadChunkSeats: 1 }, redis).loadEvent(
+    {
+      eventId,
+      rows,
+      cols,
+      holds: Array.from({ length: rows * cols }, (_, i) => ({
+        holdId: `h${i}`,
+        userId: 'u',
+        status: 'sold',
+        seats: [{ row: Math.floor(i / cols) + 1, col: (i % cols) + 1 }],
+      })),
+    },
+    'replace',
+  );
+  while ((await redis.exists(stagedMeta)) === 0) await new Promise((resolve) => setImmediate(resolve));
+  await redis.del(stagedSeats);
+  // Read on, the missing seat string would make every seat look taken: an input error for a valid snapshot.
+  const failure = await load.then(
+    () => assert.fail('the load went on without its seats'),
+    (error: unknown) => error,
+  );
+  assert.ok(failure instanceof LoadConflictError, String(failure));
+  assert.equal(failure.reason, 'evicted');
+  assert.equal(await redis.exists(...staged), 0, 'the rest of the staging is removed');
+  assert.equal((await gate.seatMap(eventId)).states, '.'.repeat(rows * cols), 'the live event is untouched');
 });
 
 test('bad event definitions are refused before anything is written', async () => {

@@ -8,6 +8,7 @@ import {
   IdempotencyInFlightError,
   IdempotencyMismatchError,
   InvalidInputError,
+  LoadConflictError,
   NoWaitingRoomError,
   type ClaimRefusal,
   type HoldRefusal,
@@ -114,6 +115,9 @@ export function problemOf(error: unknown): ProblemError | undefined {
   if (error instanceof IdempotencyInFlightError) return new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
   if (error instanceof EventNotLoadedError || error instanceof ClosedError)
     return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
+  // A load that kept losing its staged copy: the next request loads afresh.
+  if (error instanceof LoadConflictError)
+    return new ProblemError('unavailable', { detail: 'the event is loading; retry shortly' }, { 'Retry-After': '1' });
   if (error instanceof EventLoadingError) {
     return new ProblemError(
       'unavailable',

@@ -3,7 +3,7 @@
 // (no stack, SQL, host, port or driver message) while the log keeps the detail for operators.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createSeatGrid } from '@seatgrid/admission';
+import { LoadConflictError, createSeatGrid } from '@seatgrid/admission';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { AppDependencies } from '../src/app-dependencies.ts';
@@ -118,6 +118,27 @@ describe('no internals in errors', () => {
       await expectProblem(response, 'unavailable');
       assert.ok(!text.includes(message), text);
     }
+  });
+
+  test('a load of the event that Redis keeps losing (LoadConflictError): 503 unavailable with Retry-After, not 500', async () => {
+    const api = await startApi(
+      'admission',
+      {},
+      {
+        payment: {
+          charge: async () => {
+            throw new LoadConflictError('ev-lost', 'evicted');
+          },
+        },
+      },
+    );
+    const event = await api.createEvent({ name: 'Evicted', rows: 1, cols: 1 });
+    const alice = user('alice');
+    const held = await hold(api, event.id, alice, { seats: [seat(1, 1)] });
+    const response = await api.request('POST', `/holds/${held.holdId}/confirm`, { headers: alice });
+    assert.equal(response.headers.get('retry-after'), '1');
+    const problem = await expectProblem(response, 'unavailable');
+    assert.equal(problem.detail, 'the event is loading; retry shortly');
   });
 
   test('a dependency throwing a revealing error: 500 internal without its message or stack, and nothing changes', async () => {

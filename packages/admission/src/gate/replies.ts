@@ -31,7 +31,7 @@ export function throwIfError(reply: ScriptReply, eventId: string): void {
     case ResultCode.IDEMPOTENCY_MISMATCH:
       throw new IdempotencyMismatchError();
     case ResultCode.LOAD_MISMATCH:
-      throw new LoadConflictError(eventId);
+      throw new LoadConflictError(eventId, reply[1] === 'evicted' ? 'evicted' : 'superseded');
     case ResultCode.INVALID_SEAT:
       throw new InvalidInputError('seats', `seat ${reply[1]}:${reply[2]} is not on the grid`);
     case ResultCode.DUPLICATE_SEAT:

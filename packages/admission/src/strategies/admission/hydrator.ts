@@ -5,7 +5,7 @@ import { eventSnapshot, type EventInfo } from '../../store/events.js';
 import { storedAnswers } from '../../store/idempotency-records.js';
 import type { Shards } from '../../store/shards.js';
 
-/** Loads tried before a hydration that keeps losing to other processes' loads gives up. */
+/** Loads tried before a hydration that keeps losing (to other processes' loads, or its staging to Redis) gives up. */
 const LOAD_ATTEMPTS = 3;
 /** How often a loader that lost to another process's load looks for that load's swap. */
 const LOADED_POLL_MS = 20;
@@ -73,6 +73,8 @@ export class Hydrator {
       } catch (error) {
         if (error instanceof EventExistsError) break; // 'fill': another process loaded it whole
         if (!(error instanceof LoadConflictError) || attempt === LOAD_ATTEMPTS) throw error;
+        // Redis dropped the staged copy (memory pressure, say): nobody else is loading, go again.
+        if (error.reason === 'evicted') continue;
         // Another process's load took over the staging keys: its swap is as fresh as ours would
         // be. Wait for it; should it never come (that loader died), load again.
         if (await this.#loadedWithin(event.eventId, this.#gate.settings.stagingTtlMs)) break;
