@@ -396,6 +396,40 @@ test('a hydration whose staged copy Redis evicts in part loads again at once and
   );
 });
 
+test("a hydration whose staged copy vanishes whole loads again at once, not after the staging's TTL", async () => {
+  // A TTL no test waits out: a hydration that waited for another loader's swap would hang.
+  const { grid } = await admissionOn(redisUrl, { gate: { loadChunkSeats: 1, stagingTtlMs: 600_000 } });
+  const event = await newEvent(grid, 20, 20);
+  await sql`
+    with bookings as (
+      insert into seatgrid.holds (id, event_id, user_id, seat_indexes, status)
+      select ${event.eventId} || '-b' || b, ${event.eventId}, 'fan' || b, array[b], 'confirmed'
+      from generate_series(0, 299) as b
+      returning id, seat_indexes
+    )
+    update seatgrid.seats as seats set state = 'sold', hold_id = bookings.id
+    from bookings where seats.event_id = ${event.eventId} and seats.seat_index = any(bookings.seat_indexes)`.execute(testDatabase());
+  const redis = connectRedis();
+  const staged = eventKeys('sg', event.eventId).map((key) => key.replace(/:([a-z]+)$/, ':load:$1'));
+  const hydration = grid.hydrate(event.eventId);
+  while ((await redis.exists(staged[0] as string)) === 0) await new Promise((resolve) => setImmediate(resolve));
+  // Gone whole between two steps, as expiry or an eviction of every staged key leaves it: no loader is coming.
+  await redis.del(...staged);
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'waited'>((resolve) => {
+    timer = setTimeout(() => resolve('waited'), 30_000);
+  });
+  assert.equal(
+    await Promise.race([hydration.then(() => 'loaded' as const), waited]),
+    'loaded',
+    'the hydration waited for a swap that never comes',
+  );
+  clearTimeout(timer);
+  const map = await grid.gate.seatMap(event.eventId);
+  assert.equal(map.available, 100);
+  assert.equal(map.states, await seatStates(event));
+});
+
 /** A grid whose statements and commits are counted, with an event loaded into Redis before counting starts. */
 async function countedGridWithEvent(overrides: GridOptions, rows: number, cols: number) {
   const counter: QueryCounter = { queries: 0, commits: 0 };

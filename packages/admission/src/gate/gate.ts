@@ -23,7 +23,7 @@ import { withTimeout } from '../with-timeout.js';
 import { loadEvent, type LoadMode } from './event-loader.js';
 import { checkEvictionRisk, type EvictionRisk } from './eviction-check.js';
 import { defaultGateSettings, type GateSettings } from './gate-settings.js';
-import { eventKeys, idempotencyRecordKey, leaseKey } from './keys.js';
+import { eventKeys, idempotencyRecordKey, leaseKey, stagingKeys } from './keys.js';
 import { ChangeStream } from './change-stream.js';
 import { RecentGrants } from './recent-grants.js';
 import { GateWaitlist } from './gate-waitlist.js';
@@ -124,6 +124,12 @@ export class Gate {
     if (snapshot.waitingRoom !== undefined) await this.waitingRoom.open(snapshot.eventId, snapshot.waitingRoom);
     this.#soldOut.forget(snapshot.eventId);
     return generation;
+  }
+
+  /** Whether a load of the event is under way: some loader's staged copy exists (from its first step until its swap). */
+  async loadStaged(eventId: string): Promise<boolean> {
+    const [stagedMeta] = stagingKeys(this.settings.keyPrefix, checkId('eventId', eventId));
+    return (await this.#redis.exists(stagedMeta as string)) === 1;
   }
 
   /**

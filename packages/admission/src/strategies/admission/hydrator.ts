@@ -76,7 +76,7 @@ export class Hydrator {
         // Redis dropped the staged copy (memory pressure, say): nobody else is loading, go again.
         if (error.reason === 'evicted') continue;
         // Another process's load took over the staging keys: its swap is as fresh as ours would
-        // be. Wait for it; should it never come (that loader died), load again.
+        // be. Wait for it; should it never come (that loader died, its staging was lost), load again.
         if (await this.#loadedWithin(event.eventId, this.#gate.settings.stagingTtlMs)) break;
       }
     }
@@ -92,6 +92,7 @@ export class Hydrator {
     await this.#gate.loadEvent(snapshot, mode);
   }
 
+  /** Whether another loader's swap comes within `ms`; false as soon as no load is staged any more. */
   async #loadedWithin(eventId: string, ms: number): Promise<boolean> {
     const deadline = performance.now() + ms;
     while (performance.now() < deadline) {
@@ -101,6 +102,8 @@ export class Hydrator {
       } catch (error) {
         if (!(error instanceof EventNotLoadedError)) throw error;
       }
+      // Neither loaded nor staged: that load is gone (its staging expired or evicted whole).
+      if (!(await this.#gate.loadStaged(eventId))) return false;
       await new Promise((resolve) => setTimeout(resolve, LOADED_POLL_MS));
     }
     return false;
