@@ -361,44 +361,16 @@ test('hydrating a 100,000-seat event rebuilds Redis exactly (time reported, not 
   await grid.hydrate(event.eventId);
   const elapsedMs = performance.now() - started;
   t.diagnostic(`hydrated 100,000 seats (50,000 sold in 12,500 bookings) in ${elapsedMs.toFixed(0)} ms`);
-  const map = await grid.gate.seatMap(event.eventId);
-  assert.equal(map.available, 50_000);
-  assert.equal(map.states, await seatStates(event));
+  await assertRedisEqualsPostgres(grid, event, 50_000);
 });
 
-test('a hydration whose staged copy Redis evicts in part loads again at once and ends equal to PostgreSQL', async () => {
-  // One seat a load step: the load takes hundreds of round trips, and a staged key vanishes early in it.
-  const { grid, registry } = await admissionOn(redisUrl, { gate: { loadChunkSeats: 1 } });
-  const event = await newEvent(grid, 20, 20);
-  await sql`
-    with bookings as (
-      insert into seatgrid.holds (id, event_id, user_id, seat_indexes, status)
-      select ${event.eventId} || '-b' || b, ${event.eventId}, 'fan' || b, array[b], 'confirmed'
-      from generate_series(0, 299) as b
-      returning id, seat_indexes
-    )
-    update seatgrid.seats as seats set state = 'sold', hold_id = bookings.id
-    from bookings where seats.event_id = ${event.eventId} and seats.seat_index = any(bookings.seat_indexes)`.execute(testDatabase());
-  const redis = connectRedis();
-  const [stagedMeta, stagedSeats] = eventKeys('sg', event.eventId).map((key) => key.replace(/:([a-z]+)$/, ':load:$1'));
-  const hydration = grid.hydrate(event.eventId);
-  while ((await redis.exists(stagedMeta as string)) === 0) await new Promise((resolve) => setImmediate(resolve));
-  await redis.del(stagedSeats as string);
-  await hydration;
-  const map = await grid.gate.seatMap(event.eventId);
-  assert.equal(map.available, 100);
-  assert.equal(map.states, await seatStates(event));
-  const hydrations = await samples(registry, 'seatgrid_hydrations_total');
-  assert.deepEqual(
-    hydrations.filter((v) => v.labels.reason === 'stale').map((v) => v.value),
-    [1],
-    'one hydration, its load run twice',
-  );
-});
-
-test("a hydration whose staged copy vanishes whole loads again at once, not after the staging's TTL", async () => {
-  // A TTL no test waits out: a hydration that waited for another loader's swap would hang.
-  const { grid } = await admissionOn(redisUrl, { gate: { loadChunkSeats: 1, stagingTtlMs: 600_000 } });
+/**
+ * A 20 x 20 event with 300 one-seat bookings written straight into PostgreSQL, and a
+ * hydration of it under way: its first step done, a staged copy in Redis (`staged`: its keys).
+ * One seat a load step, so the load has hundreds of steps still to go.
+ */
+async function hydrationStaged(gate: GridOptions['gate']) {
+  const { grid, registry } = await admissionOn(redisUrl, { gate: { ...gate, loadChunkSeats: 1 } });
   const event = await newEvent(grid, 20, 20);
   await sql`
     with bookings as (
@@ -413,21 +385,41 @@ test("a hydration whose staged copy vanishes whole loads again at once, not afte
   const staged = eventKeys('sg', event.eventId).map((key) => key.replace(/:([a-z]+)$/, ':load:$1'));
   const hydration = grid.hydrate(event.eventId);
   while ((await redis.exists(staged[0] as string)) === 0) await new Promise((resolve) => setImmediate(resolve));
+  return { grid, registry, event, redis, staged, hydration };
+}
+
+async function assertRedisEqualsPostgres(grid: AdmissionSeatGrid, event: EventInfo, available: number): Promise<void> {
+  const map = await grid.gate.seatMap(event.eventId);
+  assert.equal(map.available, available);
+  assert.equal(map.states, await seatStates(event));
+}
+
+test('a hydration whose staged copy Redis evicts in part loads again at once and ends equal to PostgreSQL', async () => {
+  const { grid, registry, event, redis, staged, hydration } = await hydrationStaged({});
+  await redis.del(staged[1] as string);
+  await hydration;
+  await assertRedisEqualsPostgres(grid, event, 100);
+  const hydrations = await samples(registry, 'seatgrid_hydrations_total');
+  assert.deepEqual(
+    hydrations.filter((v) => v.labels.reason === 'stale').map((v) => v.value),
+    [1],
+    'one hydration, its load run twice',
+  );
+});
+
+test("a hydration whose staged copy vanishes whole loads again at once, not after the staging's TTL", async () => {
+  // A TTL no test waits out: a hydration that waited for another loader's swap would hang.
+  const { grid, event, redis, staged, hydration } = await hydrationStaged({ stagingTtlMs: 600_000 });
   // Gone whole between two steps, as expiry or an eviction of every staged key leaves it: no loader is coming.
   await redis.del(...staged);
   let timer: NodeJS.Timeout | undefined;
   const waited = new Promise<'waited'>((resolve) => {
     timer = setTimeout(() => resolve('waited'), 30_000);
   });
-  assert.equal(
-    await Promise.race([hydration.then(() => 'loaded' as const), waited]),
-    'loaded',
-    'the hydration waited for a swap that never comes',
-  );
+  const outcome = await Promise.race([hydration.then(() => 'loaded' as const), waited]);
   clearTimeout(timer);
-  const map = await grid.gate.seatMap(event.eventId);
-  assert.equal(map.available, 100);
-  assert.equal(map.states, await seatStates(event));
+  assert.equal(outcome, 'loaded', 'the hydration waited for a swap that never comes');
+  await assertRedisEqualsPostgres(grid, event, 100);
 });
 
 /** A grid whose statements and commits are counted, with an event loaded into Redis before counting starts. */
