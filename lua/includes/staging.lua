@@ -6,8 +6,8 @@
   and the commit appends a reset record to it.
 ]]
 -- Why a load step cannot go on, or nil. 'superseded': another loader's token is staged, or the
--- staging is gone whole (expired, or swapped in by the load that took it over; the two look
--- alike). 'evicted': part of it vanished under memory pressure; the rest is removed, since
+-- staging is gone whole (expired, evicted, or swapped in by the load that took it over: they
+-- look alike). 'evicted': part of it vanished under memory pressure; the rest is removed, since
 -- built on it would read missing seats as taken and commit a partial key set.
 local function stagingProblem(staging, token)
   local staged = redis.call('HGET', staging.meta, 'loadToken')

@@ -64,9 +64,9 @@ export class IdempotencyMismatchError extends AdmissionError {
 
 /**
  * A load of the event could not finish, and nothing of it reached the live event.
- * `'superseded'`: another load of it took over the staging, or the staging expired (the two
- * look alike). `'evicted'`: memory pressure evicted part of the staged copy; nobody else is
- * loading, so the load can run again at once.
+ * `'superseded'`: another load of it took over the staging, or the staging is gone whole
+ * (expired or evicted: it looks the same). `'evicted'`: memory pressure evicted part of the
+ * staged copy, and the rest was removed; the load can run again at once.
  */
 export class LoadConflictError extends AdmissionError {
   readonly eventId: string;

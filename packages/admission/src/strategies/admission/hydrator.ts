@@ -68,12 +68,15 @@ export class Hydrator {
     await this.#landed(event);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.#loadOnce(event, mode);
+        // Loads after the first 'fill': the fence may have ended with another process's swap
+        // meanwhile, and that copy (as fresh as ours, and granting) must not be overwritten.
+        await this.#loadOnce(event, attempt === 1 ? mode : 'fill');
         break;
       } catch (error) {
         if (error instanceof EventExistsError) break; // 'fill': another process loaded it whole
         if (!(error instanceof LoadConflictError) || attempt === LOAD_ATTEMPTS) throw error;
-        // Redis dropped the staged copy (memory pressure, say): nobody else is loading, go again.
+        // Redis broke the staged copy (memory pressure): load again now. A loader it shared
+        // the staging with finds itself superseded and waits for this load's swap.
         if (error.reason === 'evicted') continue;
         // Another process's load took over the staging keys: its swap is as fresh as ours would
         // be. Wait for it; should it never come (that loader died, its staging was lost), load again.
@@ -96,14 +99,17 @@ export class Hydrator {
   async #loadedWithin(eventId: string, ms: number): Promise<boolean> {
     const deadline = performance.now() + ms;
     while (performance.now() < deadline) {
+      // Staged first, loaded second: a swap between the two reads shows as loaded, never as
+      // "neither", which would send this loader over the copy just swapped in.
+      const staged = await this.#gate.loadStaged(eventId);
       try {
         await this.#gate.counters(eventId);
         return true;
       } catch (error) {
         if (!(error instanceof EventNotLoadedError)) throw error;
       }
-      // Neither loaded nor staged: that load is gone (its staging expired or evicted whole).
-      if (!(await this.#gate.loadStaged(eventId))) return false;
+      // Neither staged nor loaded: that load is gone (its staging expired or evicted whole).
+      if (!staged) return false;
       await new Promise((resolve) => setTimeout(resolve, LOADED_POLL_MS));
     }
     return false;
