@@ -15,7 +15,7 @@
 
   Output:
     {OK, available}
-    {LOAD_MISMATCH, why}       'superseded' (by another load, or expired) or 'evicted'
+    {LOAD_MISMATCH, why}       'superseded' (by another load, or the staging gone whole) or 'evicted' (in part)
     {INVALID_SEAT, row, col}
     {DUPLICATE_SEAT, row, col}   two holds in the snapshot claim one seat
     {INVALID_ARGUMENT, name}

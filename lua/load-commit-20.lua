@@ -16,7 +16,7 @@
 
   Output:
     {OK, gen, version}   and the waitlist news, if any
-    {LOAD_MISMATCH, why}  'superseded' (by another load, or expired) or 'evicted'
+    {LOAD_MISMATCH, why}  'superseded' (by another load, or the staging gone whole) or 'evicted' (in part)
     {EVENT_EXISTS}
 ]]
 --- @include "event-keys"

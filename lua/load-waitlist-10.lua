@@ -14,7 +14,7 @@
 
   Output:
     {OK}
-    {LOAD_MISMATCH, why}       'superseded' (by another load, or expired) or 'evicted'
+    {LOAD_MISMATCH, why}       'superseded' (by another load, or the staging gone whole) or 'evicted' (in part)
     {INVALID_ARGUMENT, name}
 ]]
 --- @include "event-keys"

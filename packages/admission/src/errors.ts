@@ -62,6 +62,9 @@ export class IdempotencyMismatchError extends AdmissionError {
   }
 }
 
+/** Why a load could not finish (see LoadConflictError). */
+export type LoadConflictReason = 'superseded' | 'evicted';
+
 /**
  * A load of the event could not finish, and nothing of it reached the live event.
  * `'superseded'`: another load of it took over the staging, or the staging is gone whole
@@ -70,10 +73,11 @@ export class IdempotencyMismatchError extends AdmissionError {
  */
 export class LoadConflictError extends AdmissionError {
   readonly eventId: string;
-  readonly reason: 'superseded' | 'evicted';
+  readonly reason: LoadConflictReason;
 
-  constructor(eventId: string, reason: 'superseded' | 'evicted') {
-    super('LOAD_CONFLICT', `the load of event ${eventId} was ${reason === 'evicted' ? 'lost by Redis' : 'superseded by another load'}`);
+  constructor(eventId: string, reason: LoadConflictReason) {
+    const what = reason === 'evicted' ? 'lost part of its staged copy to eviction' : 'was superseded by another load';
+    super('LOAD_CONFLICT', `the load of event ${eventId} ${what}`);
     this.eventId = eventId;
     this.reason = reason;
   }

@@ -13,6 +13,7 @@ export {
   InvalidInputError,
   LoadConflictError,
   type AdmissionErrorCode,
+  type LoadConflictReason,
 } from './errors.js';
 export {
   seatMapRows,
