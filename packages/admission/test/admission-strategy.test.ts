@@ -12,7 +12,7 @@ import {
   type ClaimResult,
   type EventInfo,
 } from '@seatgrid/admission';
-import { eventKeys } from '@seatgrid/admission/gate';
+import { stagingKeys } from '@seatgrid/admission/gate';
 import type { WinnerFault } from '@seatgrid/admission/testing';
 import {
   admissionGrid,
@@ -382,9 +382,9 @@ async function hydrationStaged(gate: GridOptions['gate']) {
     update seatgrid.seats as seats set state = 'sold', hold_id = bookings.id
     from bookings where seats.event_id = ${event.eventId} and seats.seat_index = any(bookings.seat_indexes)`.execute(testDatabase());
   const redis = connectRedis();
-  const staged = eventKeys('sg', event.eventId).map((key) => key.replace(/:([a-z]+)$/, ':load:$1'));
+  const staged = stagingKeys('sg', event.eventId);
   const hydration = grid.hydrate(event.eventId);
-  while ((await redis.exists(staged[0] as string)) === 0) await new Promise((resolve) => setImmediate(resolve));
+  while (!(await grid.gate.loadStaged(event.eventId))) await new Promise((resolve) => setImmediate(resolve));
   return { grid, registry, event, redis, staged, hydration };
 }
 

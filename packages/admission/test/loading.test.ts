@@ -6,6 +6,7 @@ import {
   InvalidInputError,
   LoadConflictError,
   eventKeys,
+  stagingKeys,
   type EventDefinition,
   type Seat,
   type SnapshotHold,
@@ -192,9 +193,7 @@ test('a load whose staged copy loses a key (an eviction) fails as evicted, clear
   const eventId = uniqueEventId('evicted');
   const [rows, cols] = [50, 40];
   await createEvent({ eventId, rows, cols });
-  const live = eventKeys('sg', eventId);
-  const staged = live.map((key) => key.replace(/:([a-z]+)$/, ':load:$1'));
-  const [stagedMeta, stagedSeats] = staged as [string, string];
+  const staged = stagingKeys('sg', eventId);
   // One seat a step: the load takes thousands of round trips, and the key vanishes early in it.
   const load = newGate({ loadChunkSeats: 1 }, redis).loadEvent(
     {
@@ -210,8 +209,8 @@ test('a load whose staged copy loses a key (an eviction) fails as evicted, clear
     },
     'replace',
   );
-  while ((await redis.exists(stagedMeta)) === 0) await new Promise((resolve) => setImmediate(resolve));
-  await redis.del(stagedSeats);
+  while (!(await gate.loadStaged(eventId))) await new Promise((resolve) => setImmediate(resolve));
+  await redis.del(staged[1] as string);
   // Read on, the missing seat string would make every seat look taken: an input error for a valid snapshot.
   const failure = await load.then(
     () => assert.fail('the load went on without its seats'),

@@ -115,14 +115,13 @@ export function problemOf(error: unknown): ProblemError | undefined {
   if (error instanceof IdempotencyInFlightError) return new ProblemError('idempotency-in-flight', {}, { 'Retry-After': '1' });
   if (error instanceof EventNotLoadedError || error instanceof ClosedError)
     return new ProblemError('unavailable', {}, { 'Retry-After': '1' });
-  // A load that kept losing its staged copy: the next request loads afresh.
-  if (error instanceof LoadConflictError)
-    return new ProblemError('unavailable', { detail: 'the event is loading; retry shortly' }, { 'Retry-After': '1' });
-  if (error instanceof EventLoadingError) {
+  // A load still running, or one that kept losing its staged copy (the next request loads afresh).
+  if (error instanceof EventLoadingError || error instanceof LoadConflictError) {
+    const retryAfterMs = error instanceof EventLoadingError ? error.retryAfterMs : 1_000;
     return new ProblemError(
       'unavailable',
       { detail: 'the event is loading; retry shortly' },
-      { 'Retry-After': String(Math.ceil(error.retryAfterMs / 1_000)) },
+      { 'Retry-After': String(Math.ceil(retryAfterMs / 1_000)) },
     );
   }
   const bodyParser = error as { type?: unknown; status?: unknown } | null;

@@ -12,7 +12,7 @@ export {
   type ChangeSubscription,
 } from './change-feeds.js';
 export { gateScripts, type ScriptDefinition, type ScriptName } from './lua-scripts.js';
-export { eventKeys, idempotencyRecordKey } from './keys.js';
+export { eventKeys, idempotencyRecordKey, stagingKeys } from './keys.js';
 export { ResultCode, type ResultCodeName } from './result-codes.js';
 export type { RedisClient } from './script-runner.js';
 export * from '../public-shared.js';
