@@ -36,7 +36,7 @@ case "$job" in
     # The style first: the Lua scripts' contracts, then the formatter and linter (biome.json).
     node scripts/lint-lua.ts
     biome check .
-    turbo run build --output-logs=errors-only
+    turbo run build typecheck --output-logs=errors-only
     # The API's page is tested in a real browser: Debian's Chromium (installed when missing).
     bash scripts/browser-up.sh
     # Each package's tests in turn, timed; every suite runs even after a failure, and the
@@ -50,16 +50,6 @@ case "$job" in
     failed=0
     timings=()
     failures=()
-    # The type check needs the sources only, the tests the build only: it runs beside the first
-    # suites, which mostly wait on sockets and timers, and its verdict joins theirs at the end.
-    (
-      started=$SECONDS
-      status=0
-      turbo run typecheck --output-logs=errors-only >"$logs/typecheck.log" 2>&1 || status=$?
-      echo $((SECONDS - started)) >"$logs/typecheck.seconds"
-      exit "$status"
-    ) &
-    typecheck=$!
     for dir in packages/admission/test packages/api/test packages/chaos/test packages/bench/test examples/test; do
       started=$SECONDS
       verdict=ok
@@ -69,21 +59,14 @@ case "$job" in
         "$dir"/*.test.ts || { verdict=$(verdict_of $?); failed=1; failures+=("$tap"); }
       timings+=("$(printf '%-26s %4d s  %s' "${dir%/test}" $((SECONDS - started)) "$verdict")")
     done
-    verdict=ok
-    wait "$typecheck" || { verdict=FAILED; failed=1; failures+=("$logs/typecheck.log"); }
-    timings+=("$(printf '%-26s %4d s  %s' 'typecheck (beside them)' "$(cat "$logs/typecheck.seconds")" "$verdict")")
-    # The short stress run, alone on the machine: exits 1 when a correct strategy breaks an
-    # invariant or owes goodput.
+    # The short stress run: exits 1 when a correct strategy breaks an invariant or owes goodput.
     started=$SECONDS
     verdict=ok
     timeout --kill-after=10 900 pnpm --filter @seatgrid/bench --silent run stress --quick --out "$root/bench-results/ci-quick" || { verdict=$(verdict_of $?); failed=1; }
     timings+=("$(printf '%-26s %4d s  %s' 'stress --quick' $((SECONDS - started)) "$verdict")")
-    for failure in ${failures[@]+"${failures[@]}"}; do
-      printf '\n[test] what failed in %s (each failure, first lines)\n' "$failure" >&2
-      case "$failure" in
-        *.tap) awk '/^ *not ok /{n=30} /^ *stack: /{n = n < 5 ? n : 5} n>0{print; n--} /^ *\.\.\.$/{n=0}' "$failure" | head -200 >&2 ;;
-        *) tail -n 100 "$failure" >&2 ;;
-      esac
+    for tap in ${failures[@]+"${failures[@]}"}; do
+      printf '\n[test] what failed in %s (each failure, first lines)\n' "$tap" >&2
+      awk '/^ *not ok /{n=30} /^ *stack: /{n = n < 5 ? n : 5} n>0{print; n--} /^ *\.\.\.$/{n=0}' "$tap" | head -200 >&2
     done
     printf '\n[test] time per suite\n' >&2
     printf '  %s\n' "${timings[@]}" >&2
