@@ -271,13 +271,10 @@ export class AdmissionSeatGrid extends GridCore {
   }
 
   /**
-   * The events the reconciler compares: those with live holds or holds changed lately in
-   * PostgreSQL, those with Redis grants lately (a winner whose process died before its write
-   * leaves no trace in PostgreSQL), whichever process served them, and those this process served.
-   */
-  /**
-   * Recent Redis grants first (a winner that died before its write left a trace only there),
-   * then the store's active events, most recently changed first, then this process's.
+   * The events the reconciler compares, in this order: those with Redis grants lately,
+   * whichever process served them (a winner whose process died before its write leaves a
+   * trace only there); those with live holds or holds changed lately in PostgreSQL, most
+   * recently changed first; those this process served.
    */
   async #activeEvents(): Promise<EventInfo[]> {
     const [granted, fromStore] = await Promise.all([
