@@ -1,10 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import type { ClaimRequest } from './claim-request.js';
 import { ChangeFeeds, type ChangeListener, type ChangeSubscription } from './gate/change-feeds.js';
 import { CACHED_SOLD_OUT, type Gate } from './gate/gate.js';
 import { traceCachedRefusal } from './tracing.js';
 import type { RedisClient } from './gate/script-runner.js';
 import type { EvictionRisk } from './gate/eviction-check.js';
-import { NoWaitingRoomError } from './errors.js';
+import { EventNotFoundError, NoWaitingRoomError } from './errors.js';
 import type { ClaimRefusal, ClaimResult, EntryRef, QueueTicket, WaitlistJoinResult, WaitlistLeaveResult } from './results.js';
 import { checkId } from './validation.js';
 import type { WaitlistNews } from './gate/waitlist-news.js';
@@ -60,6 +61,13 @@ export class AdmissionSeatGrid extends GridCore {
   readonly #waitlistWriter: WaitlistWriter;
   /** Events this process served lately, and when. */
   readonly #served = new Map<string, number>();
+  /**
+   * Events with recent grants that the database does not have (deleted, or another
+   * deployment's on a Redis shared under the same key prefix): looked up once a window, not
+   * on every pass. A grant follows a load from the database: one missing there now has no
+   * grant of this database's to repair.
+   */
+  readonly #strangers = new LRUCache<string, true>({ max: 10 * EVENTS_PER_PASS, ttl: ACTIVE_EVENT_WINDOW_MS });
   readonly #waitlist: WaitlistService;
   readonly #reconciler: BackgroundJob<readonly EventDrift[]>;
 
@@ -284,9 +292,18 @@ export class AdmissionSeatGrid extends GridCore {
     const since = Date.now() - ACTIVE_EVENT_WINDOW_MS;
     for (const [eventId, servedAt] of this.#served) if (servedAt < since) this.#served.delete(eventId);
     const known = new Map(fromStore.flat().map((event) => [event.eventId, event]));
-    const ids = new Set([...granted, ...known.keys(), ...this.#served.keys()]);
-    const events = await Promise.all([...ids].map((id) => known.get(id) ?? this.events.get(id).catch(() => undefined)));
+    const ids = new Set([...granted.filter((id) => !this.#strangers.has(id)), ...known.keys(), ...this.#served.keys()]);
+    const events = await Promise.all([...ids].map((id) => known.get(id) ?? this.#lookUp(id)));
     return events.filter((event) => event !== undefined);
+  }
+
+  async #lookUp(eventId: string): Promise<EventInfo | undefined> {
+    try {
+      return await this.events.get(eventId);
+    } catch (error) {
+      if (error instanceof EventNotFoundError) this.#strangers.set(eventId, true);
+      return undefined;
+    }
   }
 
   protected override touched<T extends { readonly eventId: string }>(subject: T): T {

@@ -422,6 +422,31 @@ test("a hydration whose staged copy vanishes whole loads again at once, not afte
   await assertRedisEqualsPostgres(grid, event, 100);
 });
 
+test('events in the recent grants that the database lacks are looked up once, not on every reconcile pass', async (t) => {
+  // A key prefix and a database of its own: the recent grants are this test's strangers, and a pass has no other event.
+  const counter: QueryCounter = { queries: 0, commits: 0 };
+  const kysely = openKysely<unknown>({ url: await privateDatabase('strangers'), counter, max: 5 });
+  const { grid } = await admissionOn(redisUrl, {
+    gate: { keyPrefix: uniqueEventId('strangers') },
+    database: { kysely },
+    sweeper: false,
+    reconciler: false,
+  });
+  const strangers = Array.from({ length: 20 }, () => uniqueEventId('gone'));
+  for (const eventId of strangers) await grid.gate.grants.note(eventId, 60_000);
+  const pass = async () => {
+    const before = counter.queries;
+    assert.deepEqual(await grid.reconcileOnce(), []);
+    return counter.queries - before;
+  };
+  const first = await pass();
+  const second = await pass();
+  t.diagnostic(`statements a pass: ${first} with ${strangers.length} strangers first seen, ${second} after`);
+  assert.ok(first - second >= strangers.length, `the first pass made ${first} statements, the second ${second}`);
+  assert.equal(await pass(), second, 'and so on, pass after pass');
+  assert.deepEqual(new Set(await grid.gate.grants.recent(60_000, 100)), new Set(strangers), 'the shared record of grants is left alone');
+});
+
 /** A grid whose statements and commits are counted, with an event loaded into Redis before counting starts. */
 async function countedGridWithEvent(overrides: GridOptions, rows: number, cols: number) {
   const counter: QueryCounter = { queries: 0, commits: 0 };
