@@ -36,7 +36,8 @@ case "$job" in
     # The style first: the Lua scripts' contracts, then the formatter and linter (biome.json).
     node scripts/lint-lua.ts
     biome check .
-    turbo run build typecheck --output-logs=errors-only
+    turbo run build --output-logs=errors-only
+    pnpm --silent run typecheck
     # The API's page is tested in a real browser: Debian's Chromium (installed when missing).
     bash scripts/browser-up.sh
     # Each package's tests in turn, timed; every suite runs even after a failure, and the

@@ -1,5 +1,5 @@
 // Writes each dashboard JSON as a TypeScript literal checked against Grafana's own schema types
-// (@grafana/schema), for tsc: `pnpm --filter @seatgrid/ops typecheck` (npm test's typecheck step).
+// (@grafana/schema), for tsc: `pnpm typecheck` at the root (npm test's type check).
 // A JSON import cannot be checked as it is: TypeScript widens its strings, and Grafana's string
 // enums (MappingType, ThresholdsMode, ...) want their literal values. As a literal, every
 // property name is checked too (no excess property passes `satisfies`).
