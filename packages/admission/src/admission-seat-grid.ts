@@ -32,6 +32,9 @@ const closedNames = Object.freeze({ F: 'fulfilled', E: 'expired', L: 'left' } as
 /** Events compared per reconcile pass, at most. */
 const EVENTS_PER_PASS = 200;
 
+/** How long an event in the recent grants that the database lacks is left out of the passes. */
+const STRANGER_RECHECK_MS = 60_000;
+
 /** What the admission strategy needs beside the shared parts. */
 export interface AdmissionParts {
   readonly gate: Gate;
@@ -63,11 +66,11 @@ export class AdmissionSeatGrid extends GridCore {
   readonly #served = new Map<string, number>();
   /**
    * Events with recent grants that the database does not have (deleted, or another
-   * deployment's on a Redis shared under the same key prefix): looked up once a window, not
-   * on every pass. A grant follows a load from the database: one missing there now has no
-   * grant of this database's to repair.
+   * deployment's on a Redis shared under the same key prefix): looked up again after
+   * STRANGER_RECHECK_MS, not on every pass. Not for the whole window: an id may be made
+   * again (ids can be the caller's), and a lost grant of the new event must not wait that long.
    */
-  readonly #strangers = new LRUCache<string, true>({ max: 10 * EVENTS_PER_PASS, ttl: ACTIVE_EVENT_WINDOW_MS });
+  readonly #strangers = new LRUCache<string, true>({ max: 10 * EVENTS_PER_PASS, ttl: STRANGER_RECHECK_MS });
   readonly #waitlist: WaitlistService;
   readonly #reconciler: BackgroundJob<readonly EventDrift[]>;
 

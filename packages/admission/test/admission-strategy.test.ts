@@ -422,7 +422,7 @@ test("a hydration whose staged copy vanishes whole loads again at once, not afte
   await assertRedisEqualsPostgres(grid, event, 100);
 });
 
-test('events in the recent grants that the database lacks are looked up once, not on every reconcile pass', async (t) => {
+test('events in the recent grants that the database lacks are looked up once a minute, not on every reconcile pass', async (t) => {
   // A key prefix and a database of its own: the recent grants are this test's strangers, and a pass has no other event.
   const counter: QueryCounter = { queries: 0, commits: 0 };
   const kysely = openKysely<unknown>({ url: await privateDatabase('strangers'), counter, max: 5 });
