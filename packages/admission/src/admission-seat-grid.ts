@@ -22,7 +22,7 @@ import { Reconciler, type EventDrift } from './strategies/admission/reconciler.j
 import { WinnerWriter, type WinnerFault } from './strategies/admission/winner-writer.js';
 import { createOptimisticStrategy } from './strategies/postgres/optimistic.js';
 import { activeEvents } from './store/active-events.js';
-import type { EventInfo } from './store/events.js';
+import type { EventInfo, NewEvent } from './store/events.js';
 import { waitingCount } from './store/waitlist.js';
 
 /** An event nobody has written to for this long, and with no live hold, drops out of the reconciler's passes. */
@@ -33,7 +33,7 @@ const closedNames = Object.freeze({ F: 'fulfilled', E: 'expired', L: 'left' } as
 const EVENTS_PER_PASS = 200;
 
 /** How long an event in the recent grants that the database lacks is left out of the passes. */
-const STRANGER_RECHECK_MS = 60_000;
+const MISSING_EVENT_RECHECK_MS = 60_000;
 
 /** What the admission strategy needs beside the shared parts. */
 export interface AdmissionParts {
@@ -67,10 +67,11 @@ export class AdmissionSeatGrid extends GridCore {
   /**
    * Events with recent grants that the database does not have (deleted, or another
    * deployment's on a Redis shared under the same key prefix): looked up again after
-   * STRANGER_RECHECK_MS, not on every pass. Not for the whole window: an id may be made
+   * MISSING_EVENT_RECHECK_MS, not on every pass. Not for the whole window: an id may be made
    * again (ids can be the caller's), and a lost grant of the new event must not wait that long.
+   * Room for the ids of ten full passes: more only when the recent grants churn that fast.
    */
-  readonly #strangers = new LRUCache<string, true>({ max: 10 * EVENTS_PER_PASS, ttl: STRANGER_RECHECK_MS });
+  readonly #missingEvents = new LRUCache<string, true>({ max: 10 * EVENTS_PER_PASS, ttl: MISSING_EVENT_RECHECK_MS });
   readonly #waitlist: WaitlistService;
   readonly #reconciler: BackgroundJob<readonly EventDrift[]>;
 
@@ -289,13 +290,15 @@ export class AdmissionSeatGrid extends GridCore {
    */
   async #activeEvents(): Promise<EventInfo[]> {
     const [granted, fromStore] = await Promise.all([
-      this.gate.grants.recent(ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS).catch(() => []),
+      // Missing events skipped do not count against the pass's events.
+      this.gate.grants.recent(ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS + this.#missingEvents.size).catch(() => []),
       Promise.all(this.shards.all.map((store, shard) => activeEvents(store, shard, ACTIVE_EVENT_WINDOW_MS, EVENTS_PER_PASS))),
     ]);
     const since = Date.now() - ACTIVE_EVENT_WINDOW_MS;
     for (const [eventId, servedAt] of this.#served) if (servedAt < since) this.#served.delete(eventId);
     const known = new Map(fromStore.flat().map((event) => [event.eventId, event]));
-    const ids = new Set([...granted.filter((id) => !this.#strangers.has(id)), ...known.keys(), ...this.#served.keys()]);
+    const lately = granted.filter((id) => !this.#missingEvents.has(id)).slice(0, EVENTS_PER_PASS);
+    const ids = new Set([...lately, ...known.keys(), ...this.#served.keys()]);
     const events = await Promise.all([...ids].map((id) => known.get(id) ?? this.#lookUp(id)));
     return events.filter((event) => event !== undefined);
   }
@@ -304,9 +307,16 @@ export class AdmissionSeatGrid extends GridCore {
     try {
       return await this.events.get(eventId);
     } catch (error) {
-      if (error instanceof EventNotFoundError) this.#strangers.set(eventId, true);
+      if (error instanceof EventNotFoundError) this.#missingEvents.set(eventId, true);
       return undefined;
     }
+  }
+
+  /** An event made here is no longer missing, whatever an earlier pass found. */
+  override async createEvent(event: NewEvent): Promise<EventInfo> {
+    const created = await super.createEvent(event);
+    this.#missingEvents.delete(created.eventId);
+    return created;
   }
 
   protected override touched<T extends { readonly eventId: string }>(subject: T): T {
