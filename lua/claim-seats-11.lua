@@ -62,15 +62,18 @@ local function sameSeats(seats, held)
 end
 
 return runClaim(parseSeats, sameSeats, function(ev, meta, args, seats, now)
-  local function isFree(seat)
-    return redis.call('GETRANGE', ev.seats, seat, seat) == '.'
+  local function stateOf(seat)
+    return redis.call('GETRANGE', ev.seats, seat, seat)
+  end
+  -- Only a held seat can have expired; a sold one (most refusals of a flash sale) never does.
+  local function isTaken(seat)
+    local state = stateOf(seat)
+    if state == 'H' and reapOwnerIfDue(ev, seat, now, args.tombstoneMs) then state = stateOf(seat) end
+    return state ~= '.'
   end
   local taken = {}
   for _, seat in ipairs(seats) do
-    if not isFree(seat) then
-      reapOwnerIfDue(ev, seat, now, args.tombstoneMs)
-      if not isFree(seat) then taken[#taken + 1] = seat end
-    end
+    if isTaken(seat) then taken[#taken + 1] = seat end
   end
   if availableSeats(ev) == 0 then return soldOutReply(ev, now) end
   if #taken > 0 then return appendSeatPairs({ Code.SEATS_TAKEN, 0 }, meta, taken) end

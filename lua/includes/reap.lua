@@ -41,11 +41,14 @@ local function isPastDeadline(ev, holdId, now)
   return deadline ~= false and tonumber(deadline) <= now
 end
 
--- A seat taken by a hold that is past its deadline but beyond this call's reap batch is
--- freed on touch, so a backlog of expired holds never blocks a specific seat.
+-- A held seat whose hold is past its deadline but beyond this call's reap batch is freed on
+-- touch, so a backlog of expired holds never blocks a specific seat. True when it expired the
+-- hold (the seat is free then, or offered on to the waitlist).
 local function reapOwnerIfDue(ev, seat, now, tombstoneMs)
   local holdId = redis.call('HGET', ev.owners, seat)
-  if not holdId or not isPastDeadline(ev, holdId, now) then return end
+  if not holdId or not isPastDeadline(ev, holdId, now) then return false end
   local hold = decodeHold(redis.call('HGET', ev.holds, holdId))
-  if hold.status == 'H' then expireHold(ev, holdId, hold, now, tombstoneMs) end
+  if hold.status ~= 'H' then return false end
+  expireHold(ev, holdId, hold, now, tombstoneMs)
+  return true
 end
