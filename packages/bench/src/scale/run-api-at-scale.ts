@@ -47,7 +47,7 @@ export async function runApiAtScale(ctx: ScaleRunContext, workers: number, made:
     const work: WorkloadContext = { baseUrl: api.baseUrl, sizes, tag: `${workers}w-${Date.now().toString(36)}`, progress };
     const events = await createScaleEvents(work);
     made.push(...events);
-    await warmUp(api.baseUrl, '/healthz', sizes.connections, 2_000);
+    await warmUp(api.baseUrl, { connections: sizes.connections, amount: 2_000 });
     const loadAverage = loadavg()[0] ?? 0;
 
     const measure = async (phase: () => Promise<LoadResult>): Promise<MeasuredLoad> => {

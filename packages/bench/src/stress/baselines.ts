@@ -70,7 +70,7 @@ export async function measureBareExpress(
   const server = await startBareExpress([], workers);
   const label = workers === 1 ? 'bare Express' : `bare Express x${workers}`;
   try {
-    await warmUp(server.baseUrl, '/healthz', 100, 2_000);
+    await warmUp(server.baseUrl, { connections: 100, amount: 2_000, next: bareExpressRequest });
     progress(`baseline: ${label} POST route, ${requests} requests, 100 connections`);
     const cpuBefore = await readCpu(server.pid, undefined);
     const result = await runLoad({

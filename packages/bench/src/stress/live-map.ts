@@ -76,7 +76,7 @@ export async function runLiveMap(ctx: RunContext, scenario: Scenario, strategy: 
       });
 
     // A sale nobody measures first, so both measured ones run on a warm process (JIT, pools).
-    await warmUp(api.baseUrl, '/healthz', scenario.connections, 1_000);
+    await warmUp(api.baseUrl, { connections: scenario.connections, amount: 1_000 });
     await flashSale(await newEvent('warm-up'), 'warm-up');
     // Without streams: the same sale on an event of its own.
     const quiet = await newEvent('no streams');

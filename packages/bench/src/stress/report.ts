@@ -6,6 +6,7 @@ import { buildCharts } from './charts.ts';
 import { LIVE_MAP_NOTES, liveMapLines } from './live-map-report.ts';
 import type { StressResults } from './results.ts';
 import { baselineLines, runsTable } from './summary-table.ts';
+import { WARM_UP_CLAIMS } from './run-scenario.ts';
 
 /** <repo>/bench-results/<UTC timestamp>, next to the claims micro-benchmark's folders. */
 export function defaultStressOutDir(startedAt: Date): string {
@@ -36,7 +37,8 @@ export function renderStressMarkdown(results: StressResults, charts: readonly { 
     '',
     `${results.quick ? 'Quick run (small sizes). ' : ''}${results.runs.length} runs in ${results.runtimeSec.toFixed(0)} s on ` +
       `${results.environment.cpus} CPUs, Node ${results.environment.node}. Each run: a fresh API child process with the ` +
-      'strategy, a fresh event created over HTTP, autocannon load (loopback, pipelining 1, one new user id a request), ' +
+      `strategy, a fresh event created over HTTP, an unmeasured warm-up sale of up to ${WARM_UP_CLAIMS.toLocaleString('en-US')} of the same claims on a second ` +
+      'event of the same shape (the baseline is warmed on its own route too), autocannon load (loopback, pipelining 1, one new user id a request), ' +
       'a settle, the PostgreSQL audit and the Redis-vs-PostgreSQL seat-map comparison, then SIGTERM.',
     '',
     '## Results',

@@ -1,18 +1,33 @@
-import { runLoad } from './load.ts';
+import { runLoad, type PlannedRequest } from './load.ts';
+
+/** A warm-up's requests: at most `amount`, for at most `timeLimitSec` (a slow strategy gets fewer). */
+export interface WarmUpPlan {
+  readonly connections: number;
+  readonly amount: number;
+  readonly timeLimitSec?: number;
+  /** The n-th request; default GET /healthz. */
+  readonly next?: (n: number) => PlannedRequest;
+}
+
+const DEFAULT_TIME_LIMIT_SEC = 5;
+
+function healthCheck(): PlannedRequest {
+  return { method: 'GET', path: '/healthz', headers: {} };
+}
 
 /**
- * A short uncounted burst of GET requests at a fresh server: JIT and the 100 keep-alive
- * connections are set up before the measured load, so the first seconds of a run measure
- * the route, not the start-up.
+ * A short uncounted burst at a fresh server: JIT and the keep-alive connections are set up
+ * before the measured load, so its first seconds measure the route, not the start-up. Only
+ * requests of the measured kind warm the code that answers them: a GET warms little of a claim.
  */
-export async function warmUp(baseUrl: string, path: string, connections: number, requests: number): Promise<void> {
+export async function warmUp(baseUrl: string, plan: WarmUpPlan): Promise<void> {
   await runLoad({
     label: 'warm-up',
     baseUrl,
-    connections,
-    amount: requests,
-    timeLimitSec: 5,
+    connections: plan.connections,
+    amount: plan.amount,
+    timeLimitSec: plan.timeLimitSec ?? DEFAULT_TIME_LIMIT_SEC,
     progress: () => undefined,
-    next: () => ({ method: 'GET', path, headers: {} }),
+    next: plan.next ?? healthCheck,
   });
 }
