@@ -19,12 +19,16 @@ local function blockFrom(first, quantity)
   return seats
 end
 
--- The leftmost run of the row that `pick(run)` accepts (and `used` has not taken).
-local function runInRow(ev, meta, row, pick, used)
-  for _, run in ipairs(runsOfRow(ev.seats, meta.cols, row)) do
+-- The leftmost of the runs that `pick(run)` accepts (and `used` has not taken).
+local function pickRun(runs, pick, used)
+  for _, run in ipairs(runs) do
     if not used[run.first] and pick(run) then return run end
   end
   return nil
+end
+
+local function runInRow(ev, meta, row, pick, used)
+  return pickRun(runsOfRow(ev.seats, meta.cols, row), pick, used)
 end
 
 -- The front-most row (from `fromRow`) holding a run of a length in `mask` that `pick` accepts.
@@ -43,8 +47,9 @@ local function adjacentBlock(ev, meta, quantity, used)
   local tidy = union(lengthsOf(quantity), lengthsFrom(quantity + 2))
   local row = firstRowWith(ev.runs, meta.rows, tidy, 0)
   while row do
-    local chosen = runInRow(ev, meta, row, function(run) return run.length == quantity end, used)
-      or runInRow(ev, meta, row, function(run) return run.length >= quantity + 2 end, used)
+    local runs = runsOfRow(ev.seats, meta.cols, row)
+    local chosen = pickRun(runs, function(run) return run.length == quantity end, used)
+      or pickRun(runs, function(run) return run.length >= quantity + 2 end, used)
     if chosen then return chosen end
     row = firstRowWith(ev.runs, meta.rows, tidy, row + 1)
   end

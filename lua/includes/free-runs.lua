@@ -23,10 +23,18 @@ local function addLength(set, length)
   set[word] = bit.bor(set[word], bit.lshift(1, b % 32))
 end
 
--- The set of the lengths from `low` to RUN_CAP (RUN_CAP stands for every longer run too).
+-- The set of the lengths from `low` to RUN_CAP (RUN_CAP stands for every longer run too):
+-- whole words at a time, not a bit at a time (a claim builds one for every request).
 local function lengthsFrom(low)
-  local set = noLengths()
-  for b = math.max(low, 1), RUN_CAP do addLength(set, b) end
+  local set, first = noLengths(), math.max(low, 1)
+  for word = 1, 4 do
+    local base = (word - 1) * 32
+    if first <= base then
+      set[word] = -1
+    elseif first < base + 32 then
+      set[word] = bit.lshift(-1, first - base)
+    end
+  end
   return set
 end
 
