@@ -5,7 +5,6 @@ import { readCpu, usPerRequest } from '../cpu-meter.ts';
 import { auditRun, violations } from '../stress/audit.ts';
 import { RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, SWEEP_INTERVAL_MS } from '../stress/api-server.ts';
 import type { LoadResult } from '../stress/load.ts';
-import { warmUp } from '../stress/warm-up.ts';
 import { clusterCpuMicros } from './cluster-cpu-micros.ts';
 import type { ApiScaleRun, EventAudit, MeasuredLoad } from './scale-results.ts';
 import type { ScaleSizes } from './scale-sizes.ts';
@@ -16,6 +15,7 @@ import {
   soldOutStormLoad,
   twoPhaseConfirms,
   twoPhaseHolds,
+  warmUpSale,
   type WorkloadContext,
 } from './scale-workloads.ts';
 import { type ScaleTopology, startScaleApi } from './start-scale-api.ts';
@@ -47,7 +47,7 @@ export async function runApiAtScale(ctx: ScaleRunContext, workers: number, made:
     const work: WorkloadContext = { baseUrl: api.baseUrl, sizes, tag: `${workers}w-${Date.now().toString(36)}`, progress };
     const events = await createScaleEvents(work);
     made.push(...events);
-    await warmUp(api.baseUrl, { connections: sizes.connections, amount: 2_000 });
+    made.push(await warmUpSale(work, workers));
     const loadAverage = loadavg()[0] ?? 0;
 
     const measure = async (phase: () => Promise<LoadResult>): Promise<MeasuredLoad> => {

@@ -1,8 +1,9 @@
 import { createEventOverHttp, sellOut } from '../stress/api-client.ts';
 import { ADMIN_TOKEN } from '../stress/api-server.ts';
 import { type LoadPlan, type LoadResult, type PlannedRequest, runLoad } from '../stress/load.ts';
-import { confirmPhase } from '../stress/run-scenario.ts';
+import { confirmPhase, WARM_UP_CLAIMS } from '../stress/run-scenario.ts';
 import { randomSeats } from '../stress/scenarios.ts';
+import { warmUp } from '../stress/warm-up.ts';
 import type { ScaleSizes } from './scale-sizes.ts';
 
 export type ScaleWorkloadName = 'flash-sale' | 'sold-out-storm' | 'two-phase';
@@ -46,6 +47,28 @@ export async function createScaleEvents(ctx: WorkloadContext): Promise<ScaleEven
   for (const event of events.filter((e) => e.workload === 'sold-out-storm'))
     await sellOut(ctx.baseUrl, event.eventId, event.rows, event.cols);
   return events;
+}
+
+/**
+ * A flash sale nobody measures, on a 10x10 event of its own, before the measured phases: every
+ * process then serves them warm (JIT, pools, connections), as bare Express serves its route.
+ * Up to WARM_UP_CLAIMS claims a process. Returns the event, for the caller to remove.
+ */
+export async function warmUpSale(ctx: WorkloadContext, processes: number): Promise<ScaleEvent> {
+  const created = await createEventOverHttp(ctx.baseUrl, ADMIN_TOKEN, { name: 'scale warm-up', rows: 10, cols: 10 });
+  const event: ScaleEvent = { eventId: created.eventId, workload: 'flash-sale', rows: 10, cols: 10 };
+  await warmUp(ctx.baseUrl, {
+    connections: ctx.sizes.connections,
+    amount: WARM_UP_CLAIMS * processes,
+    timeLimitSec: ctx.sizes.timeLimitSec,
+    next: (n): PlannedRequest => ({
+      method: 'POST',
+      path: `/events/${event.eventId}/bookings`,
+      headers: { 'x-user-id': `warm-up-${ctx.tag}-${n}` },
+      body: randomSeats(event.rows, event.cols),
+    }),
+  });
+  return event;
 }
 
 /** The n-th buyer's event: buyers go round the workload's events. */
