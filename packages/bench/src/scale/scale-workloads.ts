@@ -1,12 +1,12 @@
 import { createEventOverHttp, sellOut } from '../stress/api-client.ts';
 import { ADMIN_TOKEN } from '../stress/api-server.ts';
 import { type LoadPlan, type LoadResult, type PlannedRequest, runLoad } from '../stress/load.ts';
-import { confirmPhase, WARM_UP_CLAIMS } from '../stress/run-scenario.ts';
+import { confirmPhase } from '../stress/run-scenario.ts';
 import { randomSeats } from '../stress/scenarios.ts';
-import { warmUp } from '../stress/warm-up.ts';
+import { WARM_UP_CLAIMS } from '../stress/warm-up.ts';
 import type { ScaleSizes } from './scale-sizes.ts';
 
-export type ScaleWorkloadName = 'flash-sale' | 'sold-out-storm' | 'two-phase';
+export type ScaleWorkloadName = 'warm-up' | 'flash-sale' | 'sold-out-storm' | 'two-phase';
 
 /** An event a scale run created over HTTP: the API placed it on a shard by its id. */
 export interface ScaleEvent {
@@ -56,17 +56,13 @@ export async function createScaleEvents(ctx: WorkloadContext): Promise<ScaleEven
  */
 export async function warmUpSale(ctx: WorkloadContext, processes: number): Promise<ScaleEvent> {
   const created = await createEventOverHttp(ctx.baseUrl, ADMIN_TOKEN, { name: 'scale warm-up', rows: 10, cols: 10 });
-  const event: ScaleEvent = { eventId: created.eventId, workload: 'flash-sale', rows: 10, cols: 10 };
-  await warmUp(ctx.baseUrl, {
-    connections: ctx.sizes.connections,
+  const event: ScaleEvent = { eventId: created.eventId, workload: 'warm-up', rows: 10, cols: 10 };
+  await claimLoad(ctx, [event], {
+    label: 'warm-up',
+    workload: 'warm-up',
+    endpoint: 'bookings',
     amount: WARM_UP_CLAIMS * processes,
-    timeLimitSec: ctx.sizes.timeLimitSec,
-    next: (n): PlannedRequest => ({
-      method: 'POST',
-      path: `/events/${event.eventId}/bookings`,
-      headers: { 'x-user-id': `warm-up-${ctx.tag}-${n}` },
-      body: randomSeats(event.rows, event.cols),
-    }),
+    body: (e) => randomSeats(e.rows, e.cols),
   });
   return event;
 }

@@ -2,8 +2,9 @@ import { Worker } from 'node:worker_threads';
 import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { removeEvent } from '../bench-events.ts';
 import { cpuPerRequest, readCpu } from '../cpu-meter.ts';
-import { createEventOverHttp, scrapeCounters } from './api-client.ts';
-import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, startApi } from './api-server.ts';
+import { scrapeCounters } from './api-client.ts';
+import { RECONCILE_INTERVAL_MS, startApi } from './api-server.ts';
+import { createScenarioEvent, scenarioClaims } from './scenario-requests.ts';
 import { auditRun, goodputViolations, seatsOwed, violations } from './audit.ts';
 import { runLoad, type LoadResult } from './load.ts';
 import { pgStatsDelta, readPgDatabaseStats } from './pg-stats.ts';
@@ -12,7 +13,6 @@ import type { Scenario } from './scenarios.ts';
 import type { FinishMessage, WatchersInput, WatchersMessage } from './sse-watchers.ts';
 import { percentiles } from './stats.ts';
 import { type StreamFigures, streamViolations } from './stream-figures.ts';
-import { warmUp } from './warm-up.ts';
 
 const QUERIES = 'seatgrid_pg_queries_total';
 const TRANSACTIONS = 'seatgrid_pg_transactions_total';
@@ -44,13 +44,9 @@ export async function runLiveMap(ctx: RunContext, scenario: Scenario, strategy: 
   let stopped = false;
   try {
     const newEvent = async (suffix: string) => {
-      const event = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, {
-        name: `stress ${label} ${suffix}`,
-        rows: scenario.rows,
-        cols: scenario.cols,
-      });
-      events.push(event.eventId);
-      return event.eventId;
+      const eventId = await createScenarioEvent(api.baseUrl, scenario, `stress ${label} ${suffix}`);
+      events.push(eventId);
+      return eventId;
     };
     const tag = `${scenario.name}-${Date.now().toString(36)}`;
     const flashSale = (eventId: string, phase: string, onWin?: (win: Win) => void) =>
@@ -61,12 +57,7 @@ export async function runLiveMap(ctx: RunContext, scenario: Scenario, strategy: 
         amount: scenario.buyers,
         timeLimitSec,
         progress: ctx.progress,
-        next: (n) => ({
-          method: 'POST',
-          path: `/events/${eventId}/${scenario.endpoint}`,
-          headers: { 'x-user-id': `u-${tag}-${phase}-${n}` },
-          body: scenario.body(scenario.rows, scenario.cols),
-        }),
+        next: scenarioClaims(scenario, tag, eventId, phase),
         onResponse: (status, body) => {
           if (status !== 201 || onWin === undefined) return;
           const at = process.hrtime.bigint();
@@ -76,7 +67,6 @@ export async function runLiveMap(ctx: RunContext, scenario: Scenario, strategy: 
       });
 
     // A sale nobody measures first, so both measured ones run on a warm process (JIT, pools).
-    await warmUp(api.baseUrl, { connections: scenario.connections, amount: 1_000 });
     await flashSale(await newEvent('warm-up'), 'warm-up');
     // Without streams: the same sale on an event of its own.
     const quiet = await newEvent('no streams');

@@ -6,7 +6,7 @@ import { buildCharts } from './charts.ts';
 import { LIVE_MAP_NOTES, liveMapLines } from './live-map-report.ts';
 import type { StressResults } from './results.ts';
 import { baselineLines, runsTable } from './summary-table.ts';
-import { WARM_UP_CLAIMS } from './run-scenario.ts';
+import { WARM_UP_CLAIMS } from './warm-up.ts';
 
 /** <repo>/bench-results/<UTC timestamp>, next to the claims micro-benchmark's folders. */
 export function defaultStressOutDir(startedAt: Date): string {

@@ -4,14 +4,15 @@ import type { StoreView } from '@seatgrid/admission/testing';
 import type { Redis } from 'ioredis';
 import { removeEvent } from '../bench-events.ts';
 import { readCpu, cpuPerRequest, type CpuReading } from '../cpu-meter.ts';
-import { createEventOverHttp, scrapeCounters, sellOut } from './api-client.ts';
+import { scrapeCounters } from './api-client.ts';
 import { auditRun, goodputViolations, seatsOwed, violations, type StressAudit } from './audit.ts';
-import { ADMIN_TOKEN, RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from './api-server.ts';
+import { RECONCILE_INTERVAL_MS, REDIS_EXPIRY_GRACE_MS, startApi, SWEEP_INTERVAL_MS } from './api-server.ts';
 import { runLoad, type LoadResult, type PlannedRequest } from './load.ts';
 import { runDriven } from './driven-run.ts';
 import { driveWaitingRoomSale } from './waiting-room-sale.ts';
 import { driveWaitlistChurn } from './waitlist-churn.ts';
-import { warmUp } from './warm-up.ts';
+import { createScenarioEvent, scenarioClaims } from './scenario-requests.ts';
+import { WARM_UP_CLAIMS, warmUp } from './warm-up.ts';
 import { pgStatsDelta, readPgDatabaseStats, type PgDatabaseStats } from './pg-stats.ts';
 import { CORRECT_STRATEGIES, type Scenario } from './scenarios.ts';
 import type { Percentiles } from './stats.ts';
@@ -19,8 +20,6 @@ import type { StreamFigures } from './stream-figures.ts';
 
 const QUERIES = 'seatgrid_pg_queries_total';
 const TRANSACTIONS = 'seatgrid_pg_transactions_total';
-/** The warm-up sale's claims: as many as the measured sale's, up to this many. */
-export const WARM_UP_CLAIMS = 1_000;
 
 /** One scenario × strategy. Its load figures are those of the first phase (the claims). */
 export interface RunResult extends Pick<LoadResult, 'requests' | 'durationSec' | 'throughput' | 'byStatus' | 'latency' | 'byOutcome'> {
@@ -103,25 +102,11 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
   const events: string[] = [];
   try {
     const newEvent = async (name: string): Promise<string> => {
-      const { eventId } = await createEventOverHttp(api.baseUrl, ADMIN_TOKEN, {
-        name,
-        rows: scenario.rows,
-        cols: scenario.cols,
-        ...(scenario.holdTtlSeconds === undefined ? {} : { holdTtlSeconds: scenario.holdTtlSeconds }),
-      });
+      const eventId = await createScenarioEvent(api.baseUrl, scenario, name);
       events.push(eventId);
-      if (scenario.sellOutFirst === true) await sellOut(api.baseUrl, eventId, scenario.rows, scenario.cols);
       return eventId;
     };
     const tag = `${scenario.name}-${strategy}-${Date.now().toString(36)}`;
-    const claimOn =
-      (eventId: string, phase: string) =>
-      (n: number): PlannedRequest => ({
-        method: 'POST',
-        path: `/events/${eventId}/${scenario.endpoint}`,
-        headers: { 'x-user-id': `u-${tag}-${phase}-${n}` },
-        body: scenario.body(scenario.rows, scenario.cols),
-      });
     const eventId = await newEvent(`stress ${label}`);
     progress(
       `${label}: API pid ${api.pid} at ${api.baseUrl}, event ${eventId}, ${scenario.buyers} requests, ${scenario.connections} connections`,
@@ -133,7 +118,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       connections: scenario.connections,
       amount: Math.min(scenario.buyers, WARM_UP_CLAIMS),
       timeLimitSec,
-      next: claimOn(await newEvent(`stress ${label} warm-up`), 'warm-up'),
+      next: scenarioClaims(scenario, tag, await newEvent(`stress ${label} warm-up`), 'warm-up'),
     });
 
     const countersBefore = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
@@ -146,7 +131,7 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
       amount: scenario.buyers,
       timeLimitSec,
       progress,
-      next: claimOn(eventId, 'sale'),
+      next: scenarioClaims(scenario, tag, eventId, 'sale'),
       onResponse: (status, body, request) => {
         if (scenario.confirmShare === undefined || status !== 201) return;
         const holdId = (JSON.parse(body) as { holdId?: string }).holdId;

@@ -1,19 +1,18 @@
 import { runLoad, type PlannedRequest } from './load.ts';
 
-/** A warm-up's requests: at most `amount`, for at most `timeLimitSec` (a slow strategy gets fewer). */
+/** A warm-up sale's claims: as many as the measured sale's, up to this many (a process). */
+export const WARM_UP_CLAIMS = 1_000;
+
+/** A warm-up's requests: at most `amount`, for at most `timeLimitSec`. */
 export interface WarmUpPlan {
   readonly connections: number;
   readonly amount: number;
   readonly timeLimitSec?: number;
-  /** The n-th request; default GET /healthz. */
-  readonly next?: (n: number) => PlannedRequest;
+  /** The n-th request: of the kind the load after it measures. */
+  readonly next: (n: number) => PlannedRequest;
 }
 
 const DEFAULT_TIME_LIMIT_SEC = 5;
-
-function healthCheck(): PlannedRequest {
-  return { method: 'GET', path: '/healthz', headers: {} };
-}
 
 /**
  * A short uncounted burst at a fresh server: JIT and the keep-alive connections are set up
@@ -28,6 +27,6 @@ export async function warmUp(baseUrl: string, plan: WarmUpPlan): Promise<void> {
     amount: plan.amount,
     timeLimitSec: plan.timeLimitSec ?? DEFAULT_TIME_LIMIT_SEC,
     progress: () => undefined,
-    next: plan.next ?? healthCheck,
+    next: plan.next,
   });
 }
