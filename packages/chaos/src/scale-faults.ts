@@ -26,6 +26,8 @@ const NOTICE_SLACK_MS = 250;
 const PG_LATENCY_MS = 1_000;
 const SEATS_AHEAD_AT_KILL = 4;
 
+const HYDRATION_REASONS = ['drift', 'stale', 'after-fallback', 'not-loaded'] as const;
+
 /** The API's metrics when the fault was injected, by scenario (its notes). */
 const metricsAtInjection = new WeakMap<object, string>();
 
@@ -47,11 +49,26 @@ async function noteRepairs(context: FaultContext): Promise<void> {
   const delta = (name: string, label: string) => metricSum(after, name, label) - metricSum(before, name, label);
   for (const kind of ['leak', 'unguarded', 'state'])
     notes[`drift.${kind}`] = delta('seatgrid_reconcile_drift_seats_total', `kind="${kind}"`);
-  for (const reason of ['drift', 'stale', 'after-fallback', 'not-loaded']) {
-    notes[`hydrations.${reason}`] = delta('seatgrid_hydrations_total', `reason="${reason}"`);
-  }
+  for (const reason of HYDRATION_REASONS) notes[`hydrations.${reason}`] = delta('seatgrid_hydrations_total', `reason="${reason}"`);
   notes.breakerOpened = delta('seatgrid_breaker_transitions_total', 'to="open"');
   notes.fallbackDecisions = delta('seatgrid_decisions_total', 'path="pg-fallback"');
+}
+
+/**
+ * What kept claims from the gate since the API started, from its metrics (they sum the
+ * workers): breaker openings, decisions by path, re-hydrations by reason. Said when a window a
+ * fault waits for never came, so a rare miss explains itself.
+ */
+async function gateActivity(baseUrl: string): Promise<string> {
+  const metrics = await metricsText(baseUrl);
+  if (metrics === undefined) return 'metrics unavailable';
+  const count = (name: string, label: string) => metricSum(metrics, name, label);
+  const paths = ['redis', 'pg-fallback'].map((path) => `${path} ${count('seatgrid_decisions_total', `path="${path}"`)}`);
+  const hydrations = HYDRATION_REASONS.map((reason) => `${reason} ${count('seatgrid_hydrations_total', `reason="${reason}"`)}`);
+  return (
+    `breaker opened ${count('seatgrid_breaker_transitions_total', 'to="open"')} times; decisions: ${paths.join(', ')}; ` +
+    `hydrations: ${hydrations.join(', ')}`
+  );
 }
 
 /** Notes the reconciler's repairs of this event by kind, from the lines every worker logged (a dead one's included). */
@@ -92,15 +109,22 @@ export const workerKilled: Fault = {
     // Redis and unwritten at the kill: the dead worker's are never written.
     node.pgProxy.setLatency(PG_LATENCY_MS);
     let ahead = 0;
-    await waitFor(
-      'Redis winners ahead of PostgreSQL',
-      async () => {
-        ahead = await redisOnlySeats(context);
-        return ahead >= SEATS_AHEAD_AT_KILL;
-      },
-      5_000,
-      20,
-    );
+    let most = 0;
+    try {
+      await waitFor(
+        'Redis winners ahead of PostgreSQL',
+        async () => {
+          ahead = await redisOnlySeats(context);
+          most = Math.max(most, ahead);
+          return ahead >= SEATS_AHEAD_AT_KILL;
+        },
+        5_000,
+        20,
+      );
+    } catch (error) {
+      const seen = `at most ${most} seats ahead; since start-up: ${await gateActivity(node.api.baseUrl)}`;
+      throw new Error(`${error instanceof Error ? error.message : String(error)} (${seen})`);
+    }
     const workers = childProcesses(primary);
     const [victim, ...survivors] = workers;
     if (victim === undefined || survivors.length === 0) throw new Error(`API 0 runs ${workers.length} workers, not 2`);
