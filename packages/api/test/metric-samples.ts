@@ -35,3 +35,15 @@ export async function scrape(baseUrl: string): Promise<string> {
   if (response.status !== 200) throw new Error(`GET /metrics answered ${response.status}`);
   return response.text();
 }
+
+/**
+ * PostgreSQL statements the API sent while `work` ran (seatgrid_pg_queries_total, before and
+ * after). A scrape reads the counter before the readiness check it may start has landed (one
+ * `select 1` a process, when its last check is over a second old), so each process answering
+ * the scrapes may add one such statement to the count: `processes` bounds what is not `work`'s.
+ */
+export async function pgStatementsDuring(baseUrl: string, work: () => Promise<void>): Promise<number> {
+  const before = metricSum(await scrape(baseUrl), 'seatgrid_pg_queries_total');
+  await work();
+  return metricSum(await scrape(baseUrl), 'seatgrid_pg_queries_total') - before;
+}
