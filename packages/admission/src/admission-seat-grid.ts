@@ -18,6 +18,7 @@ import { Breaker, type BreakerState } from './strategies/admission/breaker.js';
 import { GroupCommitter } from './strategies/admission/group-commit.js';
 import { Hydrator } from './strategies/admission/hydrator.js';
 import { InTransit } from './strategies/admission/in-transit.js';
+import { WriteLatency } from './strategies/admission/write-latency.js';
 import { Reconciler, type EventDrift } from './strategies/admission/reconciler.js';
 import { WinnerWriter, type WinnerFault } from './strategies/admission/winner-writer.js';
 import { createOptimisticStrategy } from './strategies/postgres/optimistic.js';
@@ -106,16 +107,24 @@ export class AdmissionSeatGrid extends GridCore {
         this.#waitlistWriter.drain(event.eventId),
       ]);
     };
-    this.#hydrator = new Hydrator(this.gate, shards, landed, (hydration) => {
-      metrics.hydration(hydration.reason);
-      this.emit('hydrate', hydration);
-    });
+    const writeLatency = new WriteLatency();
+    this.#hydrator = new Hydrator(
+      this.gate,
+      shards,
+      landed,
+      () => writeLatency.lately(),
+      (hydration) => {
+        metrics.hydration(hydration.reason);
+        this.emit('hydrate', hydration);
+      },
+    );
     const inTransit = new InTransit();
     const winners = new WinnerWriter({
       gate: this.gate,
       shards,
       committers: this.#committers,
       hydrator: this.#hydrator,
+      latency: writeLatency,
       onCompensation: (compensation) => {
         metrics.compensation(compensation.reason);
         this.emit('compensation', compensation);
@@ -147,6 +156,7 @@ export class AdmissionSeatGrid extends GridCore {
       withLease: (eventId, work) => this.gate.withLease(eventId, 'reconcile', settings.reconciler.intervalMs, work),
       heldGraceMs: settings.gate.expiryGraceMs,
       inTransit: (eventId) => inTransit.settled(eventId),
+      slowestWrite: () => writeLatency.slowestUnderWay(),
       poolSeats: (eventId) => this.gate.waitlist.pool(eventId),
       waitingEntries: async (eventId) => ({
         redis: await this.gate.waitlist.length(eventId),

@@ -5,6 +5,8 @@ import { eventSnapshot, type EventInfo } from '../../store/events.js';
 import { storedAnswers } from '../../store/idempotency-records.js';
 import type { Shards } from '../../store/shards.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
 /** Loads tried before a hydration that keeps losing (to other processes' loads, or its staging to Redis) gives up. */
 const LOAD_ATTEMPTS = 3;
 /** How often a loader that lost to another process's load looks for that load's swap. */
@@ -21,7 +23,8 @@ export interface Hydration {
 
 /**
  * Rebuilds an event's Redis state from PostgreSQL: fence the event (the gate admits nobody
- * for it), let this process's pending writes for it land, snapshot PostgreSQL, put back the
+ * for it), let this process's pending writes for it land and give other processes' as long
+ * as writes take lately, snapshot PostgreSQL, put back the
  * answers stored under its idempotency keys, swap the snapshot in. One hydration per event
  * at a time in this process, and callers of a running one share it. An event that is not
  * loaded at all is filled, not fenced: when several processes find it missing at once, the
@@ -32,14 +35,25 @@ export class Hydrator {
   readonly #gate: Gate;
   readonly #shards: Shards;
   readonly #landed: (event: EventInfo) => Promise<void>;
+  readonly #writesTakeMs: () => number;
   readonly #onHydrated: (hydration: Hydration) => void;
   readonly #running = new Map<string, Promise<void>>();
 
-  /** `landed(event)`: resolves once this process's writes for the event under way have landed. */
-  constructor(gate: Gate, shards: Shards, landed: (event: EventInfo) => Promise<void>, onHydrated: (hydration: Hydration) => void) {
+  /**
+   * `landed(event)`: resolves once this process's writes for the event under way have landed.
+   * `writesTakeMs()`: how long this process's winner writes take lately (WriteLatency.lately).
+   */
+  constructor(
+    gate: Gate,
+    shards: Shards,
+    landed: (event: EventInfo) => Promise<void>,
+    writesTakeMs: () => number,
+    onHydrated: (hydration: Hydration) => void,
+  ) {
     this.#gate = gate;
     this.#shards = shards;
     this.#landed = landed;
+    this.#writesTakeMs = writesTakeMs;
     this.#onHydrated = onHydrated;
   }
 
@@ -65,7 +79,11 @@ export class Hydrator {
     const started = performance.now();
     const mode = reason === 'not-loaded' ? 'fill' : 'replace';
     if (mode === 'replace') await this.#gate.fence(event.eventId);
+    const fencedAt = performance.now();
     await this.#landed(event);
+    // Other processes' grants made before the fence reach PostgreSQL about as slowly as this
+    // process's writes lately: the snapshot waits for them, or the swap would free their seats.
+    if (mode === 'replace') await sleep(fencedAt + this.#writesTakeMs() - performance.now());
     for (let attempt = 1; ; attempt++) {
       try {
         // Loads after the first 'fill': the fence may have ended with another process's swap

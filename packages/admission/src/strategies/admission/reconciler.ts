@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { EventNotLoadedError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import type { DriftKind } from '../../metrics.js';
@@ -10,17 +11,22 @@ export interface ReconcilerSettings {
   /** How often active events are compared. Default 5,000 ms. */
   readonly intervalMs: number;
   /**
-   * A difference is checked again after this long before it is repaired: a winner whose
-   * PostgreSQL write is in flight looks like drift for a few milliseconds. The second reading
-   * also waits for this process's operations under way at the first; only seats that differ
-   * the same way at both readings count. Default 250 ms.
+   * A difference is checked again at least this long after the first reading before it is
+   * repaired: a winner whose PostgreSQL write is in flight looks like drift meanwhile. Only
+   * seats that differ the same way at both readings count. The second reading also waits for
+   * this process's operations on the event under way at the first (at most an interval), and
+   * for twice the longest its winner writes under way then took: another process's writes,
+   * unseen here, are about as slow on the same database. Default 250 ms.
    */
   readonly confirmAfterMs: number;
+  /** The second reading comes this long after the first at the latest, however slow the operations under way: a stuck one must not stall every pass. Default 30,000 ms. */
+  readonly maxConfirmMs: number;
 }
 
 export const defaultReconcilerSettings: Readonly<ReconcilerSettings> = Object.freeze({
   intervalMs: 5_000,
   confirmAfterMs: 250,
+  maxConfirmMs: 30_000,
 });
 
 /** Drift found on one event, and repaired (the event was re-hydrated from PostgreSQL). */
@@ -45,6 +51,8 @@ export interface ReconcilerOptions {
   readonly heldGraceMs: number;
   /** Resolves once this process's operations on the event under way now have settled. */
   readonly inTransit: (eventId: string) => Promise<void>;
+  /** Resolves once this process's winner writes under way now have settled, with the longest one took (ms). */
+  readonly slowestWrite: () => Promise<number>;
   /** The seats Redis holds for the waitlist's head (free in PostgreSQL, by design). */
   readonly poolSeats: (eventId: string) => Promise<readonly number[]>;
   /** Entries waiting, in Redis and in PostgreSQL. */
@@ -107,14 +115,17 @@ export class Reconciler {
   }
 
   async #reconcileEvent(event: EventInfo): Promise<EventDrift | undefined> {
-    const { settings, inTransit } = this.#options;
+    const { settings, inTransit, slowestWrite } = this.#options;
     const first = await this.#differencesOf(event);
     if (first.size === 0) return undefined;
-    // This process's operations under way, waited for at most one interval: a stuck one must not stall every pass.
-    await Promise.all([
-      sleep(settings.confirmAfterMs),
+    const firstAt = performance.now();
+    // This process's operations on the event under way, waited for at most one interval; its
+    // writes under way tell how long another process's, unseen here, may take to land.
+    const [, slowest] = await Promise.all([
       withTimeout(inTransit(event.eventId), settings.intervalMs, () => new Error()).catch(() => {}),
+      withTimeout(slowestWrite(), settings.maxConfirmMs, () => new Error()).catch(() => settings.maxConfirmMs),
     ]);
+    await sleep(Math.min(Math.max(settings.confirmAfterMs, 2 * slowest), settings.maxConfirmMs) - (performance.now() - firstAt));
     const lasting = lastingDifferences(first, await this.#differencesOf(event));
     if (lasting.length === 0) return undefined;
     const byKind: Record<DriftKind, number> = { leak: 0, unguarded: 0, state: 0 };

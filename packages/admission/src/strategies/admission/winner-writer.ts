@@ -9,6 +9,7 @@ import type { Shards } from '../../store/shards.js';
 import { endStep, startStep } from '../../tracing.js';
 import type { GroupCommitter, WinnerWrite, WriteOutcome } from './group-commit.js';
 import type { Hydrator } from './hydrator.js';
+import type { WriteLatency } from './write-latency.js';
 
 /**
  * Fault injection for tests and chaos runs, called after a Redis win and before its
@@ -31,6 +32,8 @@ export interface WinnerWriterOptions {
   /** One group committer a shard. */
   readonly committers: readonly GroupCommitter[];
   readonly hydrator: Hydrator;
+  /** Times every write to PostgreSQL. */
+  readonly latency: WriteLatency;
   readonly onCompensation: (compensation: Compensation) => void;
   readonly onBackgroundError: (error: unknown) => void;
   readonly fault?: WinnerFault | undefined;
@@ -80,7 +83,9 @@ export class WinnerWriter {
     let outcome: WriteOutcome;
     try {
       if (fault === 'fail') throw new Error('injected PostgreSQL write failure');
-      outcome = await (this.#options.committers[event.shard] as GroupCommitter).write(winnerWrite(take, request, granted, fingerprint));
+      outcome = await this.#options.latency.track(
+        (this.#options.committers[event.shard] as GroupCommitter).write(winnerWrite(take, request, granted, fingerprint)),
+      );
     } catch (error) {
       await this.compensate(event, request, granted, 'pg-error');
       throw error;
