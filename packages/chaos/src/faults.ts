@@ -2,7 +2,7 @@ import { gateScripts } from '@seatgrid/admission/gate';
 import { waitFor } from '@seatgrid/api/child';
 import { breakerGauge, redisOnlySeats } from './probes.ts';
 import type { Fault, Heal } from './run-scenario.ts';
-import { redisFailover, workerKilled } from './scale-faults.ts';
+import { postgresSlowUnderWorkers, redisFailover, workerKilled } from './scale-faults.ts';
 import { EXPIRY_GRACE_MS } from './settle.ts';
 
 /**
@@ -317,6 +317,7 @@ export const faults: readonly Fault[] = [
   evictingRedis,
   workerKilled,
   redisFailover,
+  postgresSlowUnderWorkers,
 ];
 
 export function faultNamed(name: string): Fault {

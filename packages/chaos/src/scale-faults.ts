@@ -27,9 +27,24 @@ const PG_LATENCY_MS = 1_000;
 const SEATS_AHEAD_AT_KILL = 4;
 
 const HYDRATION_REASONS = ['drift', 'stale', 'after-fallback', 'not-loaded'] as const;
+const DRIFT_KINDS = ['leak', 'unguarded', 'state'] as const;
 
 /** The API's metrics when the fault was injected, by scenario (its notes). */
 const metricsAtInjection = new WeakMap<object, string>();
+
+/** Keeps the API's metrics as they are now, for noteRepairs (waits for them: a worker may be starting). */
+async function rememberMetrics(context: FaultContext): Promise<void> {
+  await waitFor(
+    "the API's metrics",
+    async () => {
+      const metrics = await metricsText(context.harness.node(0).api.baseUrl);
+      if (metrics !== undefined) metricsAtInjection.set(context.notes, metrics);
+      return metrics !== undefined;
+    },
+    10_000,
+    100,
+  );
+}
 
 /**
  * Notes what the API's processes did about the fault since it was injected: the reconciler's
@@ -47,8 +62,7 @@ async function noteRepairs(context: FaultContext): Promise<void> {
     return;
   }
   const delta = (name: string, label: string) => metricSum(after, name, label) - metricSum(before, name, label);
-  for (const kind of ['leak', 'unguarded', 'state'])
-    notes[`drift.${kind}`] = delta('seatgrid_reconcile_drift_seats_total', `kind="${kind}"`);
+  for (const kind of DRIFT_KINDS) notes[`drift.${kind}`] = delta('seatgrid_reconcile_drift_seats_total', `kind="${kind}"`);
   for (const reason of HYDRATION_REASONS) notes[`hydrations.${reason}`] = delta('seatgrid_hydrations_total', `reason="${reason}"`);
   notes.breakerOpened = delta('seatgrid_breaker_transitions_total', 'to="open"');
   notes.fallbackDecisions = delta('seatgrid_decisions_total', 'path="pg-fallback"');
@@ -76,7 +90,7 @@ function noteDriftRepaired(context: FaultContext): void {
   const repairs = logLines(context.harness.node(0).api.output, 'reconciler repaired drift').filter(
     (line) => line.eventId === context.event.eventId,
   );
-  for (const kind of ['leak', 'unguarded', 'state']) {
+  for (const kind of DRIFT_KINDS) {
     context.notes[`drift.${kind}`] = repairs.reduce((sum, line) => sum + (line.byKind?.[kind] ?? 0), 0);
   }
 }
@@ -197,16 +211,7 @@ export const redisFailover: Fault = {
     const base = harness.node(0).api.baseUrl;
     const key = eventKeys(defaultGateSettings.keyPrefix, event.eventId)[0] as string;
     const master = await cluster.masterOf(key);
-    await waitFor(
-      "the API's metrics",
-      async () => {
-        const metrics = await metricsText(base);
-        if (metrics !== undefined) metricsAtInjection.set(notes, metrics);
-        return metrics !== undefined;
-      },
-      10_000,
-      100,
-    );
+    await rememberMetrics(context);
     notes.killedPort = master.port;
     await cluster.kill(master.port);
     const killedAt = Date.now();
@@ -239,5 +244,24 @@ export const redisFailover: Fault = {
     if (notes.failoverMs === undefined) found.push('no replica took over');
     if (!(Number(notes.fallbackDecisions) > 0)) found.push('no claim was decided by PostgreSQL while the master was down');
     return found;
+  },
+};
+
+export const postgresSlowUnderWorkers: Fault = {
+  name: 'pg-slow-workers',
+  summary:
+    "WORKERS=2: a second of latency on PostgreSQL while both workers' winners are written; neither worker's reconciler takes the other's writes in flight for drift",
+  harness: scaleHarness,
+  async inject(context) {
+    await rememberMetrics(context);
+    context.harness.node(0).pgProxy.setLatency(PG_LATENCY_MS);
+    return async () => context.harness.node(0).pgProxy.heal();
+  },
+  async check(context) {
+    await noteRepairs(context);
+    const repaired = DRIFT_KINDS.reduce((sum, kind) => sum + Number(context.notes[`drift.${kind}`]), 0);
+    return repaired > 0
+      ? [`the reconciler repaired ${repaired} seats while every process lived: writes in flight were taken for drift`]
+      : [];
   },
 };

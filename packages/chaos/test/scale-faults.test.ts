@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { redisFailover, scaleHarness, workerKilled } from '../src/scale-faults.ts';
+import { postgresSlowUnderWorkers, redisFailover, scaleHarness, workerKilled } from '../src/scale-faults.ts';
 import { expectScenarioPasses, harnessForFile } from './support.ts';
 
 // One API whose primary runs two workers, on a private Redis Cluster of three masters with a
@@ -13,6 +13,15 @@ test('a worker SIGKILLed mid-burst: the other answers on, the primary forks a re
   assert.ok(Number(result.notes.survivorAnswers) > 0, 'the other worker answered after the death');
   assert.ok(Number(result.notes.replacedMs) > 0, 'a replacement worker listens');
   assert.equal(result.audit.leaked, 0, 'the reconciler freed every seat the dead worker had won');
+});
+
+test("PostgreSQL slow (1 s a round trip) under two workers: neither worker's reconciler takes the other's writes in flight for drift", async (t) => {
+  const result = await expectScenarioPasses(t, harness(), postgresSlowUnderWorkers);
+  assert.deepEqual(
+    ['leak', 'unguarded', 'state'].map((kind) => result.notes[`drift.${kind}`]),
+    [0, 0, 0],
+    'no drift repaired',
+  );
 });
 
 test('the Redis Cluster master of the event fails over to its replica mid-burst: PostgreSQL answers meanwhile, then the gate, nothing lost', async (t) => {
