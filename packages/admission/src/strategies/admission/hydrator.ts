@@ -7,6 +7,9 @@ import type { Shards } from '../../store/shards.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
+/** The longest a fenced re-hydration waits for other processes' writes: a stuck write must not keep the event fenced. */
+const OTHERS_WRITES_WAIT_MAX_MS = 10_000;
+
 /** Loads tried before a hydration that keeps losing (to other processes' loads, or its staging to Redis) gives up. */
 const LOAD_ATTEMPTS = 3;
 /** How often a loader that lost to another process's load looks for that load's swap. */
@@ -83,7 +86,7 @@ export class Hydrator {
     await this.#landed(event);
     // Other processes' grants made before the fence reach PostgreSQL about as slowly as this
     // process's writes lately: the snapshot waits for them, or the swap would free their seats.
-    if (mode === 'replace') await sleep(fencedAt + this.#writesTakeMs() - performance.now());
+    if (mode === 'replace') await sleep(fencedAt + Math.min(this.#writesTakeMs(), OTHERS_WRITES_WAIT_MAX_MS) - performance.now());
     for (let attempt = 1; ; attempt++) {
       try {
         // Loads after the first 'fill': the fence may have ended with another process's swap
