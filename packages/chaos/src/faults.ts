@@ -159,7 +159,7 @@ export const apiKilledMidWrite: Fault = {
     await waitFor(
       'Redis winners ahead of PostgreSQL',
       async () => {
-        ahead = await redisOnlySeats(context);
+        ahead = (await redisOnlySeats(context)) ?? 0;
         return ahead > 0;
       },
       5_000,

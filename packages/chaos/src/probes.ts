@@ -51,15 +51,15 @@ export async function breakerGauge(baseUrl: string): Promise<number | undefined>
 }
 
 /**
- * Seats taken in Redis that PostgreSQL has free, right now. An event not loaded in Redis (being
- * re-hydrated after the fallback decided some claims, say) has none.
+ * Seats taken in Redis that PostgreSQL has free, right now; undefined while the event is not
+ * loaded in Redis (a fenced re-hydration reads as not loaded too).
  */
-export async function redisOnlySeats(context: FaultContext): Promise<number> {
+export async function redisOnlySeats(context: FaultContext): Promise<number | undefined> {
   const map = await context.harness.gate.seatMap(context.event.eventId).catch((error: unknown) => {
     if (error instanceof EventNotLoadedError) return undefined;
     throw error;
   });
-  if (map === undefined) return 0;
+  if (map === undefined) return undefined;
   const redis = map.states;
   const postgres = await context.harness.store.grid.storedSeatStates(context.event.eventId);
   let count = 0;

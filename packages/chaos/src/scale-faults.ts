@@ -124,11 +124,14 @@ export const workerKilled: Fault = {
     node.pgProxy.setLatency(PG_LATENCY_MS);
     let ahead = 0;
     let most = 0;
+    let notLoaded = 0;
     try {
       await waitFor(
         'Redis winners ahead of PostgreSQL',
         async () => {
-          ahead = await redisOnlySeats(context);
+          const seen = await redisOnlySeats(context);
+          if (seen === undefined) notLoaded++;
+          ahead = seen ?? 0;
           most = Math.max(most, ahead);
           return ahead >= SEATS_AHEAD_AT_KILL;
         },
@@ -136,7 +139,7 @@ export const workerKilled: Fault = {
         20,
       );
     } catch (error) {
-      const seen = `at most ${most} seats ahead; since start-up: ${await gateActivity(node.api.baseUrl)}`;
+      const seen = `at most ${most} seats ahead; not loaded (or fenced) at ${notLoaded} looks; since start-up: ${await gateActivity(node.api.baseUrl)}`;
       throw new Error(`${error instanceof Error ? error.message : String(error)} (${seen})`);
     }
     const workers = childProcesses(primary);
