@@ -134,7 +134,7 @@ async function measureBaselines(options: StressOptions, redisUrl: string): Promi
     notes.push(`bare Express failed: ${String(error)}`);
     return null;
   });
-  const redisBenchmark = await measureRedisBenchmarkBaseline(redisUrl, options.quick ? 30_000 : 60_000, progress).catch(
+  const redisBenchmark = await measureRedisBenchmarkBaseline(redisUrl, options.quick ? 10_000 : 60_000, progress).catch(
     (error: unknown) => {
       notes.push(`redis-benchmark failed: ${String(error)}`);
       return null;
