@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
@@ -29,7 +30,7 @@ export async function createScratchDatabase(serverUrl: string, label: string): P
         for (;;) {
           const { rows } = await admin.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
           if (rows[0]?.n === 0 || Date.now() > deadline) break;
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await sleep(50);
         }
         await admin.query(`drop database if exists ${name}`);
       }),

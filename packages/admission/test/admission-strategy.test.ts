@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, test } from 'node:test';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
@@ -129,7 +129,7 @@ test('a burst across breaker flips: the gate and the fallback both decide, and R
   // phase are still being decided (and written) when the next begins.
   for (let i = 0; i < 1_000; i++) {
     if (i % 100 === 0) i % 200 === 0 ? grid.breaker.close() : grid.breaker.open();
-    if (i % 5 === 0) await delay(1);
+    if (i % 5 === 0) await sleep(1);
     const mode = i % 3 === 0 ? ('book' as const) : ('hold' as const);
     claims.push(grid.claimSeats({ eventId: event.eventId, userId: `x${i}`, seats: randomSeats(random, 20, 20, 3), mode }));
   }
@@ -161,13 +161,13 @@ test('re-hydrations fenced in the middle of a burst wipe no grant: Redis ends eq
     while (bursting) {
       await grid.hydrate(event.eventId);
       count++;
-      await delay(5);
+      await sleep(5);
     }
     return count;
   })();
   const settled = await Promise.allSettled(
     Array.from({ length: 1_000 }, async (_, i) => {
-      await delay(i % 50);
+      await sleep(i % 50);
       return grid.claimSeats({ eventId: event.eventId, userId: `f${i}`, seats: randomSeats(random, 10, 10, 2), mode: 'hold' });
     }),
   );
@@ -413,7 +413,7 @@ test("a hydration whose staged copy vanishes whole loads again at once, not afte
   const { grid, event, redis, staged, hydration } = await hydrationStaged({ stagingTtlMs: 600_000 });
   // Gone whole between two steps, as expiry or an eviction of every staged key leaves it: no loader is coming.
   await redis.del(...staged);
-  const outcome = await Promise.race([hydration.then(() => 'loaded' as const), delay(30_000, 'waited' as const, { ref: false })]);
+  const outcome = await Promise.race([hydration.then(() => 'loaded' as const), sleep(30_000, 'waited' as const, { ref: false })]);
   assert.equal(outcome, 'loaded', 'the hydration waited for a swap that never comes');
   await assertRedisEqualsPostgres(grid, event, 100);
 });
@@ -431,7 +431,7 @@ test('events in the recent grants that the database lacks are skipped for a whil
   const event = await newEvent(dying, 1, 3);
   assert.equal((await dying.claimSeats({ eventId: event.eventId, userId: 'ghost', seats: [{ row: 1, col: 1 }] })).ok, true);
   await eventually(async () => (await grid.gate.grants.recent(60_000, 10)).includes(event.eventId));
-  await delay(5);
+  await sleep(5);
   // A pass's worth of events the database lacks, all granted after the lost one.
   const missing = Array.from({ length: 200 }, () => uniqueEventId('gone'));
   for (const eventId of missing) await grid.gate.grants.note(eventId, 60_000);

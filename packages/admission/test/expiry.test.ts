@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { seatMapRows } from '@seatgrid/admission/gate';
@@ -13,7 +14,7 @@ async function untilRedisClockPasses(at: Date): Promise<void> {
   for (;;) {
     const [seconds, micros] = await redis.time();
     if (Number(seconds) * 1000 + Number(micros) / 1000 > at.getTime()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

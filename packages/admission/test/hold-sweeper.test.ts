@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql, type Kysely } from 'kysely';
@@ -18,7 +19,7 @@ async function untilDatabaseClockPasses(db: Kysely<Database>, at: Date): Promise
   for (;;) {
     const { rows } = await sql<{ now: Date }>`select now() as now`.execute(db);
     if ((rows[0]?.now.getTime() ?? 0) > at.getTime()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 

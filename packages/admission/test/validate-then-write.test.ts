@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventKeys, gateScripts, idempotencyRecordKey, InvalidInputError, ResultCode } from '@seatgrid/admission/gate';
@@ -22,7 +23,7 @@ async function busyEvent(): Promise<{ eventId: string; keys: readonly string[] }
   for (;;) {
     const [seconds] = await redis.time();
     if (Number(seconds) * 1000 > expiring.expiresAt.getTime() + 1000) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   const keys = [...eventKeys('sg', eventId), idempotencyRecordKey('sg', eventId, 'a', 'k')];
   return { eventId, keys };

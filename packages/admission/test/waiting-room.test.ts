@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * The waiting room through the admission strategy, on real Redis and PostgreSQL: admissions at
  * the room's pace (measured over a 10-second window), first come first served, never more than
@@ -58,7 +59,7 @@ test("admissions keep the room's pace: 20 a second, within ±10 %, over a 10-sec
   const start = await admittedNow();
   let end = start;
   while (end.at - start.at < 10_000) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     end = await admittedNow();
   }
   const measured = (end.admitted - start.admitted) / ((end.at - start.at) / 1_000);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 // Every endpoint's happy path and every problem type the API can be driven into, over a real
 // socket with real PostgreSQL and Redis (harness.ts). Each test makes its own events and users.
 import assert from 'node:assert/strict';
@@ -505,7 +506,7 @@ describe('endpoints', () => {
     assert.deepEqual((await seatMap(api, event.id)).grid, ['HH.']);
     // Nothing touches the event until 2 s after the hold was made; then one look finds it free
     // (the admission strategy's Redis reaps 500 ms after expiry, lazily, on that look).
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(held.expiresAt) + 1_000 - Date.now())));
+    await sleep(Math.max(0, Date.parse(held.expiresAt) + 1_000 - Date.now()));
     assert.deepEqual((await seatMap(api, event.id)).grid, ['...']);
     const rival = await hold(api, event.id, user('rival'), { seats: [seat(1, 2)] });
     assert.deepEqual(rival.seats, [seat(1, 2)]);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 // POST /holds/:holdId/extend on the real app, PostgreSQL and Redis: one hold time on from now,
 // never past twice the hold time after the hold was made (409 extension-limit at the cap), never
 // after expiry (410), for the owner only (404 to anyone else), not for a booking; an offer of
@@ -42,7 +43,7 @@ describe('POST /holds/:holdId/extend', () => {
         assert.ok(expiresAt > last, 'an extension moves the expiry on');
         assert.ok(expiresAt <= cap, `never past the cap: ${extended.expiresAt}`);
         last = expiresAt;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
         return undefined;
       },
       10_000,

@@ -2,7 +2,7 @@
 // and seats, and the assertions every answer is held to (JSON or RFC 9457 problem).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { problemTypes, problemUri, type ProblemType } from '../src/problems.ts';
 import { bookingResponse, holdResponse, problemResponse, type seatMapResponse, type seatSchema } from '../src/schemas.ts';
@@ -104,6 +104,6 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await delay(50);
+    await sleep(50);
   }
 }

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { before, describe, test } from 'node:test';
 import type { StrategyName } from '@seatgrid/admission';
 import { sql } from 'kysely';
@@ -78,7 +78,7 @@ for (const strategy of STRATEGIES) {
         while (sampling) {
           const states = await sessionStates(applicationName);
           worstIdleInTransaction = Math.max(worstIdleInTransaction, inTransaction(states));
-          await delay(20);
+          await sleep(20);
         }
       })();
       t.after(async () => {

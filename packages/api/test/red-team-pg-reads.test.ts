@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 // Rows a request makes PostgreSQL read, on a 1,000 x 1,000 event combed as the red team did
 // (100 holds take every 100th seat): they found request paths that read every seat row. The
 // count is PostgreSQL's own statistics for the seats table and its indexes, in a database of
@@ -40,7 +41,7 @@ async function flushApiStatistics(): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!rows.every((row) => gone(row.pid))) {
     if (Date.now() > deadline) throw new Error('the API sessions did not end');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
@@ -92,7 +93,7 @@ test('on a Redis Cluster and two PostgreSQL shards, with two workers: events spr
   // The per-user bucket lives in the cluster: 5 claims pass, wherever they land, then 429. A
   // take that found Redis slow (the bursts above, on two cores) uses the process's own buckets
   // for a second: wait that out, and check no take fell back meanwhile.
-  await new Promise((resolve) => setTimeout(resolve, 1_500));
+  await sleep(1_500);
   const fallbacksBefore = server.output.filter((line) => line.includes('rate limiting from this process only')).length;
   const greedy = [];
   for (let i = 0; i < 7; i++)

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -44,7 +45,7 @@ test('SIGTERM: the server stops accepting, finishes the request in flight, close
 
   // The confirm waits 1.5 s on the mock payment; SIGTERM arrives while it is in flight.
   const confirming = fetch(`${baseUrl}/holds/${hold.holdId}/confirm`, { method: 'POST', headers: { 'x-user-id': 'payer' } });
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   const stopped = server.stop('SIGTERM');
 
   const confirmed = await confirming;

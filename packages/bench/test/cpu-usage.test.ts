@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
@@ -70,7 +71,7 @@ test("a process tree's CPU is its own and its live descendants' (a node:cluster 
       if (Date.now() > deadline) assert.fail('the spinning child never showed up with CPU time');
       const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim();
       spinner = children === '' ? undefined : Number(children.split(' ')[0]);
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     // Read in this order, each figure only grows: the tree's is at least the sum of the two before.
     const own = processCpuMicros(pid) ?? assert.fail('parent unreadable');

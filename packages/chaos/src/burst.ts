@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Seat } from '@seatgrid/admission';
 import type { BuyerPlan, Workload } from './workload.ts';
 
@@ -57,7 +58,7 @@ function isIndefinite(outcome: Outcome): boolean {
 
 /** A wait that is part of the workload's schedule (think time, back-off), never a wait for state. */
 function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return sleep(ms);
 }
 
 interface Sent {

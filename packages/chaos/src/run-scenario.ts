@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventInfo } from '@seatgrid/admission';
 import { auditScenario, type ScenarioAudit, type Window } from './audit.ts';
 import { runBurst, type RequestRecord } from './burst.ts';
@@ -78,7 +79,7 @@ export interface ScenarioResult {
 
 /** A wait that belongs to the schedule (when to inject, how long the fault lasts), not a wait for state. */
 function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+  return sleep(Math.max(0, ms));
 }
 
 /** Concurrent burst, the fault injected mid-burst, heal, settle, audit. */

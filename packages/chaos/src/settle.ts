@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultSettings, EventNotLoadedError, type EventInfo } from '@seatgrid/admission';
 import type { Gate } from '@seatgrid/admission/gate';
 import type { StoreView } from '@seatgrid/admission/testing';
@@ -58,6 +59,6 @@ export async function settle(options: {
     if (matched || elapsedMs > options.deadlineMs) {
       return { matched, elapsedMs, ...compare(redis, postgres), redis, postgres };
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

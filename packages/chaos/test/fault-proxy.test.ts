@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
@@ -68,7 +69,7 @@ test('latency delays every chunk by at least the latency, in order, also across 
   // Bytes queued under a long latency keep their place when it drops: later ones wait behind.
   proxy.setLatency(300);
   c.socket.write('slow,');
-  await new Promise((resolve) => setTimeout(resolve, 50)); // let it reach the proxy (if not, it goes first anyway)
+  await sleep(50); // let it reach the proxy (if not, it goes first anyway)
   proxy.setLatency(0);
   c.socket.write('fast');
   await waitFor('both', () => c.received().endsWith('fast'), 5_000, 5);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SeatChange } from './changes.js';
 import type { Gate } from './gate.js';
 import type { RedisClient } from './script-runner.js';
@@ -132,7 +133,7 @@ export class ChangeFeeds {
         );
       } catch {
         if (feed.stopped) return;
-        await new Promise((resolve) => setTimeout(resolve, this.#settings.retryMs).unref());
+        await sleep(this.#settings.retryMs, undefined, { ref: false });
         continue;
       }
       const first = changes[0];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadavg } from 'node:os';
 import type { StoreView } from '@seatgrid/admission/testing';
 import type { Cluster } from 'ioredis';
@@ -74,7 +75,7 @@ export async function runApiAtScale(ctx: ScaleRunContext, workers: number, made:
     // Unconfirmed holds expire in PostgreSQL (sweeper), then in Redis (reaped after the grace).
     const settleMs = sizes.holdTtlSeconds * 1_000 + REDIS_EXPIRY_GRACE_MS + SWEEP_INTERVAL_MS + 500;
     progress(`settling ${(settleMs / 1_000).toFixed(1)} s, then auditing ${events.length} events`);
-    await new Promise((r) => setTimeout(r, settleMs));
+    await sleep(settleMs);
     const audits: EventAudit[] = [];
     for (const event of events) audits.push(await auditEvent(ctx.store, api.baseUrl, event));
     const eventsPerShard = ctx.store.shards.map((_, shard) => audits.filter((a) => a.shard === shard).length);

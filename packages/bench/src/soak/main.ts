@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { openStoreView } from '@seatgrid/admission/testing';
@@ -79,7 +80,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
     const settleMs = HOLD_TTL_SECONDS * 1_000 + REDIS_EXPIRY_GRACE_MS + SWEEP_INTERVAL_MS + 500;
     progress(`load stopped; settling ${(settleMs / 1_000).toFixed(1)} s, then auditing`);
-    await new Promise((r) => setTimeout(r, settleMs));
+    await sleep(settleMs);
     const audits = [];
     for (const event of [...events.map((e) => e.eventId), soldOut.eventId]) {
       const audit = await auditRun(store, api.baseUrl, event, 'admission', RECONCILE_INTERVAL_MS);
@@ -114,7 +115,7 @@ async function sampleWhileLoading(baseUrl: string, load: MixedLoad, minutes: num
   let last = start;
   load.start();
   while (performance.now() - start < minutes * 60_000) {
-    await new Promise((r) => setTimeout(r, everyMs));
+    await sleep(everyMs);
     const window = load.takeWindow();
     const m = await scrapeCounters(baseUrl, Object.values(METRICS));
     const now = performance.now();

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt, randomUUID } from 'node:crypto';
 import type { CreatedEvent } from '../stress/api-client.ts';
 
@@ -35,8 +36,6 @@ export function outcomeOfStatus(status: number): RequestOutcome {
   if (status === 0 || status >= 500) return 'error';
   return 'unexpected';
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A steady mix of buyer sessions, started at a fixed rate (open loop: a slow server gets

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import type { StoreView } from '@seatgrid/admission/testing';
 import { seatGrid } from './api-client.ts';
@@ -45,7 +46,7 @@ export async function auditRun(
     for (let i = 0; i < truth.length; i++) if (redis[i] !== '.' && truth[i] === '.') leaked++;
     matches = redis === truth;
     if (matches || Date.now() > deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   return {
     oversold: pg.oversold,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { removeEvent } from '../bench-events.ts';
 import { readCpu } from '../cpu-meter.ts';
@@ -70,14 +71,14 @@ export async function runDriven(
     extraKeys = driven.extraKeys;
     const cpuAfter = await readCpu(api.pid, ctx.redis);
     ctx.progress(`${label}: settling ${(driven.settleMs / 1_000).toFixed(1)} s, then auditing`);
-    await new Promise((resolve) => setTimeout(resolve, driven.settleMs));
+    await sleep(driven.settleMs);
     const countersAfter = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
     const audit = await auditRun(ctx.store, api.baseUrl, eventId, strategy, RECONCILE_INTERVAL_MS);
     const own = await driven.verify();
     const exit = await api.stop();
     stopped = true;
     if (exit !== 0) ctx.progress(`${label}: warning: the API exited with ${exit}`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.store.db));
 
     const phases = log.phases(label);
@@ -116,8 +117,4 @@ export async function runDriven(
 /** Random whole number below n. */
 export function below(n: number): number {
   return Math.floor(Math.random() * n);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

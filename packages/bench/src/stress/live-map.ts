@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import { removeEvent } from '../bench-events.ts';
@@ -145,7 +146,7 @@ export async function runLiveMap(ctx: RunContext, scenario: Scenario, strategy: 
       const exit = await api.stop();
       stopped = true;
       if (exit !== 0) ctx.progress(`${label}: warning: the API exited with ${exit}`);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       const pgQueries = (countersAfter[QUERIES] ?? 0) - (countersBefore[QUERIES] ?? 0);
       const mustSell = seatsOwed(scenario, strategy, load);
       return {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import type { ComparisonStrategyName } from '@seatgrid/admission/testing';
 import type { StoreView } from '@seatgrid/admission/testing';
@@ -147,14 +148,14 @@ export async function runScenario(ctx: RunContext, scenario: Scenario, strategy:
     const settleMs =
       scenario.holdTtlSeconds === undefined ? 500 : scenario.holdTtlSeconds * 1_000 + REDIS_EXPIRY_GRACE_MS + SWEEP_INTERVAL_MS + 500;
     progress(`${label}: settling ${(settleMs / 1_000).toFixed(1)} s, then auditing`);
-    await new Promise((r) => setTimeout(r, settleMs));
+    await sleep(settleMs);
     const countersAfter = await scrapeCounters(api.baseUrl, [QUERIES, TRANSACTIONS]);
     const audit = await auditRun(ctx.store, api.baseUrl, eventId, strategy, RECONCILE_INTERVAL_MS);
     const exit = await api.stop();
     stopped = true;
     if (exit !== 0) progress(`${label}: warning: the API exited with ${exit}`);
     // Backends flush their statistics on exit: read after the API's connections closed.
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     const pgServer = pgStatsDelta(pgBefore, await readPgDatabaseStats(ctx.store.db));
 
     const mustSell = seatsOwed(scenario, strategy, claims);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 // A worker thread of SSE clients for the live-map scenario: N connections to one event's
 // GET /events/:eventId/seats/stream, each keeping its own copy of the map (snapshot, then
 // changes). Off the main thread so the load generator and the clients do not delay each other's
@@ -170,7 +171,7 @@ async function main(input: WatchersInput): Promise<void> {
   port.once('message', async (finish: FinishMessage) => {
     const deadline = Date.now() + finish.deadlineMs;
     while (Date.now() < deadline && watchers.some((w) => !w.ended && w.version < finish.version)) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     const ended = watchers.filter((w) => w.ended).length;
     const live = watchers.filter((w) => !w.ended);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { defaultGateSettings } from '@seatgrid/admission/gate';
-import { below, sleep, type Drive, type Driven } from './driven-run.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { below, type Drive, type Driven } from './driven-run.ts';
 import type { RoomSettings, Scenario } from './scenarios.ts';
 import { percentiles, type Percentiles } from './stats.ts';
 

@@ -2,7 +2,8 @@ import type { StoreView } from '@seatgrid/admission/testing';
 import { sql } from 'kysely';
 import { seatGrid } from './api-client.ts';
 import { REDIS_EXPIRY_GRACE_MS, SWEEP_INTERVAL_MS } from './api-server.ts';
-import { below, sleep, type Drive, type Driven } from './driven-run.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { below, type Drive, type Driven } from './driven-run.ts';
 import type { ChurnSettings, Scenario } from './scenarios.ts';
 import { passedOver } from './waitlist-order.ts';
 

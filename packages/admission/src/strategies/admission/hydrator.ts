@@ -1,11 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { EventExistsError, EventNotLoadedError, LoadConflictError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
 import { eventSnapshot, type EventInfo } from '../../store/events.js';
 import { storedAnswers } from '../../store/idempotency-records.js';
 import type { Shards } from '../../store/shards.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** The longest a fenced re-hydration waits for other processes' writes: a stuck write must not keep the event fenced. */
 const OTHERS_WRITES_WAIT_MAX_MS = 10_000;
@@ -86,7 +85,8 @@ export class Hydrator {
     await this.#landed(event);
     // Other processes' grants made before the fence reach PostgreSQL about as slowly as this
     // process's writes lately: the snapshot waits for them, or the swap would free their seats.
-    if (mode === 'replace') await sleep(fencedAt + Math.min(this.#writesTakeMs(), OTHERS_WRITES_WAIT_MAX_MS) - performance.now());
+    if (mode === 'replace')
+      await sleep(Math.max(0, fencedAt + Math.min(this.#writesTakeMs(), OTHERS_WRITES_WAIT_MAX_MS) - performance.now()));
     for (let attempt = 1; ; attempt++) {
       try {
         // Loads after the first 'fill': the fence may have ended with another process's swap
@@ -131,7 +131,7 @@ export class Hydrator {
       }
       // Neither staged nor loaded: that load is gone (its staging expired or evicted whole).
       if (!staged) return false;
-      await new Promise((resolve) => setTimeout(resolve, LOADED_POLL_MS));
+      await sleep(LOADED_POLL_MS);
     }
     return false;
   }

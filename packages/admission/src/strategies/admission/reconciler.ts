@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import { EventNotLoadedError } from '../../errors.js';
 import type { Gate } from '../../gate/gate.js';
@@ -62,8 +63,6 @@ export interface ReconcilerOptions {
   readonly onPass: (driftingSeats: number) => void;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Each seat where Redis's state string differs from PostgreSQL's, as "<index>:<redis><pg>". */
 export function seatDifferences(redis: string, postgres: string): Set<string> {
   const found = new Set<string>();
@@ -125,7 +124,9 @@ export class Reconciler {
       withTimeout(inTransit(event.eventId), settings.intervalMs, () => new Error()).catch(() => {}),
       withTimeout(slowestWrite(), settings.maxConfirmMs, () => new Error()).catch(() => settings.maxConfirmMs),
     ]);
-    await sleep(Math.min(Math.max(settings.confirmAfterMs, 2 * slowest), settings.maxConfirmMs) - (performance.now() - firstAt));
+    await sleep(
+      Math.max(0, Math.min(Math.max(settings.confirmAfterMs, 2 * slowest), settings.maxConfirmMs) - (performance.now() - firstAt)),
+    );
     const lasting = lastingDifferences(first, await this.#differencesOf(event));
     if (lasting.length === 0) return undefined;
     const byKind: Record<DriftKind, number> = { leak: 0, unguarded: 0, state: 0 };

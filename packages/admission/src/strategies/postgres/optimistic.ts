@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ClaimResult } from '../../results.js';
@@ -77,7 +78,7 @@ export function createOptimisticStrategy(options: PgStrategyOptions): BookingStr
         if (!(error instanceof WriteConflict) && !isTransientFailure(error)) throw error;
         options.onConflict?.();
         if (retry >= maxRetries) return seatsTaken(claim, error instanceof WriteConflict ? error.seats : everything);
-        await new Promise((resolve) => setTimeout(resolve, retryBaseDelayMs * 2 ** retry * Math.random()));
+        await sleep(retryBaseDelayMs * 2 ** retry * Math.random());
       }
     }
   }
