@@ -41,6 +41,7 @@ test("a verdict: the ratio to bare Express against the row's target, at most the
   assert.equal(cpuVerdict('seats-taken', 140.1, 100).met, false);
   assert.equal(cpuVerdict('granted-hold', 299, 100).met, true);
   assert.deepEqual(cpuVerdict('bare-express', 58.6, 58.6), { ratio: 1, target: null, met: null });
+  assert.deepEqual(cpuVerdict('express-redis-call', 87.9, 58.6), { ratio: 1.5, target: null, met: null }, 'the floor row is a baseline');
   assert.deepEqual(cpuVerdict('seats-taken', null, 58.6), { ratio: null, target: 1.4, met: null });
   assert.deepEqual(cpuVerdict('seats-taken', 100, 0), { ratio: null, target: 1.4, met: null });
   assert.deepEqual(describeVerdict(cpuVerdict('seats-taken', 119.6, 58.6)), { target: '<= 1.4x', met: 'NO' });

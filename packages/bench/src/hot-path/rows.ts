@@ -50,6 +50,18 @@ export const HOT_PATH_ROWS: readonly HotPathRow[] = [
     prepare: async (ctx) => ({ server: await startBareExpress(ctx.nodeArgs), next: bareExpressRequest, check: noCheck, cleanUp: nothing }),
   },
   {
+    name: 'express-redis-call',
+    description:
+      'bare Express 5 route that sends one EVALSHA shaped like a claim (11 keys, 10 arguments) to a script returning a seats-taken-sized reply, then answers its 409',
+    expectedStatus: 409,
+    prepare: async (ctx) => ({
+      server: await startBareExpress(ctx.nodeArgs, 1, ctx.env.REDIS_URL),
+      next: bareExpressRequest,
+      check: noCheck,
+      cleanUp: nothing,
+    }),
+  },
+  {
     name: 'sold-out',
     description: 'SeatGrid sold-out answer (in-process sold-out cache, no I/O)',
     expectedStatus: 409,

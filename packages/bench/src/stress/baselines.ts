@@ -33,15 +33,16 @@ export interface Baselines {
 
 /**
  * The baseline server (bare-express-server.ts) as a child process on a spare port, run like the
- * API; with `workers` > 1, resolved once every one of its processes listens.
+ * API; with `workers` > 1, resolved once every one of its processes listens. With
+ * `oneRedisCall` (a Redis URL) its route sends one claim-shaped EVALSHA before answering.
  */
-export async function startBareExpress(nodeArgs: readonly string[] = [], workers = 1): Promise<ChildServer> {
+export async function startBareExpress(nodeArgs: readonly string[] = [], workers = 1, oneRedisCall?: string): Promise<ChildServer> {
   const server = await ChildServer.start({
     script: BARE_EXPRESS,
     readyPath: '/healthz',
     readyTimeoutMs: 15_000,
     nodeArgs,
-    env: { WORKERS: String(workers) },
+    env: { WORKERS: String(workers), ...(oneRedisCall === undefined ? {} : { ONE_REDIS_CALL: oneRedisCall }) },
   });
   try {
     await waitFor(`bare Express: ${workers} process(es) listening`, () => server.output.includes(EVERY_WORKER_LISTENING), 15_000);
