@@ -8,13 +8,14 @@
 // auto-pipelining ioredis client like the API's) to a script that only returns a reply the
 // size of a seats-taken refusal: the floor under any refusal that needs Redis.
 import cluster from 'node:cluster';
+import { gateScripts, ResultCode } from '@seatgrid/admission/gate';
 import express from 'express';
 import { Redis } from 'ioredis';
 import { EVERY_WORKER_LISTENING } from './bare-express-ready.ts';
 
 /** A reply of four integers, as the claim scripts give a one-seat seats-taken refusal. */
-const REFUSAL_SIZED_SCRIPT = 'return {2, 0, 1, 1}';
-const CLAIM_KEYS = 11;
+const REFUSAL_SIZED_SCRIPT = `return {${ResultCode.SEATS_TAKEN}, 0, 1, 1}`;
+const CLAIM_KEYS = gateScripts['claim-seats'].numberOfKeys;
 
 const workers = Number(process.env.WORKERS ?? '1');
 if (!Number.isInteger(workers) || workers < 1) throw new Error(`WORKERS must be a whole number >= 1, got ${process.env.WORKERS}`);
